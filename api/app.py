@@ -1,0 +1,96 @@
+"""The application factory: the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+
+from api.errors import install_error_handlers
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.openapi import finish_openapi
+from api.routes import health, provinces
+from api.settings import Settings, get_settings
+from domain.clock import Clock, SystemClock
+from persistence.db import create_engine, create_session_factory
+from persistence.migrate import head_revision
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+Duangta (ดวงตา, "eyes") is the national registry of the Labour Eyes anti-corruption
+network: provinces, volunteers, officials, tips, investigations and a verifiable audit log.
+
+Every error is `application/problem+json` (RFC 9457). Send `X-Request-ID` to correlate
+your requests with our logs; every response echoes it.
+"""
+
+TAGS = [
+    {"name": "provinces", "description": "The 77 provinces and their labour offices."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Route function names are the stable operationIds (e.g. `provinces_list`).
+    return route.name
+
+
+def _summaries_from_docstrings(app: FastAPI) -> None:
+    """The first docstring line of a route is its OpenAPI summary; the rest its description."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.summary is None:
+            doc = (route.endpoint.__doc__ or "").strip()
+            if doc:
+                first, _, rest = doc.partition("\n")
+                route.summary = first.strip()
+                route.description = rest.strip()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.database_url:
+        raise RuntimeError("settings.database_url is unset: start through `python -m api`")
+    database_url = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app: FastAPI = FastAPIOffline(
+        title="Duangta API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        swagger_ui_parameters={"persistAuthorization": False},
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.schema_head = head_revision()
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
+
+    app.include_router(health.router)
+    app.include_router(provinces.router)
+    _summaries_from_docstrings(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = finish_openapi(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,70 @@
+"""Dependency wiring: the unit of work, the caller, and the access rule each route declares.
+
+Every route declares exactly one `requires(Action...)`; a test walks the app and fails
+on a route without one. The dependency performs the role-level check of the policy;
+record-level checks (province, ownership) happen in the use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from auth.tokens import InvalidToken, decode_access_token
+from domain import policy
+from domain.errors import NotAuthenticated
+from domain.policy import Action, Principal
+from domain.uow import UnitOfWork
+from persistence.uow import SqlUnitOfWork
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="OAuth2 password flow: POST username and password to /api/v1/auth/token.",
+)
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    state = request.app.state
+    async with SqlUnitOfWork(
+        state.session_factory,
+        clock=state.clock,
+        request_id=request.state.request_id,
+    ) as uow:
+        yield uow
+
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+async def optional_principal(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal | None:
+    """The verified caller, or None when no token was sent. A bad token is a 401."""
+    if token is None:
+        return None
+    try:
+        return decode_access_token(request.app.state.settings.token_config(), token)
+    except InvalidToken as exc:
+        raise NotAuthenticated("The access token is invalid or expired.") from exc
+
+
+class Requires:
+    """A route's declared access rule: the policy's role-level check for one action."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    async def __call__(
+        self, principal: Annotated[Principal | None, Depends(optional_principal)]
+    ) -> Principal | None:
+        policy.require(principal, self.action)
+        return principal
+
+
+def requires(action: Action) -> Any:
+    """`caller: Annotated[Principal | None, requires(Action.X)]` in a route signature."""
+    return Depends(Requires(action))

@@ -1,0 +1,132 @@
+"""Pure ASGI middleware: request id, one JSON log line per request, body-size limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import problem_response
+
+logger = logging.getLogger("duangta.request")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
+
+
+class RequestContextMiddleware:
+    """Accept a valid `X-Request-ID` or make one, echo it, and log the request as JSON.
+
+    The log line holds the route *template* (never the concrete path, which can carry
+    ids) and no query string, headers or bodies. An exception that escapes the app is
+    logged with its traceback and the request id, and answered with a bare 500 problem.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            logger.exception(
+                "unhandled exception", extra={"request_id": request_id, **_route(scope)}
+            )
+            if response_started:
+                raise
+            status = 500
+            response = problem_response(
+                status=500,
+                slug="internal-error",
+                title="Internal error",
+                detail="An unexpected error occurred. Quote the request id when reporting it.",
+                instance=scope.get("path", ""),
+                request_id=request_id,
+            )
+            await response(scope, receive, send)
+        finally:
+            logger.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    **_route(scope),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                },
+            )
+
+
+def _route(scope: Scope) -> dict[str, Any]:
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    return {"route": template if isinstance(template, str) else None}
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over `max_bytes`: by Content-Length up front, else while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            too_large = length.isdigit()
+            response = problem_response(
+                status=413 if too_large else 400,
+                slug="payload-too-large" if too_large else "bad-request",
+                title="Content Too Large" if too_large else "Bad Request",
+                detail=(
+                    f"The request body is larger than the limit of {self.max_bytes} bytes."
+                    if too_large
+                    else "The Content-Length header is not a number."
+                ),
+                instance=scope.get("path", ""),
+                request_id=scope.get("state", {}).get("request_id"),
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)

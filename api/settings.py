@@ -1,0 +1,84 @@
+"""Configuration from environment variables (and an optional `.env`), built on demand.
+
+Nothing reads settings at import time: `get_settings()` builds them once per process, and
+tests build `Settings(...)` of their own and hand them to `create_app`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from auth.tokens import TokenConfig
+
+#: The development signing secret. Refused when ENVIRONMENT=production.
+DEV_JWT_SECRET = "duangta-development-secret-do-not-use-in-production"  # noqa: S105
+_MIN_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql+asyncpg://... ; unset: an embedded PostgreSQL is started",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    embedded_pgdata: str = ".data/pg"
+    redis_url: str | None = None
+
+    log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_kid: str = "k1"
+    jwt_previous_secret: SecretStr | None = None
+    jwt_previous_kid: str | None = None
+    jwt_issuer: str = "duangta"
+    jwt_audience: str = "duangta-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _refuse_weak_production_secret(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            secrets = [self.jwt_secret]
+            if self.jwt_previous_secret is not None:
+                secrets.append(self.jwt_previous_secret)
+            for secret in secrets:
+                value = secret.get_secret_value()
+                if value == DEV_JWT_SECRET or len(value.encode()) < _MIN_SECRET_BYTES:
+                    raise ValueError(
+                        "ENVIRONMENT=production needs JWT_SECRET (and JWT_PREVIOUS_SECRET, "
+                        f"if set) of at least {_MIN_SECRET_BYTES} bytes, not the default"
+                    )
+            if not self.database_url:
+                raise ValueError("ENVIRONMENT=production needs DATABASE_URL")
+        return self
+
+    def token_config(self) -> TokenConfig:
+        keys = {self.jwt_kid: self.jwt_secret.get_secret_value()}
+        if self.jwt_previous_secret is not None and self.jwt_previous_kid:
+            keys[self.jwt_previous_kid] = self.jwt_previous_secret.get_secret_value()
+        return TokenConfig(
+            keys=keys,
+            current_kid=self.jwt_kid,
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            access_ttl=timedelta(minutes=self.access_token_minutes),
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,98 @@
+"""Access tokens: short-lived JWTs signed with PyJWT (HS256), with key rotation by `kid`.
+
+Decoding always pins the algorithm list (no `alg: none`, no algorithm confusion), requires
+every claim we rely on, and checks `exp`, `nbf`, `iat`, `iss` and `aud`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import jwt
+
+from domain.policy import Principal, Role
+
+ALGORITHM = "HS256"
+_REQUIRED = ["exp", "iat", "nbf", "sub", "role", "jti", "iss", "aud"]
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged, expired or not meant for us."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenConfig:
+    """Signing keys by key id; `current_kid` signs, every listed key verifies."""
+
+    keys: dict[str, str]
+    current_kid: str
+    issuer: str
+    audience: str
+    access_ttl: timedelta = field(default=timedelta(minutes=15))
+
+    def __post_init__(self) -> None:
+        if self.current_kid not in self.keys:
+            raise ValueError("the current signing key id has no key")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    jti: str
+    expires_at: datetime
+
+
+def issue_access_token(config: TokenConfig, principal: Principal, *, now: datetime) -> IssuedToken:
+    jti = uuid.uuid4().hex
+    expires_at = now + config.access_ttl
+    claims: dict[str, object] = {
+        "sub": str(principal.account_id),
+        "role": str(principal.role),
+        "prov": principal.province_code,
+        "agency": principal.agency_code,
+        "iat": now,
+        "nbf": now,
+        "exp": expires_at,
+        "jti": jti,
+        "iss": config.issuer,
+        "aud": config.audience,
+    }
+    token = jwt.encode(
+        claims,
+        config.keys[config.current_kid],
+        algorithm=ALGORITHM,
+        headers={"kid": config.current_kid},
+    )
+    return IssuedToken(token=token, jti=jti, expires_at=expires_at)
+
+
+def decode_access_token(config: TokenConfig, token: str) -> Principal:
+    """Verify the token and return who it speaks for; raise InvalidToken otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+        kid = header.get("kid")
+        key = config.keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=config.audience,
+            issuer=config.issuer,
+            options={"require": _REQUIRED},
+        )
+        prov = claims.get("prov")
+        agency = claims.get("agency")
+        return Principal(
+            account_id=uuid.UUID(claims["sub"]),
+            role=Role(claims["role"]),
+            province_code=prov if isinstance(prov, str) else None,
+            agency_code=agency if isinstance(agency, str) else None,
+        )
+    except InvalidToken:
+        raise
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidToken(type(exc).__name__) from exc

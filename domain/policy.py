@@ -1,0 +1,111 @@
+"""Who may do what: roles, actions and the one access table.
+
+Deny by default. Two questions, asked in this order:
+
+1. `require(principal, action)`: may this role perform the action at all?
+   Anonymous callers may perform only the actions in `PUBLIC_ACTIONS`; a signed-in
+   caller whose role has no row for the action is refused (the API answers 401 / 403).
+2. `can_access(principal, action, record)`: may it do so on this particular record?
+   The scope in the table decides (everywhere, own province, own records). A record
+   the caller may not reach must be reported as *not found*, never as forbidden, so
+   use cases raise their `...NotFound` error when this returns False.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from domain.errors import Forbidden, NotAuthenticated
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CENTRAL_OFFICER = "central_officer"
+    PROVINCIAL_OFFICER = "provincial_officer"
+    INVESTIGATOR = "investigator"
+    VOLUNTEER = "volunteer"
+    AUDITOR = "auditor"
+    PARTNER = "partner"
+
+
+#: Roles that belong to one province and must carry a province code.
+PROVINCIAL_ROLES = frozenset({Role.PROVINCIAL_OFFICER, Role.VOLUNTEER})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller, as established by `auth/` from a verified token."""
+
+    account_id: UUID
+    role: Role
+    province_code: str | None = None
+    agency_code: str | None = None
+
+
+class Scope(StrEnum):
+    """How far a role's permission for an action reaches."""
+
+    ALL = "all"  # every record
+    PROVINCE = "province"  # records of the caller's own province
+    OWN = "own"  # records that belong to the caller
+
+
+class Action(StrEnum):
+    # public registry and service
+    HEALTH_READ = "health.read"
+    PROVINCE_READ = "province.read"
+
+
+#: Actions anyone may perform without signing in.
+PUBLIC_ACTIONS: frozenset[Action] = frozenset({Action.HEALTH_READ, Action.PROVINCE_READ})
+
+_EVERY_ROLE = dict.fromkeys(Role, Scope.ALL)
+
+#: The access table. An action missing here, or a role missing under an action, is denied.
+RULES: dict[Action, dict[Role, Scope]] = {
+    Action.HEALTH_READ: _EVERY_ROLE,
+    Action.PROVINCE_READ: _EVERY_ROLE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordScope:
+    """What the policy needs to know about a record to decide on access."""
+
+    province_code: str | None = None
+    owner_id: UUID | None = None
+
+
+def scope_for(principal: Principal | None, action: Action) -> Scope | None:
+    """The scope this caller has for the action, or None when it has none."""
+    if principal is None:
+        return Scope.ALL if action in PUBLIC_ACTIONS else None
+    return RULES.get(action, {}).get(principal.role)
+
+
+def require(principal: Principal | None, action: Action) -> Scope:
+    """Role-level check; raise when the caller may not perform the action at all."""
+    scope = scope_for(principal, action)
+    if scope is not None:
+        return scope
+    if principal is None:
+        raise NotAuthenticated("This operation needs a valid access token.")
+    raise Forbidden(f"The role '{principal.role}' may not perform '{action}'.")
+
+
+def can_access(principal: Principal | None, action: Action, record: RecordScope) -> bool:
+    """Record-level check: does the caller's scope for the action reach this record?"""
+    scope = scope_for(principal, action)
+    if scope is None:
+        return False
+    if scope is Scope.ALL:
+        return True
+    if principal is None:  # pragma: no cover - anonymous scopes are always ALL
+        return False
+    if scope is Scope.PROVINCE:
+        return principal.province_code is not None and (
+            record.province_code == principal.province_code
+        )
+    return record.owner_id is not None and record.owner_id == principal.account_id

@@ -1,0 +1,36 @@
+"""The unit of work: one transaction, its repositories, the clock and the audit log.
+
+Use cases take a `UnitOfWork` first and commit once; repositories never commit.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.audit import AuditLog
+from domain.clock import Clock
+from domain.provinces import Province, Region
+
+
+class ProvinceRepository(Protocol):
+    async def list(self, *, region: Region | None = None) -> list[Province]: ...
+
+    async def get(self, code: str) -> Province | None: ...
+
+    async def exists(self, code: str) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    # Read-only members, so implementations may narrow the types.
+    @property
+    def provinces(self) -> ProvinceRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def request_id(self) -> str | None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...

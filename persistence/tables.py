@@ -1,0 +1,6 @@
+"""Imports every table module, so the metadata is complete (Alembic, tests)."""
+
+from persistence.audit import AuditRow
+from persistence.provinces import ProvinceRow
+
+__all__ = ["AuditRow", "ProvinceRow"]

@@ -1,0 +1,56 @@
+"""The SQL unit of work: one AsyncSession (one transaction) and its repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.clock import Clock
+from persistence.audit import SqlAuditLog
+from persistence.provinces import SqlProvinceRepository
+
+
+class SqlUnitOfWork:
+    """Use as `async with SqlUnitOfWork(...) as uow:`; anything not committed is rolled back."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock,
+        request_id: str | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self.request_id = request_id
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self.session = self._session_factory()
+        self.provinces = SqlProvinceRepository(self.session)
+        self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        finally:
+            self.audit.transaction_ended()
+
+    async def rollback(self) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            self.audit.transaction_ended()

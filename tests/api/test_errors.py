@@ -1,0 +1,89 @@
+"""Every non-2xx response is problem+json, including the framework's own errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = response.json()
+    assert body.keys() >= PROBLEM_KEYS
+    assert body["status"] == status
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
+    body = assert_problem(await client.get("/api/v1/nothing-here"), 404)
+    assert body["instance"] == "/api/v1/nothing-here"
+
+
+async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/api/v1/provinces")
+    body = assert_problem(response, 405)
+    assert "DELETE" in str(body["detail"])
+    assert "GET" in response.headers["allow"]
+
+
+async def test_oversize_body_is_413_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/provinces", content=b"x" * (64 * 1024 + 1))
+    body = assert_problem(response, 413)
+    assert "65536" in str(body["detail"])
+
+
+async def test_oversize_streamed_body_without_length_is_413(app: FastAPI) -> None:
+    @app.post("/__echo", include_in_schema=False)
+    async def echo(payload: dict[str, str]) -> dict[str, str]:
+        return payload
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(80):
+            yield b"x" * 1024
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post("/__echo", content=chunks())
+    assert_problem(response, 413)
+
+
+async def test_unhandled_exception_is_500_problem_without_internals(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/__boom", include_in_schema=False)
+    async def boom() -> None:
+        raise RuntimeError("secret internal state 42")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with caplog.at_level(logging.ERROR, logger="duangta.request"):
+            response = await client.get("/__boom", headers={"X-Request-ID": "req-boom-0001"})
+    body = assert_problem(response, 500)
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    assert body["request_id"] == "req-boom-0001"
+    logged = [r for r in caplog.records if r.getMessage() == "unhandled exception"]
+    assert logged
+    assert logged[0].request_id == "req-boom-0001"  # type: ignore[attr-defined]
+    assert logged[0].exc_info is not None
+
+
+async def test_malformed_json_is_422_problem(app: FastAPI, client: httpx.AsyncClient) -> None:
+    @app.post("/__json", include_in_schema=False)
+    async def take(payload: dict[str, str]) -> dict[str, str]:
+        return payload
+
+    response = await client.post(
+        "/__json", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    body = assert_problem(response, 422)
+    assert json.dumps(body["errors"])

@@ -1,0 +1,100 @@
+"""Shared fixtures: one PostgreSQL per test session, migrated once; a clean slate per test.
+
+TEST_DATABASE_URL selects an existing server (its public schema is dropped and rebuilt);
+without it, a throwaway embedded PostgreSQL is started in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app
+from api.settings import Environment, Settings
+from domain.clock import FrozenClock
+from persistence.db import create_engine
+from persistence.embedded import start_embedded_postgres
+from persistence.migrate import upgrade_to_head
+
+#: Tables that migrations fill and tests must not empty.
+REFERENCE_TABLES = {"provinces", "alembic_version"}
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="duangta-test-") as tmp:
+        yield start_embedded_postgres(Path(tmp) / "pg", throwaway=True)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=5)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade_to_head(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    """Empty every table but the reference data; the audit log's trigger is bypassed."""
+    async with engine.begin() as conn:
+        names = (
+            await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+        ).scalars()
+        tables = [name for name in names if name not in REFERENCE_TABLES]
+        if tables:
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncEngine:
+    """A clean database (reference data kept) for one test."""
+    await truncate_all(engine)
+    return engine
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        environment=Environment.TEST,
+        database_url=database_url,
+        database_pool_size=5,
+        max_body_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+async def app(db: AsyncEngine, settings: Settings, clock: FrozenClock) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
