@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.accounts import AccountRepository
 from domain.audit import AuditLog
 from domain.clock import Clock
 from domain.provinces import Province, Region
@@ -24,6 +25,8 @@ class UnitOfWork(Protocol):
     # Read-only members, so implementations may narrow the types.
     @property
     def provinces(self) -> ProvinceRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
     @property
     def audit(self) -> AuditLog: ...
     @property

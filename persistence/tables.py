@@ -1,6 +1,7 @@
 """Imports every table module, so the metadata is complete (Alembic, tests)."""
 
+from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.provinces import ProvinceRow
 
-__all__ = ["AuditRow", "ProvinceRow"]
+__all__ = ["AccountRow", "AuditRow", "ProvinceRow"]

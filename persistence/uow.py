@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
+from persistence.accounts import SqlAccountRepository
 from persistence.audit import SqlAuditLog
 from persistence.provinces import SqlProvinceRepository
 
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._session_factory()
         self.provinces = SqlProvinceRepository(self.session)
+        self.accounts = SqlAccountRepository(self.session)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         return self
 

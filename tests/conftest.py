@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -20,10 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.settings import Environment, Settings
+from auth.tokens import issue_access_token
+from domain.accounts import Account
 from domain.clock import FrozenClock
+from domain.policy import Role
 from persistence.db import create_engine
 from persistence.embedded import start_embedded_postgres
 from persistence.migrate import upgrade_to_head
+from persistence.uow import SqlUnitOfWork
 
 #: Tables that migrations fill and tests must not empty.
 REFERENCE_TABLES = {"provinces", "alembic_version"}
@@ -91,6 +97,48 @@ async def app(db: AsyncEngine, settings: Settings, clock: FrozenClock) -> AsyncI
     application = create_app(settings, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
+
+
+class LoginAs(Protocol):
+    async def __call__(
+        self, role: Role, province_code: str | None = None, *, agency_code: str | None = None
+    ) -> dict[str, str]: ...
+
+
+@pytest.fixture
+def login_as(app: FastAPI, clock: FrozenClock) -> LoginAs:
+    """Create an active account of the role and return Authorization headers for it.
+
+    `headers = await login_as(Role.PROVINCIAL_OFFICER, "40")`; the account id is in
+    `headers["X-Test-Account-Id"]` (a header the API ignores).
+    """
+
+    async def make(
+        role: Role, province_code: str | None = None, *, agency_code: str | None = None
+    ) -> dict[str, str]:
+        if role is Role.PARTNER and agency_code is None:
+            agency_code = "NACC"
+        async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
+            account = Account.new(
+                username=f"{role.value.replace('_', '-')}-{uuid.uuid4().hex[:8]}",
+                display_name=f"Test {role.value}",
+                role=role,
+                password_hash=None,
+                now=clock.now(),
+                province_code=province_code,
+                agency_code=agency_code,
+            )
+            await uow.accounts.add(account)
+            await uow.commit()
+        issued = issue_access_token(
+            app.state.settings.token_config(), account.principal(), now=datetime.now(UTC)
+        )
+        return {
+            "Authorization": f"Bearer {issued.token}",
+            "X-Test-Account-Id": str(account.id),
+        }
+
+    return make
 
 
 @pytest.fixture
