@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
+from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
 from api.routes import health, provinces
 from api.settings import Settings, get_settings
 from domain.clock import Clock, SystemClock
@@ -65,6 +66,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield
         finally:
             await engine.dispose()
+            counter = app.state.rate_limiter.counter
+            if isinstance(counter, RedisCounter):
+                await counter.close()
 
     app: FastAPI = FastAPIOffline(
         title="Duangta API",
@@ -77,6 +81,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.rate_limiter = RateLimiter(
+        RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
+        app.state.clock,
+        secret=settings.client_key_secret(),
+    )
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)

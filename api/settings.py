@@ -6,6 +6,7 @@ tests build `Settings(...)` of their own and hand them to `create_app`.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -65,6 +66,12 @@ class Settings(BaseSettings):
             if not self.database_url:
                 raise ValueError("ENVIRONMENT=production needs DATABASE_URL")
         return self
+
+    def client_key_secret(self) -> bytes:
+        """Key of the HMAC that stands in for client addresses in rate-limit counters."""
+        return hashlib.sha256(
+            b"duangta-client-key\x00" + self.jwt_secret.get_secret_value().encode()
+        ).digest()
 
     def token_config(self) -> TokenConfig:
         keys = {self.jwt_kid: self.jwt_secret.get_secret_value()}

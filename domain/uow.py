@@ -10,6 +10,7 @@ from typing import Protocol
 from domain.accounts import AccountRepository
 from domain.audit import AuditLog
 from domain.clock import Clock
+from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
 
 
@@ -29,6 +30,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
     @property
     def clock(self) -> Clock: ...
     @property

@@ -2,6 +2,7 @@
 
 from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
+from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
 
-__all__ = ["AccountRow", "AuditRow", "ProvinceRow"]
+__all__ = ["AccountRow", "AuditRow", "IdempotencyRow", "ProvinceRow"]

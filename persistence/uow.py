@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.clock import Clock
 from persistence.accounts import SqlAccountRepository
 from persistence.audit import SqlAuditLog
+from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
 
 
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.session = self._session_factory()
         self.provinces = SqlProvinceRepository(self.session)
         self.accounts = SqlAccountRepository(self.session)
+        self.idempotency = SqlIdempotencyStore(self.session)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         return self
 

@@ -1,0 +1,107 @@
+"""Idempotency keys: stored hashed, outcomes encrypted with a key derived from the raw key.
+
+The database never holds a usable key nor a readable outcome: the row is addressed by
+SHA-256(scope, key) and its outcome (which may carry a one-time secret such as an
+anonymous reporter's receipt) is sealed with AES-GCM under HKDF(key). Only a client that
+presents the key again can have the outcome replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Column, DateTime, LargeBinary, String
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
+
+
+class IdempotencyRow(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+
+    key_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    outcome: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+
+
+def _key_hash(key: IdempotencyKey) -> str:
+    return hashlib.sha256(f"{key.scope}\x00{key.key}".encode()).hexdigest()
+
+
+def _aead(key: IdempotencyKey) -> AESGCM:
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"duangta-idempotency-v1"
+    ).derive(f"{key.scope}\x00{key.key}".encode())
+    return AESGCM(derived)
+
+
+def _seal(key: IdempotencyKey, outcome: Outcome) -> bytes:
+    nonce = os.urandom(12)
+    plaintext = json.dumps(outcome, sort_keys=True).encode()
+    return nonce + _aead(key).encrypt(nonce, plaintext, _key_hash(key).encode())
+
+
+def _open(key: IdempotencyKey, sealed: bytes) -> Outcome:
+    plaintext = _aead(key).decrypt(sealed[:12], sealed[12:], _key_hash(key).encode())
+    outcome: Outcome = json.loads(plaintext)
+    return outcome
+
+
+class SqlIdempotencyStore:
+    def __init__(self, session: AsyncSession, *, ttl: timedelta = timedelta(hours=24)) -> None:
+        self._session = session
+        self._ttl = ttl
+
+    async def claim(self, key: IdempotencyKey, *, now: datetime) -> Outcome | None:
+        key_hash = _key_hash(key)
+        # A concurrent claim of the same key waits here until the other transaction ends.
+        inserted = await self._session.exec(
+            insert(IdempotencyRow)
+            .values(
+                key_hash=key_hash,
+                fingerprint=key.fingerprint,
+                created_at=now,
+                expires_at=now + self._ttl,
+            )
+            .on_conflict_do_nothing(index_elements=["key_hash"])
+            .returning(col(IdempotencyRow.key_hash))
+        )
+        if inserted.first() is not None:
+            return None
+        row = (
+            await self._session.exec(
+                select(IdempotencyRow).where(IdempotencyRow.key_hash == key_hash).with_for_update()
+            )
+        ).one()
+        if row.expires_at <= now or row.outcome is None:
+            # Expired (or, defensively, never completed): the key starts afresh.
+            row.fingerprint = key.fingerprint
+            row.outcome = None
+            row.created_at = now
+            row.expires_at = now + self._ttl
+            self._session.add(row)
+            await self._session.flush()
+            return None
+        if row.fingerprint != key.fingerprint:
+            raise IdempotencyKeyReused()
+        return _open(key, row.outcome)
+
+    async def complete(self, key: IdempotencyKey, outcome: Outcome, *, now: datetime) -> None:
+        row = await self._session.get(IdempotencyRow, _key_hash(key))
+        if row is None:
+            raise LookupError("complete() without claim()")
+        row.outcome = _seal(key, outcome)
+        self._session.add(row)
+        await self._session.flush()
