@@ -33,6 +33,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         state.session_factory,
         clock=state.clock,
         request_id=request.state.request_id,
+        keyring=state.keyring,
     ) as uow:
         yield uow
 

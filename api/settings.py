@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.tokens import TokenConfig
+from persistence.crypto import KeyRing, development_keyring
 
 #: The development signing secret. Refused when ENVIRONMENT=production.
 DEV_JWT_SECRET = "duangta-development-secret-do-not-use-in-production"  # noqa: S105
@@ -42,6 +43,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
+    data_keys: SecretStr | None = Field(
+        default=None,
+        description="AES-256 data keys for fields encrypted at rest: 'kid:base64,kid:base64'",
+    )
+    data_key_id: str | None = Field(default=None, description="The data key that seals")
+    data_hash_key: SecretStr | None = Field(
+        default=None, description="base64 key (>= 32 bytes) of keyed hashes (HMAC-SHA-256)"
+    )
+
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_kid: str = "k1"
     jwt_previous_secret: SecretStr | None = None
@@ -65,7 +75,27 @@ class Settings(BaseSettings):
                     )
             if not self.database_url:
                 raise ValueError("ENVIRONMENT=production needs DATABASE_URL")
+            if self.data_keys is None or self.data_key_id is None or self.data_hash_key is None:
+                raise ValueError(
+                    "ENVIRONMENT=production needs DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY"
+                )
+        if (self.data_keys is None) != (self.data_key_id is None) or (self.data_keys is None) != (
+            self.data_hash_key is None
+        ):
+            raise ValueError("set DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY together")
+        if self.data_keys is not None:
+            self.keyring()  # fail at start, not at the first encryption
         return self
+
+    def keyring(self) -> KeyRing:
+        """The data key ring; fixed development keys when none are configured."""
+        if self.data_keys is None or self.data_key_id is None or self.data_hash_key is None:
+            return development_keyring()
+        return KeyRing.parse(
+            self.data_keys.get_secret_value(),
+            self.data_key_id,
+            self.data_hash_key.get_secret_value(),
+        )
 
     def client_key_secret(self) -> bytes:
         """Key of the HMAC that stands in for client addresses in rate-limit counters."""

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.clock import Clock
 from persistence.accounts import SqlAccountRepository
 from persistence.audit import SqlAuditLog
+from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
 
@@ -23,8 +24,10 @@ class SqlUnitOfWork:
         *,
         clock: Clock,
         request_id: str | None = None,
+        keyring: KeyRing | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self.keyring = keyring or development_keyring()
         self.clock = clock
         self.request_id = request_id
 
