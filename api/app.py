@@ -13,8 +13,10 @@ from fastapi_offline import FastAPIOffline
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
-from api.routes import health, provinces
+from api.routes import auth, health, provinces, users
 from api.settings import Settings, get_settings
+from auth.passwords import Argon2PasswordHasher
+from domain.accounts import PasswordHasher
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision
@@ -29,6 +31,15 @@ your requests with our logs; every response echoes it.
 """
 
 TAGS = [
+    {
+        "name": "auth",
+        "description": "Sign in (OAuth2 password flow), refresh-token rotation, sign out.",
+    },
+    {"name": "me", "description": "The caller's own account."},
+    {
+        "name": "users",
+        "description": "Accounts and roles (admin; central officers may read).",
+    },
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -50,7 +61,12 @@ def _summaries_from_docstrings(app: FastAPI) -> None:
                 route.description = rest.strip()
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    password_hasher: PasswordHasher | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     if not settings.database_url:
         raise RuntimeError("settings.database_url is unset: start through `python -m api`")
@@ -77,6 +93,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.password_hasher = password_hasher or Argon2PasswordHasher()
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)
@@ -85,6 +102,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(health.router)
     app.include_router(provinces.router)
+    app.include_router(auth.router)
+    app.include_router(users.me_router)
+    app.include_router(users.router)
     _summaries_from_docstrings(app)
 
     def openapi() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from domain.accounts import AccountRepository
 from domain.audit import AuditLog
 from domain.clock import Clock
 from domain.provinces import Province, Region
+from domain.sessions import RefreshTokenRepository
 
 
 class ProvinceRepository(Protocol):
@@ -27,6 +28,8 @@ class UnitOfWork(Protocol):
     def provinces(self) -> ProvinceRepository: ...
     @property
     def accounts(self) -> AccountRepository: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
     @property
     def audit(self) -> AuditLog: ...
     @property

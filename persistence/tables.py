@@ -3,5 +3,6 @@
 from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.provinces import ProvinceRow
+from persistence.refresh_tokens import RefreshTokenRow
 
-__all__ = ["AccountRow", "AuditRow", "ProvinceRow"]
+__all__ = ["AccountRow", "AuditRow", "ProvinceRow", "RefreshTokenRow"]

@@ -11,6 +11,7 @@ from domain.clock import Clock
 from persistence.accounts import SqlAccountRepository
 from persistence.audit import SqlAuditLog
 from persistence.provinces import SqlProvinceRepository
+from persistence.refresh_tokens import SqlRefreshTokenRepository
 
 
 class SqlUnitOfWork:
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.session = self._session_factory()
         self.provinces = SqlProvinceRepository(self.session)
         self.accounts = SqlAccountRepository(self.session)
+        self.refresh_tokens = SqlRefreshTokenRepository(self.session)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         return self
 
