@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
@@ -50,15 +51,31 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _summaries_from_docstrings(app: FastAPI) -> None:
-    """The first docstring line of a route is its OpenAPI summary; the rest its description."""
-    for route in app.routes:
+def _summaries_from_docstrings(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
+    """The first docstring line of a route is its OpenAPI summary; the rest its description.
+
+    Applied to the generated document: FastAPI keeps included routers nested and copies
+    each route's summary when it first resolves them, so setting `route.summary` on the
+    app's routes afterwards would not reach the document.
+    """
+    docs: dict[str, str] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
         if isinstance(route, APIRoute) and route.summary is None:
-            doc = (route.endpoint.__doc__ or "").strip()
+            docs[route.name] = inspect.cleandoc(route.endpoint.__doc__ or "")
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            doc = (
+                docs.get(operation.get("operationId", "")) if isinstance(operation, dict) else None
+            )
             if doc:
                 first, _, rest = doc.partition("\n")
-                route.summary = first.strip()
-                route.description = rest.strip()
+                operation["summary"] = first.strip()
+                if rest.strip():
+                    operation["description"] = rest.strip()
+                else:
+                    operation.pop("description", None)
+    return document
 
 
 def create_app(
@@ -105,11 +122,11 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(users.me_router)
     app.include_router(users.router)
-    _summaries_from_docstrings(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = finish_openapi(FastAPI.openapi(app))
+            document = _summaries_from_docstrings(app, FastAPI.openapi(app))
+            app.openapi_schema = finish_openapi(document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.settings import Environment, Settings
+from auth.passwords import Argon2PasswordHasher
 from auth.tokens import issue_access_token
 from domain.accounts import Account
 from domain.clock import FrozenClock
@@ -92,9 +93,20 @@ def settings(database_url: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def password_hasher() -> Argon2PasswordHasher:
+    """Argon2id with cheap parameters: the real ones cost ~0.3 s per hash."""
+    return Argon2PasswordHasher(time_cost=1, memory_cost=1024)
+
+
 @pytest.fixture
-async def app(db: AsyncEngine, settings: Settings, clock: FrozenClock) -> AsyncIterator[FastAPI]:
-    application = create_app(settings, clock=clock)
+async def app(
+    db: AsyncEngine,
+    settings: Settings,
+    clock: FrozenClock,
+    password_hasher: Argon2PasswordHasher,
+) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock, password_hasher=password_hasher)
     async with application.router.lifespan_context(application):
         yield application
 

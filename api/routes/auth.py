@@ -111,7 +111,9 @@ async def auth_refresh(
     return _tokens(request, response, signed_in)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(422))
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422)
+)
 async def auth_logout(
     uow: Uow,
     _caller: Annotated[Principal | None, requires(Action.AUTH_LOGOUT)],
