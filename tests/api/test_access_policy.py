@@ -65,7 +65,7 @@ def test_every_route_declares_exactly_one_rule(app: FastAPI) -> None:
     routes = api_routes(app)
     assert len(routes) >= 10
     missing = {
-        f"{sorted(r.methods)} {path}: {declared_rules(r.dependant)}"
+        f"{sorted(r.methods or ())} {path}: {declared_rules(r.dependant)}"
         for path, r in routes
         if len(declared_rules(r.dependant)) != 1
     }
@@ -76,26 +76,26 @@ async def test_every_route_answers_as_the_policy_says(
     app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
 ) -> None:
     callers: dict[Role | None, dict[str, str]] = {None: {}}
-    for role in Role:
-        callers[role] = await login_as(role, "40" if role in PROVINCIAL_ROLES else None)
+    for each in Role:
+        callers[each] = await login_as(each, "40" if each in PROVINCIAL_ROLES else None)
 
     failures: list[str] = []
     checked = 0
     for template, route in api_routes(app):
         (action,) = declared_rules(route.dependant)
         path = concrete_path(template, route)
-        for method in sorted(route.methods):
-            for role, headers in callers.items():
+        for method in sorted(route.methods or ()):
+            for caller, headers in callers.items():
                 response = await send(client, method, path, headers)
                 status = response.status_code
-                where = f"{method} {path} as {role or 'anonymous'} ({action}): {status}"
+                where = f"{method} {path} as {caller or 'anonymous'} ({action}): {status}"
                 checked += 1
-                if role is None and action not in PUBLIC_ACTIONS:
+                if caller is None and action not in PUBLIC_ACTIONS:
                     if status != 401 or response.headers.get("www-authenticate") != "Bearer":
                         failures.append(f"{where}, expected 401 with WWW-Authenticate: Bearer")
                     elif response.headers["content-type"] != "application/problem+json":
                         failures.append(f"{where}, expected a problem+json body")
-                elif role is not None and role not in RULES.get(action, {}):
+                elif caller is not None and caller not in RULES.get(action, {}):
                     if status != 403:
                         failures.append(f"{where}, expected 403 (no rule for the role)")
                 elif status in (401, 403):
@@ -112,7 +112,7 @@ def test_a_route_without_a_rule_is_reported(app: FastAPI) -> None:
     found = {
         (path, method): declared_rules(route.dependant)
         for path, route in api_routes(app)
-        for method in route.methods
+        for method in route.methods or ()
     }
     assert found["/api/v1/__no_rule", "GET"] == []
     assert found["/api/v1/users/{account_id}", "PATCH"] == [Action.USER_UPDATE]
