@@ -257,7 +257,8 @@ async def test_login_rehashes_when_the_parameters_change(
     assert (await sign_in(client, "somchai")).status_code == 200
     async with app.state.session_factory() as session:
         row = await session.get(AccountRow, account.id)
-        assert row is not None and row.password_hash is not None
+        assert row is not None
+        assert row.password_hash is not None
     assert row.password_hash != old_hash
     assert "m=1024,t=1" in row.password_hash  # the app's (test) parameters
 
