@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -289,10 +290,16 @@ def signed(claims: dict[str, Any], key: str, kid: str = "k1", alg: str = "HS256"
 
 
 def alg_none(claims: dict[str, Any]) -> str:
-    return jwt.encode(claims, None, algorithm="none", headers={"kid": "k1"})
+    """An unsigned token (`alg: none`), built by hand."""
+
+    def part(document: dict[str, Any]) -> str:
+        raw = json.dumps(document, default=lambda at: int(at.timestamp())).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'})}.{part(claims)}."
 
 
-BAD_TOKENS = {
+BAD_TOKENS: dict[str, Callable[[dict[str, Any], str], str]] = {
     "expired": lambda c, k: signed({**c, "exp": datetime.now(UTC) - timedelta(seconds=5)}, k),
     "not yet valid (nbf)": lambda c, k: signed(
         {**c, "nbf": datetime.now(UTC) + timedelta(minutes=5)}, k
