@@ -10,6 +10,7 @@ from api.settings import Settings
 from auth.passwords import Argon2PasswordHasher
 from domain import accounts
 from domain.clock import SystemClock
+from domain.errors import DomainError
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
 
@@ -19,12 +20,15 @@ async def bootstrap_first_admin(engine: AsyncEngine, settings: Settings) -> None
     generated password printed once to stdout (never to the JSON log on stderr)."""
     password = settings.bootstrap_admin_password
     async with SqlUnitOfWork(create_session_factory(engine), clock=SystemClock()) as uow:
-        result = await accounts.bootstrap_admin(
-            uow,
-            Argon2PasswordHasher(),
-            username=settings.bootstrap_admin_username,
-            password=password.get_secret_value() if password else None,
-        )
+        try:
+            result = await accounts.bootstrap_admin(
+                uow,
+                Argon2PasswordHasher(),
+                username=settings.bootstrap_admin_username,
+                password=password.get_secret_value() if password else None,
+            )
+        except DomainError as exc:
+            raise SystemExit(f"BOOTSTRAP_ADMIN_USERNAME/PASSWORD: {exc.detail}") from exc
     if result is not None and result.generated_password is not None:
         print_generated_password(result.account.username, result.generated_password)
 

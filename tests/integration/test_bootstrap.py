@@ -101,3 +101,17 @@ def test_cli_creates_an_admin_from_stdin(
     assert created is not None
     assert created.role is Role.ADMIN
     assert created.must_change_password is False
+
+
+async def test_bootstrap_refuses_a_weak_configured_password(
+    db: AsyncEngine, database_url: str
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        environment=Environment.TEST,
+        database_url=database_url,
+        bootstrap_admin_username="chief",
+        bootstrap_admin_password="short",
+    )
+    with pytest.raises(SystemExit, match="at least 12"):
+        await bootstrap_first_admin(db, settings)
