@@ -116,3 +116,26 @@ def test_a_route_without_a_rule_is_reported(app: FastAPI) -> None:
     }
     assert found["/api/v1/__no_rule", "GET"] == []
     assert found["/api/v1/users/{account_id}", "PATCH"] == [Action.USER_UPDATE]
+
+
+def test_openapi_documents_the_security_scheme_and_each_routes_refusals(app: FastAPI) -> None:
+    document = app.openapi()
+    scheme = document["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+
+    missing: list[str] = []
+    for template, route in api_routes(app):
+        (action,) = declared_rules(route.dependant)
+        for method in route.methods or ():
+            operation = document["paths"][template][method.lower()]
+            documented = set(operation["responses"])
+            expected = set()
+            if action not in PUBLIC_ACTIONS:
+                expected.add("401")
+                if any(role not in RULES.get(action, {}) for role in Role):
+                    expected.add("403")
+            if "{" in template:
+                expected.add("404")
+            if expected - documented:
+                missing.append(f"{method} {template}: {sorted(expected - documented)}")
+    assert not missing, "\n".join(missing)
