@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String, and_, or_
+from sqlalchemy import Column, DateTime, Index, String, and_, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,17 @@ from domain.policy import Role
 
 class AccountRow(SQLModel, table=True):
     __tablename__ = "accounts"
+    __table_args__ = (
+        # The account list pages by (created_at, id) DESC, optionally filtered.
+        Index("ix_accounts_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index("ix_accounts_role_created_at_id", "role", text("created_at DESC"), text("id DESC")),
+        Index(
+            "ix_accounts_province_code_created_at_id",
+            "province_code",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     username: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
