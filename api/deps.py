@@ -15,10 +15,9 @@ from fastapi.security import OAuth2PasswordBearer
 
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
-from domain.accounts import PasswordHasher
+from domain.accounts import LoginPolicy, PasswordHasher
 from domain.errors import NotAuthenticated
 from domain.policy import Action, Principal
-from domain.sessions import LoginPolicy
 from domain.uow import UnitOfWork
 from persistence.uow import SqlUnitOfWork
 

@@ -14,7 +14,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.tokens import TokenConfig
-from domain.sessions import LoginPolicy
+from domain.accounts import LoginPolicy
 
 #: The development signing secret. Refused when ENVIRONMENT=production.
 DEV_JWT_SECRET = "duangta-development-secret-do-not-use-in-production"  # noqa: S105

@@ -9,18 +9,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Literal, Protocol
 from uuid import UUID
 
 from domain import policy
 from domain.audit import SYSTEM, AuditActor, DetailValue
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from domain.policy import PROVINCIAL_ROLES, Action, Principal, RecordScope, Role
 from domain.provinces import normalize_province_code
 
@@ -121,9 +122,54 @@ class Account:
             and self.agency_code == principal.agency_code
         )
 
+    def locked_for(self, now: datetime) -> int:
+        """Seconds until a lockout ends (0 when not locked)."""
+        if self.locked_until is None or self.locked_until <= now:
+            return 0
+        return math.ceil((self.locked_until - now).total_seconds())
+
     def touch(self, now: datetime) -> None:
         self.updated_at = now
         self.version += 1
+
+
+class AccountLocked(TooManyRequests):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "Too many failed sign-ins: this account is locked for a while. "
+            "Try again after the Retry-After delay, or ask an admin to reset the password.",
+            retry_after=retry_after,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=14)
+
+
+async def record_wrong_password(uow: UnitOfWork, account: Account, rules: LoginPolicy) -> None:
+    """Count a wrong password (sign-in or password change) and commit; at
+    `rules.max_failures` consecutive failures lock the account and raise AccountLocked."""
+    now = uow.clock.now()
+    account.failed_logins += 1
+    locked = account.failed_logins >= rules.max_failures
+    if locked:
+        account.failed_logins = 0
+        account.locked_until = now + rules.lockout
+        await uow.audit.record(
+            account.actor(),
+            "auth.locked",
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details={"lockout_seconds": int(rules.lockout.total_seconds())},
+        )
+    await uow.accounts.save(account)
+    await uow.commit()
+    if locked:
+        raise AccountLocked(int(rules.lockout.total_seconds()))
 
 
 class AccountNotFound(NotFound):
@@ -508,15 +554,32 @@ async def change_own_password(
     actor: Principal,
     current_password: str,
     new_password: str,
+    rules: LoginPolicy,
 ) -> Account:
     """Change the caller's password; this ends every session of the account (refresh
-    tokens revoked), so other devices must sign in again."""
+    tokens revoked), so other devices must sign in again.
+
+    A wrong current password counts like a failed sign-in (so a stolen access token
+    cannot be used to guess the password): enough of them lock the account.
+    """
     policy.require(actor, Action.ME_PASSWORD_CHANGE)
     account = await get_own_account(uow, actor=actor)
+    locked_for = account.locked_for(uow.clock.now())
+    if locked_for:
+        raise AccountLocked(locked_for)
     if len(current_password) > PASSWORD_MAX_LENGTH or account.password_hash is None:
         raise WrongCurrentPassword()
     matches, _ = await hasher.verify(current_password, account.password_hash)
     if not matches:
+        await uow.audit.record(
+            account.actor(),
+            "user.password_change_failed",
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details={"failed_logins": account.failed_logins + 1},
+        )
+        await record_wrong_password(uow, account, rules)  # commits; raises when it locks
         raise WrongCurrentPassword()
     check_password_rules(new_password)
     if new_password == current_password:
@@ -524,6 +587,7 @@ async def change_own_password(
     now = uow.clock.now()
     account.password_hash = await hasher.hash(new_password)
     account.must_change_password = False
+    account.failed_logins = 0
     account.touch(now)
     await uow.accounts.save(account)
     await uow.refresh_tokens.revoke_for_account(account.id, at=now)

@@ -11,7 +11,6 @@ Access tokens (JWTs) are issued by the api layer from the account this module re
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,11 +21,14 @@ from uuid import UUID
 from domain.accounts import (
     PASSWORD_MAX_LENGTH,
     Account,
+    AccountLocked,
+    LoginPolicy,
     PasswordHasher,
     normalize_username,
+    record_wrong_password,
 )
 from domain.audit import ANONYMOUS, DetailValue
-from domain.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from domain.errors import InvalidInput, NotAuthenticated
 
 if TYPE_CHECKING:
     from domain.uow import UnitOfWork
@@ -42,22 +44,6 @@ class InvalidCredentials(NotAuthenticated):
 class InvalidRefreshToken(NotAuthenticated):
     def __init__(self) -> None:
         super().__init__("The refresh token is invalid, expired or revoked: sign in again.")
-
-
-class AccountLocked(TooManyRequests):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "Too many failed sign-ins: this account is locked for a while. "
-            "Try again after the Retry-After delay, or ask an admin to reset the password.",
-            retry_after=retry_after,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LoginPolicy:
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
-    refresh_ttl: timedelta = timedelta(days=14)
 
 
 @dataclass(slots=True)
@@ -160,10 +146,11 @@ async def login(
             details={"reason": reason, **details},
         )
 
-    if account is not None and account.locked_until is not None and account.locked_until > now:
+    locked_for = account.locked_for(now) if account is not None else 0
+    if locked_for:
         await fail("locked")
         await uow.commit()
-        raise AccountLocked(math.ceil((account.locked_until - now).total_seconds()))
+        raise AccountLocked(locked_for)
 
     if account is None or not account.is_active or account.password_hash is None:
         await hasher.verify_dummy(password)
@@ -179,24 +166,8 @@ async def login(
 
     matches, new_hash = await hasher.verify(password, account.password_hash)
     if not matches:
-        account.failed_logins += 1
-        locked = account.failed_logins >= rules.max_failures
-        await fail("wrong_password", failed_logins=account.failed_logins)
-        if locked:
-            account.failed_logins = 0
-            account.locked_until = now + rules.lockout
-            await uow.audit.record(
-                account.actor(),
-                "auth.locked",
-                entity_type="account",
-                entity_id=account.id,
-                province_code=account.province_code,
-                details={"lockout_seconds": int(rules.lockout.total_seconds())},
-            )
-        await uow.accounts.save(account)
-        await uow.commit()
-        if locked:
-            raise AccountLocked(int(rules.lockout.total_seconds()))
+        await fail("wrong_password", failed_logins=account.failed_logins + 1)
+        await record_wrong_password(uow, account, rules)  # commits; raises when it locks
         raise InvalidCredentials()
 
     if new_hash is not None:

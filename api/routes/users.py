@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import ConfigDict, Field, model_validator
 
-from api.deps import Hasher, Uow, requires
+from api.deps import Hasher, Rules, Uow, requires
 from api.problems import problem_responses
 from api.schemas import ApiModel
 from domain import accounts
@@ -331,11 +331,12 @@ async def me_get(uow: Uow, caller: Annotated[Principal, requires(Action.ME_READ)
 @me_router.post(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
 async def me_change_password(
     uow: Uow,
     hasher: Hasher,
+    rules: Rules,
     caller: Annotated[Principal, requires(Action.ME_PASSWORD_CHANGE)],
     body: PasswordChange,
 ) -> Response:
@@ -350,5 +351,6 @@ async def me_change_password(
         actor=caller,
         current_password=body.current_password,
         new_password=body.new_password,
+        rules=rules,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

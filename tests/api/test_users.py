@@ -253,3 +253,23 @@ async def test_unknown_account_is_404(client: httpx.AsyncClient, login_as: Login
     assert_problem(await client.patch(f"{USERS}/{missing}", json={}, headers=admin), 404)
     assert_problem(await client.post(f"{USERS}/{missing}/reset-password", headers=admin), 404)
     assert_problem(await client.get(f"{USERS}/not-a-uuid", headers=admin), 422)
+
+
+async def test_guessing_the_current_password_locks_the_account(
+    app: FastAPI, client: httpx.AsyncClient, create_account: CreateAccount
+) -> None:
+    await create_account("somchai", PASSWORD, Role.AUDITOR)
+    headers = bearer(await sign_in(client, "somchai"))
+    guess = {"current_password": "a wrong guess!", "new_password": "my own new passphrase"}
+    for _ in range(4):
+        assert_problem(await client.post("/api/v1/me/password", json=guess, headers=headers), 422)
+    locked = await client.post("/api/v1/me/password", json=guess, headers=headers)
+    assert_problem(locked, 429)
+    assert locked.headers["retry-after"] == str(15 * 60)
+    right = {"current_password": PASSWORD, "new_password": "my own new passphrase"}
+    assert_problem(await client.post("/api/v1/me/password", json=right, headers=headers), 429)
+    assert_problem(await sign_in(client, "somchai"), 429)
+
+    actions = [a for a, _, _ in await audit_actions(app)]
+    assert actions.count("user.password_change_failed") == 5
+    assert actions.count("auth.locked") == 1
