@@ -78,6 +78,12 @@ async def optional_principal(
     return account.principal()
 
 
+#: Actions whose request carries its own credential (password, refresh token): an
+#: Authorization header is ignored there, so a client that sends its expired access
+#: token with every request can still refresh or sign in again.
+OWN_CREDENTIAL_ACTIONS = frozenset({Action.AUTH_TOKEN, Action.AUTH_REFRESH, Action.AUTH_LOGOUT})
+
+
 class Requires:
     """A route's declared access rule: the policy's role-level check for one action."""
 
@@ -85,8 +91,11 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self, principal: Annotated[Principal | None, Depends(optional_principal)]
+        self, request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Principal | None:
+        principal = None
+        if self.action not in OWN_CREDENTIAL_ACTIONS:
+            principal = await optional_principal(request, uow, token)
         policy.require(principal, self.action)
         return principal
 

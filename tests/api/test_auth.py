@@ -250,6 +250,27 @@ async def test_logout_revokes_the_family(
     assert [r.details["reason"] for r in revoked] == ["logout"]
 
 
+async def test_a_stale_access_token_does_not_block_refresh_or_sign_in(
+    client: httpx.AsyncClient, settings: Settings, create_account: CreateAccount
+) -> None:
+    account = await create_account("somchai", PASSWORD)
+    expired = BAD_TOKENS["expired"](
+        claims_for(account, settings), settings.jwt_secret.get_secret_value()
+    )
+    stale = {"Authorization": f"Bearer {expired}"}
+    assert_unauthenticated(await client.get("/api/v1/me", headers=stale))
+    tokens = await client.post(
+        TOKEN_URL, data={"username": "somchai", "password": PASSWORD}, headers=stale
+    )
+    assert tokens.status_code == 200
+    refreshed = await client.post(
+        "/api/v1/auth/refresh",
+        json={"refresh_token": tokens.json()["refresh_token"]},
+        headers=stale,
+    )
+    assert refreshed.status_code == 200
+
+
 async def test_refresh_token_goes_in_the_body_only(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/auth/refresh?refresh_token=abc")
     assert_problem(response, 422)
