@@ -42,6 +42,8 @@ class Principal:
     role: Role
     province_code: str | None = None
     agency_code: str | None = None
+    #: Set after an admin password reset: only the actions in PASSWORD_CHANGE_ACTIONS work.
+    must_change_password: bool = False
 
 
 class Scope(StrEnum):
@@ -56,18 +58,65 @@ class Action(StrEnum):
     # public registry and service
     HEALTH_READ = "health.read"
     PROVINCE_READ = "province.read"
+    # signing in (the credential is in the request body, so anyone may call these)
+    AUTH_TOKEN = "auth.token"  # noqa: S105
+    AUTH_REFRESH = "auth.refresh"
+    AUTH_LOGOUT = "auth.logout"
+    # the caller's own account
+    ME_READ = "me.read"
+    ME_PASSWORD_CHANGE = "me.password_change"  # noqa: S105
+    # account management
+    USER_CREATE = "user.create"
+    USER_LIST = "user.list"
+    USER_READ = "user.read"
+    USER_UPDATE = "user.update"
+    USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105
 
 
 #: Actions anyone may perform without signing in.
-PUBLIC_ACTIONS: frozenset[Action] = frozenset({Action.HEALTH_READ, Action.PROVINCE_READ})
+PUBLIC_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.HEALTH_READ,
+        Action.PROVINCE_READ,
+        Action.AUTH_TOKEN,
+        Action.AUTH_REFRESH,
+        Action.AUTH_LOGOUT,
+    }
+)
+
+#: What an account that must change its password (after an admin reset) may still do.
+PASSWORD_CHANGE_ACTIONS: frozenset[Action] = PUBLIC_ACTIONS | {
+    Action.ME_READ,
+    Action.ME_PASSWORD_CHANGE,
+}
 
 _EVERY_ROLE = dict.fromkeys(Role, Scope.ALL)
+_ADMIN = {Role.ADMIN: Scope.ALL}
+_ADMIN_AND_CENTRAL = {Role.ADMIN: Scope.ALL, Role.CENTRAL_OFFICER: Scope.ALL}
 
 #: The access table. An action missing here, or a role missing under an action, is denied.
 RULES: dict[Action, dict[Role, Scope]] = {
     Action.HEALTH_READ: _EVERY_ROLE,
     Action.PROVINCE_READ: _EVERY_ROLE,
+    Action.AUTH_TOKEN: _EVERY_ROLE,
+    Action.AUTH_REFRESH: _EVERY_ROLE,
+    Action.AUTH_LOGOUT: _EVERY_ROLE,
+    Action.ME_READ: _EVERY_ROLE,
+    Action.ME_PASSWORD_CHANGE: _EVERY_ROLE,
+    Action.USER_CREATE: _ADMIN,
+    Action.USER_LIST: _ADMIN_AND_CENTRAL,
+    Action.USER_READ: _ADMIN_AND_CENTRAL,
+    Action.USER_UPDATE: _ADMIN,
+    Action.USER_RESET_PASSWORD: _ADMIN,
 }
+
+
+class PasswordChangeRequired(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "This account must change its password (POST /api/v1/me/password) "
+            "before it may do anything else."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +138,12 @@ def require(principal: Principal | None, action: Action) -> Scope:
     """Role-level check; raise when the caller may not perform the action at all."""
     scope = scope_for(principal, action)
     if scope is not None:
+        if (
+            principal is not None
+            and principal.must_change_password
+            and action not in PASSWORD_CHANGE_ACTIONS
+        ):
+            raise PasswordChangeRequired()
         return scope
     if principal is None:
         raise NotAuthenticated("This operation needs a valid access token.")

@@ -4,5 +4,6 @@ from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
+from persistence.refresh_tokens import RefreshTokenRow
 
-__all__ = ["AccountRow", "AuditRow", "IdempotencyRow", "ProvinceRow"]
+__all__ = ["AccountRow", "AuditRow", "IdempotencyRow", "ProvinceRow", "RefreshTokenRow"]
