@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
-from api.routes import health, provinces
+from api.routes import audit, health, provinces
 from api.settings import Settings, get_settings
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
@@ -31,6 +31,10 @@ your requests with our logs; every response echoes it.
 TAGS = [
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    {
+        "name": "audit",
+        "description": "The tamper-evident audit log: query, verify and export (auditors).",
+    },
 ]
 
 
@@ -85,6 +89,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(health.router)
     app.include_router(provinces.router)
+    app.include_router(audit.router)
     _summaries_from_docstrings(app)
 
     def openapi() -> dict[str, Any]:

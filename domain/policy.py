@@ -56,17 +56,25 @@ class Action(StrEnum):
     # public registry and service
     HEALTH_READ = "health.read"
     PROVINCE_READ = "province.read"
+    # the audit trail (auditors and admins only)
+    AUDIT_READ = "audit.read"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_EXPORT = "audit.export"
 
 
 #: Actions anyone may perform without signing in.
 PUBLIC_ACTIONS: frozenset[Action] = frozenset({Action.HEALTH_READ, Action.PROVINCE_READ})
 
 _EVERY_ROLE = dict.fromkeys(Role, Scope.ALL)
+_AUDITORS = {Role.AUDITOR: Scope.ALL, Role.ADMIN: Scope.ALL}
 
 #: The access table. An action missing here, or a role missing under an action, is denied.
 RULES: dict[Action, dict[Role, Scope]] = {
     Action.HEALTH_READ: _EVERY_ROLE,
     Action.PROVINCE_READ: _EVERY_ROLE,
+    Action.AUDIT_READ: _AUDITORS,
+    Action.AUDIT_VERIFY: _AUDITORS,
+    Action.AUDIT_EXPORT: _AUDITORS,
 }
 
 

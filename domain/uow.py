@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from domain.accounts import AccountRepository
-from domain.audit import AuditLog
+from domain.audit import AuditLog, AuditReader
 from domain.clock import Clock
 from domain.provinces import Province, Region
 
@@ -29,6 +29,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def audit_reader(self) -> AuditReader: ...
     @property
     def clock(self) -> Clock: ...
     @property
