@@ -67,6 +67,16 @@ FORBIDDEN_DETAIL_KEYS = (
 _MAX_DETAIL_STRING = 200
 _MAX_DETAILS_BYTES = 4096
 _THIRTEEN_DIGITS = re.compile(r"\d{13}")
+_PRINTED_NATIONAL_ID = re.compile(r"(?<!\d)\d-\d{4}-\d{5}-\d{2}-\d(?!\d)")
+#: A national id standing alone: 13 digits that are not part of a longer token (the hex
+#: of a UUID holds 13 digits in a row now and then), or its printed form 1-2345-67890-12-3.
+NATIONAL_ID_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])\d{13}(?![0-9A-Za-z])|" + _PRINTED_NATIONAL_ID.pattern
+)
+
+
+def looks_like_national_id(text: str) -> bool:
+    return NATIONAL_ID_LIKE.search(text) is not None
 
 
 class AuditDetailsRejected(ValueError):
@@ -195,7 +205,7 @@ def check_details(details: dict[str, DetailValue]) -> None:
                 raise AuditDetailsRejected(f"audit detail '{path}' has a NUL or lone surrogate")
             if len(value) > _MAX_DETAIL_STRING:
                 raise AuditDetailsRejected(f"audit detail '{path}' is longer than allowed")
-            if _THIRTEEN_DIGITS.search(value):
+            if _THIRTEEN_DIGITS.search(value) or _PRINTED_NATIONAL_ID.search(value):
                 raise AuditDetailsRejected(f"audit detail '{path}' looks like a national ID")
         elif value is not None and not isinstance(value, (bool, int)):
             raise AuditDetailsRejected(f"audit detail '{path}' has unsupported type")

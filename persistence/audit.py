@@ -35,10 +35,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.audit import (
     GENESIS_HASH,
     AuditActor,
+    AuditDetailsRejected,
     AuditEntry,
     AuditFilter,
     DetailValue,
     check_details,
+    looks_like_national_id,
 )
 from domain.clock import Clock
 
@@ -124,6 +126,13 @@ class SqlAuditLog:
     ) -> AuditEntry:
         details = dict(details or {})
         check_details(details)
+        entity = None if entity_id is None else (str(entity_id) or None)
+        if entity is not None and looks_like_national_id(entity):
+            raise AuditDetailsRejected("an audit entity_id looks like a national ID")
+        # The request id comes from the client: never let it carry a national id.
+        request_id = self._request_id or None
+        if request_id is not None and looks_like_national_id(request_id):
+            request_id = None
         if self._head is None:
             self._head = await self._lock_and_read_head()
         last_seq, last_hash, last_at = self._head
@@ -137,9 +146,9 @@ class SqlAuditLog:
             actor_role=actor.role or None,
             action=action,
             entity_type=entity_type or None,
-            entity_id=None if entity_id is None else (str(entity_id) or None),
+            entity_id=entity,
             province_code=province_code or None,
-            request_id=self._request_id or None,
+            request_id=request_id,
             details=details,
             prev_hash=last_hash,
         )
