@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from starlette.routing import BaseRoute
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -43,10 +44,21 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def _api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+    # FastAPI >= 0.16x keeps included routers as one `_IncludedRouter` entry each, whose
+    # `original_router` holds the routes; walk into them.
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
 def _summaries_from_docstrings(app: FastAPI) -> None:
     """The first docstring line of a route is its OpenAPI summary; the rest its description."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.summary is None:
+    for route in _api_routes(app.routes):
+        if route.summary is None:
             doc = (route.endpoint.__doc__ or "").strip()
             if doc:
                 first, _, rest = doc.partition("\n")

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -387,3 +388,19 @@ async def test_filtered_exports_verify_with_gaps(
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert [r["seq"] for r in rows] == list(range(1, 301, 3))
     assert all(recompute(r) == r["hash"] for r in rows)
+
+
+async def test_openapi_documents_the_audit_operations(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    for path, op_id in [
+        ("/api/v1/audit-log", "audit_log_list"),
+        ("/api/v1/audit-log/verify", "audit_log_verify"),
+        ("/api/v1/audit-log/export", "audit_log_export"),
+    ]:
+        operation = paths[path]["get"]
+        assert operation["operationId"] == op_id
+        assert {"401", "403", "422"} <= set(operation["responses"])
+    export = paths["/api/v1/audit-log/export"]["get"]
+    assert set(export["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv"}
+    # The summary is the docstring's first line (not the title-cased function name).
+    assert paths["/api/v1/audit-log"]["get"]["summary"].startswith("Query the audit log")
