@@ -518,6 +518,10 @@ async def verify_audit_chain(
         to_seq = head[0] if head else 0
         if head is None and from_seq == 1:
             return ChainVerification(True, 1, 0, 0, None, None, None)
+        if to_seq < from_seq:
+            raise InvalidAuditFilter(
+                f"from_seq ({from_seq}) is beyond the newest entry ({to_seq})."
+            )
     if to_seq < from_seq:
         raise InvalidAuditFilter(f"to_seq ({to_seq}) is lower than from_seq ({from_seq}).")
     prev_hash = GENESIS_HASH if from_seq == 1 else await uow.audit_reader.hash_of(from_seq - 1)
