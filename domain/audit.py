@@ -126,7 +126,8 @@ class AuditEntry:
 def format_timestamp(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), several times faster (verify, export).
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 #: The fields of the canonical encoding, in the order exports list them.
