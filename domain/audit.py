@@ -290,6 +290,9 @@ class AuditFilter:
         occurred_to: datetime | None = None,
     ) -> AuditFilter:
         """Validate and normalise raw criteria; raise InvalidAuditFilter when they can't be."""
+        texts = (actor_id, action, entity_type, entity_id, province_code)
+        if any(value is not None and not _storable(value) for value in texts):
+            raise InvalidAuditFilter("A filter value holds a NUL character or a lone surrogate.")
         if action is not None and not _ACTION_FILTER.match(action):
             raise InvalidAuditFilter(
                 "The action filter is a dotted verb such as 'tip.created', or a prefix "
@@ -305,6 +308,11 @@ class AuditFilter:
         for name, moment in (("occurred_from", occurred_from), ("occurred_to", occurred_to)):
             if moment is not None and moment.tzinfo is None:
                 raise InvalidAuditFilter(f"{name} needs a time zone (e.g. a trailing 'Z').")
+        try:
+            occurred_from = occurred_from.astimezone(UTC) if occurred_from else None
+            occurred_to = occurred_to.astimezone(UTC) if occurred_to else None
+        except OverflowError as exc:
+            raise InvalidAuditFilter("The time range is outside the supported years.") from exc
         if occurred_from and occurred_to and occurred_from >= occurred_to:
             raise InvalidAuditFilter("occurred_from must be earlier than occurred_to.")
         return cls(

@@ -27,6 +27,9 @@ from domain.policy import Action, Principal
 
 router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
 
+#: seq is a BIGINT.
+MAX_SEQ = 2**63 - 1
+
 _EXAMPLE_ENTRY: dict[str, Any] = {
     "seq": 1042,
     "occurred_at": "2026-11-25T10:15:02.123456Z",
@@ -231,9 +234,10 @@ async def audit_log_list(
 async def audit_log_verify(
     uow: Uow,
     caller: Verifier,
-    from_seq: Annotated[int, Query(ge=1, description="First entry to check")] = 1,
+    from_seq: Annotated[int, Query(ge=1, le=MAX_SEQ, description="First entry to check")] = 1,
     to_seq: Annotated[
-        int | None, Query(ge=1, description="Last entry to check; default: the newest")
+        int | None,
+        Query(ge=1, le=MAX_SEQ, description="Last entry to check; default: the newest"),
     ] = None,
 ) -> AuditVerificationPublic:
     """Recompute the hash chain over a range and report where it breaks, if anywhere.

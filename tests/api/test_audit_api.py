@@ -168,6 +168,8 @@ async def test_an_auditor_queries_the_log(
         {"occurred_from": "2026-11-25T10:00:00"},
         {"occurred_from": since, "occurred_to": since},
         {"actor_id": "x" * 65},
+        {"actor_id": "a\x00b"},
+        {"occurred_from": "0001-01-01T00:00:00+07:00"},
     ]
     for params in bad:
         body = problem(await client.get(url, headers=headers, params=params), 422)
@@ -199,6 +201,10 @@ async def test_verify_reports_the_tampered_seq(
     assert (await client.get(url, headers=headers, params={"from_seq": 5})).json()["valid"]
     problem(await client.get(url, headers=headers, params={"from_seq": 5, "to_seq": 4}), 422)
     problem(await client.get(url, headers=headers, params={"from_seq": 0}), 422)
+    problem(await client.get(url, headers=headers, params={"to_seq": 2**63}), 422)
+    problem(await client.get(url, headers=headers, params={"from_seq": 7}), 422)
+    far = (await client.get(url, headers=headers, params={"to_seq": 2**63 - 1})).json()
+    assert (far["valid"], far["first_broken_seq"]) == (False, 4)
 
 
 async def test_ndjson_export_is_audited_first_and_verifiable(
