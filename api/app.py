@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import auth, health, provinces, users
+from api.routes import audit, auth, health, provinces, users
 from api.settings import Settings, get_settings
 from auth.passwords import Argon2PasswordHasher
 from domain.accounts import PasswordHasher
@@ -44,6 +44,10 @@ TAGS = [
     },
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    {
+        "name": "audit",
+        "description": "The tamper-evident audit log: query, verify and export (auditors).",
+    },
 ]
 
 
@@ -132,6 +136,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(users.me_router)
     app.include_router(users.router)
+    app.include_router(audit.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

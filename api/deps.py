@@ -7,7 +7,8 @@ record-level checks (province, ownership) happen in the use case.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -40,6 +41,23 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
+
+UowFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+
+
+def get_uow_factory(request: Request) -> UowFactory:
+    """Opens units of work of its own: for work that outlives the request-scoped one,
+    such as the body of a streamed response (sent after the route has returned)."""
+    state = request.app.state
+    request_id = request.state.request_id
+
+    def open_uow() -> AbstractAsyncContextManager[UnitOfWork]:
+        return SqlUnitOfWork(state.session_factory, clock=state.clock, request_id=request_id)
+
+    return open_uow
+
+
+OpenUow = Annotated[UowFactory, Depends(get_uow_factory)]
 
 
 def get_password_hasher(request: Request) -> PasswordHasher:

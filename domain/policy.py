@@ -71,6 +71,10 @@ class Action(StrEnum):
     USER_READ = "user.read"
     USER_UPDATE = "user.update"
     USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105
+    # the audit trail (auditors and admins only)
+    AUDIT_READ = "audit.read"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_EXPORT = "audit.export"
 
 
 #: Actions anyone may perform without signing in.
@@ -93,6 +97,7 @@ PASSWORD_CHANGE_ACTIONS: frozenset[Action] = PUBLIC_ACTIONS | {
 _EVERY_ROLE = dict.fromkeys(Role, Scope.ALL)
 _ADMIN = {Role.ADMIN: Scope.ALL}
 _ADMIN_AND_CENTRAL = {Role.ADMIN: Scope.ALL, Role.CENTRAL_OFFICER: Scope.ALL}
+_AUDITORS = {Role.AUDITOR: Scope.ALL, Role.ADMIN: Scope.ALL}
 
 #: The access table. An action missing here, or a role missing under an action, is denied.
 RULES: dict[Action, dict[Role, Scope]] = {
@@ -108,6 +113,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.USER_READ: _ADMIN_AND_CENTRAL,
     Action.USER_UPDATE: _ADMIN,
     Action.USER_RESET_PASSWORD: _ADMIN,
+    Action.AUDIT_READ: _AUDITORS,
+    Action.AUDIT_VERIFY: _AUDITORS,
+    Action.AUDIT_EXPORT: _AUDITORS,
 }
 
 

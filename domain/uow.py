@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from domain.accounts import AccountRepository
-from domain.audit import AuditLog
+from domain.audit import AuditLog, AuditReader
 from domain.clock import Clock
 from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
@@ -35,6 +35,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def audit_reader(self) -> AuditReader: ...
     @property
     def clock(self) -> Clock: ...
     @property

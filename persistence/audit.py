@@ -8,21 +8,39 @@ have no gaps (a rolled-back entry frees its number for the next writer).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, func, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Row,
+    Select,
+    String,
+    Table,
+    func,
+    literal_column,
+    text,
+)
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.audit import (
     GENESIS_HASH,
     AuditActor,
+    AuditDetailsRejected,
     AuditEntry,
+    AuditFilter,
     DetailValue,
     check_details,
+    looks_like_national_id,
 )
 from domain.clock import Clock
 
@@ -35,13 +53,10 @@ class AuditRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_log_actor_id_seq", "actor_id", "seq"),
         Index("ix_audit_log_action_seq", "action", "seq"),
-        Index(
-            "ix_audit_log_action_pattern",
-            text("action text_pattern_ops"),
-        ),
+        Index("ix_audit_log_action_family_seq", text("split_part(action, '.', 1)"), "seq"),
         Index("ix_audit_log_entity_seq", "entity_type", "entity_id", "seq"),
         Index("ix_audit_log_province_code_seq", "province_code", "seq"),
-        Index("ix_audit_log_occurred_at", "occurred_at"),
+        Index("ix_audit_log_occurred_at_seq", "occurred_at", "seq"),
     )
 
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -83,17 +98,21 @@ class SqlAuditLog:
         self._session = session
         self._clock = clock
         self._request_id = request_id
-        self._head: tuple[int, str] | None = None
+        self._head: tuple[int, str, datetime | None] | None = None
 
     def transaction_ended(self) -> None:
         """Forget the cached chain head (the lock was released with the transaction)."""
         self._head = None
 
-    async def _lock_and_read_head(self) -> tuple[int, str]:
+    async def _lock_and_read_head(self) -> tuple[int, str, datetime | None]:
         await self._session.exec(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
-        query = select(AuditRow.seq, AuditRow.hash).order_by(col(AuditRow.seq).desc()).limit(1)
+        query = (
+            select(AuditRow.seq, AuditRow.hash, AuditRow.occurred_at)
+            .order_by(col(AuditRow.seq).desc())
+            .limit(1)
+        )
         row = (await self._session.exec(query)).first()
-        return (row[0], row[1]) if row else (0, GENESIS_HASH)
+        return (row[0], row[1], row[2]) if row else (0, GENESIS_HASH, None)
 
     async def record(
         self,
@@ -107,19 +126,29 @@ class SqlAuditLog:
     ) -> AuditEntry:
         details = dict(details or {})
         check_details(details)
+        entity = None if entity_id is None else (str(entity_id) or None)
+        if entity is not None and looks_like_national_id(entity):
+            raise AuditDetailsRejected("an audit entity_id looks like a national ID")
+        # The request id comes from the client: never let it carry a national id.
+        request_id = self._request_id or None
+        if request_id is not None and looks_like_national_id(request_id):
+            request_id = None
         if self._head is None:
             self._head = await self._lock_and_read_head()
-        last_seq, last_hash = self._head
+        last_seq, last_hash, last_at = self._head
+        now = self._clock.now()
         entry = AuditEntry(
             seq=last_seq + 1,
-            occurred_at=self._clock.now(),
+            # Never earlier than the previous entry (clocks of several hosts may differ
+            # slightly): occurred_at then grows with seq, which time-range queries rely on.
+            occurred_at=now if last_at is None or now >= last_at else last_at,
             actor_id=actor.id,
-            actor_role=actor.role,
+            actor_role=actor.role or None,
             action=action,
-            entity_type=entity_type,
-            entity_id=None if entity_id is None else str(entity_id),
-            province_code=province_code,
-            request_id=self._request_id,
+            entity_type=entity_type or None,
+            entity_id=entity,
+            province_code=province_code or None,
+            request_id=request_id,
             details=details,
             prev_hash=last_hash,
         )
@@ -141,7 +170,7 @@ class SqlAuditLog:
             )
         )
         await self._session.flush()
-        self._head = (entry.seq, digest)
+        self._head = (entry.seq, digest, entry.occurred_at)
         return replace(entry, hash=digest)
 
     async def viewed(
@@ -164,3 +193,165 @@ class SqlAuditLog:
             province_code=province_code,
             details=details,
         )
+
+
+def _table() -> Table:
+    table = AuditRow.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+#: `split_part(action, '.', 1)`, spelled with literals so it matches the expression index
+#: `ix_audit_log_action_family_seq` even in a prepared statement's generic plan.
+ACTION_FAMILY = func.split_part(
+    literal_column("audit_log.action"), literal_column("'.'"), literal_column("1")
+)
+
+
+def filtered(statement: Select[Any], criteria: AuditFilter) -> Select[Any]:
+    """Add the WHERE clauses of an auditor's filter (each one backed by an index)."""
+    c = _table().c
+    if criteria.actor_id is not None:
+        statement = statement.where(c.actor_id == criteria.actor_id)
+    if criteria.action_exact is not None:
+        statement = statement.where(c.action == criteria.action_exact)
+    prefix = criteria.action_prefix
+    if prefix is not None:
+        statement = statement.where(
+            ACTION_FAMILY.op("=")(prefix.split(".", 1)[0]),
+            c.action.startswith(prefix, autoescape=True),
+        )
+    if criteria.entity_type is not None:
+        statement = statement.where(c.entity_type == criteria.entity_type)
+    if criteria.entity_id is not None:
+        statement = statement.where(c.entity_id == criteria.entity_id)
+    if criteria.province_code is not None:
+        statement = statement.where(c.province_code == criteria.province_code)
+    # occurred_at never decreases along the chain (see SqlAuditLog.record), so the entries
+    # of a time range are one run of seqs: bound seq by the first and last of them (two
+    # lookups in ix_audit_log_occurred_at_seq) and the newest-first scan of the primary key
+    # reads only that run, however old the range is. The time conditions stay, so a row
+    # outside the range is never returned.
+    if criteria.occurred_from is not None:
+        first = (
+            core_select(c.seq)
+            .where(c.occurred_at >= criteria.occurred_from)
+            .order_by(c.occurred_at, c.seq)
+            .limit(1)
+            .scalar_subquery()
+        )
+        statement = statement.where(c.occurred_at >= criteria.occurred_from, c.seq >= first)
+    if criteria.occurred_to is not None:
+        last = (
+            core_select(c.seq)
+            .where(c.occurred_at < criteria.occurred_to)
+            .order_by(c.occurred_at.desc(), c.seq.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        statement = statement.where(c.occurred_at < criteria.occurred_to, c.seq <= last)
+    return statement
+
+
+def page_statement(criteria: AuditFilter, *, before_seq: int | None, limit: int) -> Select[Any]:
+    """Newest first: `... ORDER BY seq DESC LIMIT n` (bench/audit_indexes.py EXPLAINs it)."""
+    table = _table()
+    statement = filtered(core_select(table), criteria)
+    if before_seq is not None:
+        statement = statement.where(table.c.seq < before_seq)
+    return statement.order_by(table.c.seq.desc()).limit(limit)
+
+
+def export_statement(criteria: AuditFilter, *, up_to_seq: int) -> Select[Any]:
+    table = _table()
+    statement = filtered(core_select(table), criteria).where(table.c.seq <= up_to_seq)
+    return statement.order_by(table.c.seq)
+
+
+def _entry(row: Row[Any]) -> AuditEntry:
+    m = row._mapping
+    return AuditEntry(
+        seq=m["seq"],
+        occurred_at=m["occurred_at"],
+        actor_id=m["actor_id"],
+        actor_role=m["actor_role"],
+        action=m["action"],
+        entity_type=m["entity_type"],
+        entity_id=m["entity_id"],
+        province_code=m["province_code"],
+        request_id=m["request_id"],
+        details=m["details"],
+        prev_hash=m["prev_hash"],
+        hash=m["hash"],
+    )
+
+
+class SqlAuditReader:
+    """Reads the chain with Core statements (rows, not ORM objects: nothing accumulates
+    in the session's identity map however many entries pass through)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _connection(self) -> AsyncConnection:
+        connection = await self._session.connection()
+        # Plan each query for its actual values: a generic plan of a prepared statement
+        # cannot tell a rare actor from a frequent one and may pick a poor index.
+        await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        return connection
+
+    async def page(
+        self, criteria: AuditFilter, *, before_seq: int | None, limit: int
+    ) -> list[AuditEntry]:
+        connection = await self._connection()
+        result = await connection.execute(
+            page_statement(criteria, before_seq=before_seq, limit=limit)
+        )
+        return [_entry(row) for row in result]
+
+    async def head(self) -> tuple[int, str] | None:
+        table = _table()
+        statement = core_select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
+        row = (await (await self._session.connection()).execute(statement)).first()
+        return (row[0], row[1]) if row else None
+
+    async def hash_of(self, seq: int) -> str | None:
+        table = _table()
+        statement = core_select(table.c.hash).where(table.c.seq == seq)
+        row = (await (await self._session.connection()).execute(statement)).first()
+        return row[0] if row else None
+
+    async def chain(
+        self, from_seq: int, to_seq: int, *, batch_size: int
+    ) -> AsyncIterator[list[AuditEntry]]:
+        """Keyset batches over the primary key: each one a short index range scan."""
+        table = _table()
+        connection = await self._session.connection()
+        next_seq = from_seq
+        while next_seq <= to_seq:
+            statement = (
+                core_select(table)
+                .where(table.c.seq >= next_seq, table.c.seq <= to_seq)
+                .order_by(table.c.seq)
+                .limit(batch_size)
+            )
+            batch = [_entry(row) for row in await connection.execute(statement)]
+            if not batch:
+                return
+            yield batch
+            next_seq = batch[-1].seq + 1
+
+    async def stream(
+        self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
+    ) -> AsyncIterator[list[AuditEntry]]:
+        """A server-side cursor (asyncpg, inside the session's transaction), batch by batch."""
+        connection = await self._connection()
+        statement = export_statement(criteria, up_to_seq=up_to_seq).execution_options(
+            yield_per=batch_size
+        )
+        result = await connection.stream(statement)
+        try:
+            async for partition in result.partitions(batch_size):
+                yield [_entry(row) for row in partition]
+        finally:
+            await result.close()

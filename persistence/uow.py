@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
 from persistence.accounts import SqlAccountRepository
-from persistence.audit import SqlAuditLog
+from persistence.audit import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
@@ -39,6 +39,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyStore(self.session)
         self.refresh_tokens = SqlRefreshTokenRepository(self.session)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
+        self.audit_reader = SqlAuditReader(self.session)
         return self
 
     async def __aexit__(

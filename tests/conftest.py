@@ -32,6 +32,7 @@ from persistence.db import create_engine
 from persistence.embedded import start_embedded_postgres
 from persistence.migrate import upgrade_to_head
 from persistence.uow import SqlUnitOfWork
+from tests.audit_checks import KNOWN_SECRETS, assert_audit_clean, remember_secret
 
 #: Tables that migrations fill and tests must not empty.
 REFERENCE_TABLES = {"provinces", "alembic_version"}
@@ -76,6 +77,15 @@ async def db(engine: AsyncEngine) -> AsyncEngine:
     """A clean database (reference data kept) for one test."""
     await truncate_all(engine)
     return engine
+
+
+@pytest.fixture(autouse=True)
+async def _audit_log_stays_clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After every test that used the database: no forbidden data in any audit entry."""
+    KNOWN_SECRETS.clear()
+    yield
+    if "db" in request.fixturenames and request.node.get_closest_marker("audit_dirty") is None:
+        await assert_audit_clean(request.getfixturevalue("engine"))
 
 
 @pytest.fixture
@@ -146,6 +156,7 @@ def login_as(app: FastAPI, clock: FrozenClock) -> LoginAs:
         issued = issue_access_token(
             app.state.settings.token_config(), account.principal(), now=datetime.now(UTC)
         )
+        remember_secret(issued.token)
         return {
             "Authorization": f"Bearer {issued.token}",
             "X-Test-Account-Id": str(account.id),
