@@ -213,9 +213,7 @@ def main() -> None:
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": args.url, "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api", "--port", str(port)], env=env
-    )
+    server = subprocess.Popen([sys.executable, "-m", "api", "--port", str(port)], env=env)
     try:
         process = psutil.Process(server.pid)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
