@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import health, provinces
+from api.routes import health, provinces, tips
 from api.settings import Settings, get_settings
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
@@ -31,6 +31,13 @@ your requests with our logs; every response echoes it.
 
 TAGS = [
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
+    {
+        "name": "tips",
+        "description": (
+            "Tips (reports of suspected corruption): anonymous or signed-in intake, "
+            "follow-up by receipt, triage within the legal deadlines, messages, links."
+        ),
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -95,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(health.router)
     app.include_router(provinces.router)
+    app.include_router(tips.router)
     _summaries_from_docstrings(app)
 
     def openapi() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from domain.audit import AuditLog
 from domain.clock import Clock
 from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
+from domain.tips.repository import TipRepository
 
 
 class ProvinceRepository(Protocol):
@@ -32,6 +33,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def tips(self) -> TipRepository: ...
     @property
     def clock(self) -> Clock: ...
     @property

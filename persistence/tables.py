@@ -4,5 +4,16 @@ from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
+from persistence.tips import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
 
-__all__ = ["AccountRow", "AuditRow", "IdempotencyRow", "ProvinceRow"]
+__all__ = [
+    "AccountRow",
+    "AuditRow",
+    "IdempotencyRow",
+    "ProvinceRow",
+    "TipCounterRow",
+    "TipEventRow",
+    "TipLinkRow",
+    "TipMessageRow",
+    "TipRow",
+]

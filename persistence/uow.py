@@ -13,6 +13,7 @@ from persistence.audit import SqlAuditLog
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
+from persistence.tips import SqlTipRepository
 
 
 class SqlUnitOfWork:
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(self.session)
         self.idempotency = SqlIdempotencyStore(self.session)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
+        self.tips = SqlTipRepository(self.session, self.keyring)
         return self
 
     async def __aexit__(
