@@ -40,9 +40,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
@@ -304,6 +306,10 @@ def overdue_predicate(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
     else:
         done, due = col(TipRow.first_feedback_at), col(TipRow.feedback_due_at)
     return or_(and_(done.is_(None), due < now), done > due)
+
+
+#: Columns a list never needs: not even loaded (and never decrypted) for summaries.
+SEALED_COLUMNS = ("description", "accused", "location", "contact", "reporter")
 
 
 class SqlTipRepository:
@@ -610,9 +616,10 @@ class SqlTipRepository:
 
     # -- lists -----------------------------------------------------------------------
 
-    async def list(
+    def list_statement(
         self, query: TipQuery, visibility: TipVisibility, *, now: datetime
-    ) -> list[TipSummary]:
+    ) -> SelectOfScalar[TipRow]:
+        """The list query (also used by bench/tips_explain.py to EXPLAIN it)."""
         conditions = self._visible(visibility)
         if query.province_code is not None:
             conditions.append(col(TipRow.province_code) == query.province_code)
@@ -631,12 +638,18 @@ class SqlTipRepository:
                 tuple_(col(TipRow.received_at), col(TipRow.id))
                 < tuple_(query.after.received_at, query.after.id)
             )
-        statement = (
+        return (
             select(TipRow)
+            .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
             .where(*conditions)
             .order_by(col(TipRow.received_at).desc(), col(TipRow.id).desc())
             .limit(query.limit + 1)
         )
+
+    async def list(
+        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+    ) -> list[TipSummary]:
+        statement = self.list_statement(query, visibility, now=now)
         rows = (await self._session.exec(statement)).all()
         return [_summary(row) for row in rows]
 
