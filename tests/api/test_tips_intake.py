@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -111,3 +112,19 @@ async def test_receipts_are_never_accepted_in_the_url(client: httpx.AsyncClient)
     assert response.status_code == 422
     response = await client.get(f"/api/v1/tips/follow-up/{receipt}")
     assert response.status_code in {401, 404, 405}
+
+
+async def test_concurrent_retries_make_one_tip(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    central = await login_as(Role.CENTRAL_OFFICER)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/tips", json=tip_body(), headers=key) for _ in range(3))
+    )
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len({a.json()["receipt"] for a in answers}) == 1
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in answers) == ["", "true", "true"]
+    listed = (await client.get("/api/v1/tips", headers=central)).json()["items"]
+    assert len(listed) == 1

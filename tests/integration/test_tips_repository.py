@@ -192,3 +192,40 @@ async def test_sql_overdue_matches_the_domain(db: AsyncEngine, clock: FrozenCloc
                 assert {t.id for t in listed} == expected, (kind, offset)
                 breaches += len(expected)
     assert breaches > 10
+
+
+async def test_investigating_is_reserved_for_the_investigations_feature(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    officer = Principal(uuid.uuid4(), Role.CENTRAL_OFFICER)
+    factory = create_session_factory(db)
+    tip = await submit(db, clock)
+    for step in ("ack", "review", "investigate", "close"):
+        async with SqlUnitOfWork(factory, clock=clock) as uow:
+            if step == "ack":
+                await tips.acknowledge_tip(uow, actor=officer, tip_id=tip.id, rules=RULES)
+            elif step == "review":
+                await tips.start_review(uow, actor=officer, tip_id=tip.id)
+            elif step == "investigate":
+                await tips.start_investigation(uow, actor=officer, tip_id=tip.id, reason="เปิดสอบ")
+            else:
+                await tips.close_tip(
+                    uow,
+                    actor=officer,
+                    tip_id=tip.id,
+                    outcome=TipOutcome.SUBSTANTIATED,
+                    reason="ผลการสอบสวน",
+                )
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        record = await tips.get_tip(uow, actor=officer, tip_id=tip.id)
+    assert [e.to_status.value for e in record.history] == [
+        "acknowledged",
+        "in_review",
+        "investigating",
+        "closed",
+    ]
+    async with db.connect() as conn:
+        actions = (
+            (await conn.execute(text("SELECT action FROM audit_log ORDER BY seq"))).scalars().all()
+        )
+    assert "tip.investigation_started" in actions
