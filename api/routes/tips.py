@@ -423,6 +423,10 @@ class TipFollowUpPublic(ApiModel):
     messages: list[ReporterMessagePublic]
 
 
+#: GET /tips/{id}: the full record (officials) or the reporter's view, told apart by `view`.
+TipView = Annotated[TipPublic | TipReporterPublic, Field(discriminator="view")]
+
+
 def _record(record: tips.TipRecord, now: datetime) -> TipPublic | TipReporterPublic:
     tip = record.tip
     if record.reporter_view:
@@ -564,7 +568,7 @@ async def _receipt_guard(request: Request) -> tuple[RateLimiter, Rate, str]:
 @router.post(
     "/follow-up",
     response_model=TipFollowUpPublic,
-    responses=problem_responses(403, 404, 422, 429),
+    responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_follow_up(
     request: Request, uow: Uow, _caller: ReceiptHolder, body: FollowUpRequest
@@ -599,7 +603,7 @@ async def tips_follow_up(
     "/follow-up/messages",
     status_code=201,
     response_model=ReporterMessagePublic,
-    responses=problem_responses(403, 404, 422, 429),
+    responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_follow_up_message(
     request: Request, uow: Uow, _caller: ReceiptHolder, body: FollowUpMessageCreate
@@ -662,7 +666,7 @@ async def tips_list(
 
 @router.get(
     "/{tip_id}",
-    response_model=TipPublic | TipReporterPublic,
+    response_model=TipView,
     responses=problem_responses(401, 403, 404, 422),
 )
 async def tips_get(
