@@ -34,6 +34,8 @@ from sqlalchemy import (
     Uuid,
     and_,
     false,
+    func,
+    literal,
     or_,
     text,
     tuple_,
@@ -134,6 +136,9 @@ class TipRow(SQLModel, table=True):
             text("received_at DESC"),
             postgresql_where=text("first_feedback_at > feedback_due_at"),
         ),
+        # The smallest time any tip had between receipt and deadline (see overdue_predicate).
+        Index("ix_tips_ack_window", text("(ack_due_at - received_at)")),
+        Index("ix_tips_feedback_window", text("(feedback_due_at - received_at)")),
     )
 
     id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
@@ -300,12 +305,22 @@ def _summary(row: TipRow) -> TipSummary:
 
 
 def overdue_predicate(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
-    """The SQL twin of domain.tips.deadlines: passed without the act, or the act came late."""
+    """The SQL twin of domain.tips.deadlines: passed without the act, or the act came late.
+
+    Plus a redundant bound that lets the newest-first index skip the tips too young to be
+    overdue: a breached deadline has passed, so the tip was received more than its own
+    window (deadline - receipt) ago, hence more than the smallest window of any tip ago
+    (an index lookup, so settings may change without making the bound wrong). For a late
+    act this holds because the act happened before now.
+    """
     if kind is OverdueKind.ACK:
         done, due = col(TipRow.acknowledged_at), col(TipRow.ack_due_at)
     else:
         done, due = col(TipRow.first_feedback_at), col(TipRow.feedback_due_at)
-    return or_(and_(done.is_(None), due < now), done > due)
+    received = col(TipRow.received_at)
+    smallest_window = select(func.min(due - received)).scalar_subquery()
+    at = literal(now, DateTime(timezone=True))
+    return and_(received < at - smallest_window, or_(and_(done.is_(None), due < at), done > due))
 
 
 #: Columns a list never needs: not even loaded (and never decrypted) for summaries.

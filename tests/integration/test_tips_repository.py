@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -156,25 +156,26 @@ async def test_references_are_gap_free_under_concurrency(
 
 
 async def test_sql_overdue_matches_the_domain(db: AsyncEngine, clock: FrozenClock) -> None:
+    """Time only moves forward; after each event, SQL and domain agree now and later."""
     officer = Principal(uuid.uuid4(), Role.CENTRAL_OFFICER)
     factory = create_session_factory(db)
     start = clock.now()
-    ids = []
-    for days in range(0, 12):
-        clock.set(start + timedelta(days=days))
-        ids.append((await submit(db, clock)).id)
-    # Acknowledge some on time, some late; give feedback to one.
-    for index, ack_after in [(0, 3), (1, 8), (2, 7)]:
-        clock.set(start + timedelta(days=index + ack_after))
-        async with SqlUnitOfWork(factory, clock=clock) as uow:
-            await tips.acknowledge_tip(uow, actor=officer, tip_id=ids[index], rules=RULES)
-    clock.set(start + timedelta(days=20))
-    async with SqlUnitOfWork(factory, clock=clock) as uow:
-        await tips.post_message(uow, actor=officer, tip_id=ids[0], body="ความคืบหน้า", internal=False)
-
+    ids: list[uuid.UUID] = []
+    # (when, what): 12 submissions a day apart; acknowledgements on time, late, exactly at
+    # the deadline; one reporter-visible message (feedback).
+    schedule: list[tuple[timedelta, str, int]] = [
+        (timedelta(days=d), "submit", d) for d in range(12)
+    ]
+    schedule += [
+        (timedelta(days=3, hours=1), "ack", 0),
+        (timedelta(days=9, hours=1), "ack", 1),  # 1 hour late
+        (timedelta(days=9), "ack", 2),  # exactly at the deadline
+        (timedelta(days=20), "message", 0),
+    ]
     breaches = 0
-    for offset in [timedelta(days=d) for d in (5, 10, 15, 100, 200)]:
-        now = start + offset
+
+    async def compare(now: datetime) -> int:
+        found = 0
         async with SqlUnitOfWork(factory, clock=clock) as uow:
             everything = await uow.tips.list(
                 TipQuery(limit=200), TipVisibility(everything=True), now=now
@@ -189,9 +190,29 @@ async def test_sql_overdue_matches_the_domain(db: AsyncEngine, clock: FrozenCloc
                     if (t.ack_status(now) if kind is OverdueKind.ACK else t.feedback_status(now))
                     is DeadlineStatus.OVERDUE
                 }
-                assert {t.id for t in listed} == expected, (kind, offset)
-                breaches += len(expected)
-    assert breaches > 10
+                assert {t.id for t in listed} == expected, (kind, now - start)
+                found += len(expected)
+        return found
+
+    for when, what, index in sorted(schedule):
+        clock.set(start + when)
+        async with SqlUnitOfWork(factory, clock=clock) as uow:
+            if what == "submit":
+                await tips.submit_tip(uow, actor=None, submission=submission(), rules=RULES)
+            elif what == "ack":
+                await tips.acknowledge_tip(uow, actor=officer, tip_id=ids[index], rules=RULES)
+            else:
+                await tips.post_message(
+                    uow, actor=officer, tip_id=ids[index], body="ความคืบหน้า", internal=False
+                )
+        if what == "submit":
+            async with db.connect() as conn:
+                ids = list(
+                    (await conn.execute(text("SELECT id FROM tips ORDER BY received_at"))).scalars()
+                )
+        for later in (timedelta(0), timedelta(days=7, seconds=1), timedelta(days=120)):
+            breaches += await compare(clock.now() + later)
+    assert breaches > 50
 
 
 async def test_investigating_is_reserved_for_the_investigations_feature(

@@ -121,6 +121,9 @@ def upgrade() -> None:
         [sa.text("received_at DESC")],
         postgresql_where=sa.text("first_feedback_at > feedback_due_at"),
     )
+    # min(deadline - receipt) in one index lookup: lets overdue lists skip young tips.
+    op.create_index("ix_tips_ack_window", "tips", [sa.text("(ack_due_at - received_at)")])
+    op.create_index("ix_tips_feedback_window", "tips", [sa.text("(feedback_due_at - received_at)")])
 
     op.create_table(
         "tip_events",
