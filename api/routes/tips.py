@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, model_validator
 
 from api.deps import Uow, requires
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
@@ -56,6 +56,21 @@ Linker = Annotated[Principal | None, requires(Action.TIP_LINK)]
 
 EXAMPLE_ID = "0b7e6c1a-3f4d-4c2b-9a8e-5d6f7a8b9c0d"
 EXAMPLE_RECEIPT = "7KQ2-M9XD-4HTR-ZC8P-W3NB"
+
+
+SUMMARY_EXAMPLE: dict[str, JsonValue] = {
+    "id": EXAMPLE_ID,
+    "reference": "TIP-2569-000123",
+    "province_code": "40",
+    "category": "bribery",
+    "status": "acknowledged",
+    "channel": "mobile",
+    "received_at": "2026-11-25T03:00:00Z",
+    "ack_due_at": "2026-12-02T03:00:00Z",
+    "ack_status": "met",
+    "feedback_due_at": "2027-02-26T03:00:00Z",
+    "feedback_status": "pending",
+}
 
 
 def deadline_rules(request: Request) -> DeadlineRules:
@@ -179,6 +194,8 @@ class TipCreated(ApiModel):
 
 
 class TipSummaryPublic(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY_EXAMPLE]})
+
     id: UUID
     reference: str = Field(examples=["TIP-2569-000123"])
     province_code: str = Field(examples=["40"])
@@ -348,7 +365,9 @@ class TipMessageList(ApiModel):
 
 
 class TipMessageCreate(ApiModel):
-    body: str = Field(min_length=1, max_length=tips.MESSAGE_MAX)
+    body: str = Field(
+        min_length=1, max_length=tips.MESSAGE_MAX, examples=["ช่วยระบุวันที่เกิดเหตุได้ไหมครับ"]
+    )
     internal: bool = Field(default=False, description="Internal note (officials only)")
 
 
@@ -384,7 +403,7 @@ class TipReassign(ApiModel):
 
 
 class TipLinkCreate(ApiModel):
-    target_id: UUID
+    target_id: UUID = Field(examples=[EXAMPLE_ID])
     kind: LinkKind
 
 
@@ -394,7 +413,7 @@ class FollowUpRequest(ApiModel):
 
 class FollowUpMessageCreate(ApiModel):
     receipt: str = Field(max_length=64, examples=[EXAMPLE_RECEIPT])
-    body: str = Field(min_length=1, max_length=tips.MESSAGE_MAX)
+    body: str = Field(min_length=1, max_length=tips.MESSAGE_MAX, examples=["เกิดเหตุเมื่อวันที่ 3 ตุลาคม"])
 
 
 class ReporterMessagePublic(ApiModel):
@@ -411,6 +430,39 @@ class ReporterMessagePublic(ApiModel):
 
 
 class TipFollowUpPublic(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "TIP-2569-000123",
+                    "status": "closed",
+                    "outcome": "referred",
+                    "received_at": "2026-11-25T03:00:00Z",
+                    "ack_due_at": "2026-12-02T03:00:00Z",
+                    "ack_status": "met",
+                    "feedback_due_at": "2027-02-26T03:00:00Z",
+                    "feedback_status": "met",
+                    "history": [
+                        {
+                            "at": "2026-11-26T02:00:00Z",
+                            "from_status": "received",
+                            "to_status": "acknowledged",
+                            "outcome": None,
+                        }
+                    ],
+                    "messages": [
+                        {
+                            "id": EXAMPLE_ID,
+                            "created_at": "2026-11-26T02:05:00Z",
+                            "author": "official",
+                            "body": "ช่วยระบุวันที่เกิดเหตุได้ไหมครับ",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     reference: str
     status: TipStatus
     outcome: TipOutcome | None

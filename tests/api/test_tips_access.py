@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.policy import Role
 from tests.api.tips_helpers import tip_body
@@ -207,3 +209,25 @@ async def test_hotline_and_walk_in_are_recorded_by_officials_only(
     assert record["channel"] == "hotline"
     assert record["reporter"]["kind"] == "recorded"
     assert record["reporter"]["recorded_by"] == khon_kaen["X-Test-Account-Id"]
+
+
+async def test_a_signed_in_receipt_holder_is_still_recorded_as_anonymous(
+    client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
+) -> None:
+    volunteer = await login_as(Role.VOLUNTEER, "40")
+    receipt = (await submit(client))["receipt"]
+    response = await client.post(
+        "/api/v1/tips/follow-up", json={"receipt": receipt}, headers=volunteer
+    )
+    assert response.status_code == 200
+    async with db.connect() as conn:
+        actors = (
+            (
+                await conn.execute(
+                    text("SELECT actor_id FROM audit_log WHERE action = 'tip.followed_up'")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert actors == ["anonymous"]
