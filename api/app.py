@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import audit, auth, health, provinces, users
+from api.routes import audit, auth, health, provinces, tips, users
 from api.settings import Settings, get_settings
 from auth.passwords import Argon2PasswordHasher
 from domain.accounts import PasswordHasher
@@ -43,6 +43,13 @@ TAGS = [
         "description": "Accounts and roles (admin; central officers may read).",
     },
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
+    {
+        "name": "tips",
+        "description": (
+            "Tips (reports of suspected corruption): anonymous or signed-in intake, "
+            "follow-up by receipt, triage within the legal deadlines, messages, links."
+        ),
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
     {
         "name": "audit",
@@ -137,6 +144,7 @@ def create_app(
     app.include_router(users.me_router)
     app.include_router(users.router)
     app.include_router(audit.router)
+    app.include_router(tips.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

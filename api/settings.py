@@ -67,6 +67,19 @@ class Settings(BaseSettings):
     bootstrap_admin_username: str | None = None
     bootstrap_admin_password: SecretStr | None = None
 
+    tip_ack_days: int = Field(
+        default=7, ge=1, le=90, description="Days to acknowledge a tip after receipt"
+    )
+    tip_feedback_months: int = Field(
+        default=3, ge=1, le=12, description="Months to give feedback after acknowledgement"
+    )
+    tip_submit_anonymous_rate: str = Field(
+        default="30/hour", description="Anonymous tip submissions per client"
+    )
+    tip_follow_up_failure_rate: str = Field(
+        default="10/15minutes", description="Wrong receipts per client before 429"
+    )
+
     @model_validator(mode="after")
     def _refuse_weak_production_secret(self) -> Settings:
         if self.environment is Environment.PRODUCTION:

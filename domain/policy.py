@@ -75,6 +75,14 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
     AUDIT_EXPORT = "audit.export"
+    # tips
+    TIP_SUBMIT = "tip.submit"
+    TIP_FOLLOW_UP = "tip.follow_up"
+    TIP_READ = "tip.read"
+    TIP_TRIAGE = "tip.triage"
+    TIP_REASSIGN = "tip.reassign"
+    TIP_MESSAGE = "tip.message"
+    TIP_LINK = "tip.link"
 
 
 #: Actions anyone may perform without signing in.
@@ -85,6 +93,8 @@ PUBLIC_ACTIONS: frozenset[Action] = frozenset(
         Action.AUTH_TOKEN,
         Action.AUTH_REFRESH,
         Action.AUTH_LOGOUT,
+        Action.TIP_SUBMIT,
+        Action.TIP_FOLLOW_UP,
     }
 )
 
@@ -116,6 +126,48 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.AUDIT_READ: _AUDITORS,
     Action.AUDIT_VERIFY: _AUDITORS,
     Action.AUDIT_EXPORT: _AUDITORS,
+    # Tips (see domain/tips/access.py). Auditors and partners have no row: no tip access.
+    # Anyone may submit; a provincial officer records tips for their own province only.
+    Action.TIP_SUBMIT: {
+        Role.VOLUNTEER: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    # The receipt is the credential; signed-in callers are still recorded as anonymous.
+    Action.TIP_FOLLOW_UP: {
+        Role.VOLUNTEER: Scope.ALL,
+        Role.PROVINCIAL_OFFICER: Scope.ALL,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+        Role.INVESTIGATOR: Scope.ALL,
+    },
+    # Investigators: OWN = tips linked to investigations assigned to them (none yet).
+    Action.TIP_READ: {
+        Role.VOLUNTEER: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+        Role.INVESTIGATOR: Scope.OWN,
+    },
+    Action.TIP_TRIAGE: {
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    Action.TIP_REASSIGN: {Role.CENTRAL_OFFICER: Scope.ALL, Role.ADMIN: Scope.ALL},
+    # Volunteers exchange messages on their own tips (never internal notes).
+    Action.TIP_MESSAGE: {
+        Role.VOLUNTEER: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    Action.TIP_LINK: {
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
 }
 
 

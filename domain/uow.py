@@ -13,6 +13,7 @@ from domain.clock import Clock
 from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
 from domain.sessions import RefreshTokenRepository
+from domain.tips.repository import TipRepository
 
 
 class ProvinceRepository(Protocol):
@@ -37,6 +38,8 @@ class UnitOfWork(Protocol):
     def idempotency(self) -> IdempotencyStore: ...
     @property
     def audit_reader(self) -> AuditReader: ...
+    @property
+    def tips(self) -> TipRepository: ...
     @property
     def clock(self) -> Clock: ...
     @property

@@ -5,5 +5,17 @@ from persistence.audit import AuditRow
 from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
 from persistence.refresh_tokens import RefreshTokenRow
+from persistence.tips import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
 
-__all__ = ["AccountRow", "AuditRow", "IdempotencyRow", "ProvinceRow", "RefreshTokenRow"]
+__all__ = [
+    "AccountRow",
+    "AuditRow",
+    "IdempotencyRow",
+    "ProvinceRow",
+    "RefreshTokenRow",
+    "TipCounterRow",
+    "TipEventRow",
+    "TipLinkRow",
+    "TipMessageRow",
+    "TipRow",
+]

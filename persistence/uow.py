@@ -14,6 +14,7 @@ from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
 from persistence.refresh_tokens import SqlRefreshTokenRepository
+from persistence.tips import SqlTipRepository
 
 
 class SqlUnitOfWork:
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.refresh_tokens = SqlRefreshTokenRepository(self.session)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         self.audit_reader = SqlAuditReader(self.session)
+        self.tips = SqlTipRepository(self.session, self.keyring)
         return self
 
     async def __aexit__(

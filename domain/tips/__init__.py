@@ -1,0 +1,1 @@
+"""Tips: intake, anonymous follow-up, triage within legal deadlines, recusal routing."""

@@ -1,0 +1,37 @@
+"""Errors of the tips feature. Details never echo tip content or receipts."""
+
+from __future__ import annotations
+
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+
+class TipNotFound(NotFound):
+    def __init__(self, tip_id: object) -> None:
+        super().__init__(f"No tip with id '{tip_id}'.")
+
+
+class ReceiptNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No tip matches this receipt. Check the code and try again.")
+
+
+class UnknownProvince(InvalidInput):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"No province has the code '{code[:8]}'.")
+
+
+class ChannelNotAllowed(Forbidden):
+    def __init__(self, channel: str) -> None:
+        super().__init__(
+            f"Tips taken by '{channel}' are recorded by officials; reporters use web or mobile."
+        )
+
+
+class TipLinkExists(Conflict):
+    def __init__(self) -> None:
+        super().__init__("These tips are already linked.")
+
+
+class InternalNoteNotAllowed(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Only officials may write internal notes.")

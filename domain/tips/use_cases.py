@@ -1,0 +1,569 @@
+"""Use cases of the tips feature: one transaction each, audited, committed once.
+
+Record-level access: a tip the caller may not see is reported as not found (404), so
+nobody learns that it exists (see domain/tips/access.py). Audit entries carry ids,
+statuses, outcomes and channels only: never tip content, names, contact data, reasons
+or receipts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from domain import policy
+from domain.audit import ANONYMOUS, AuditActor, DetailValue
+from domain.errors import Forbidden, InvalidInput
+from domain.idempotency import IdempotencyKey, Outcome
+from domain.policy import Action, Principal, RecordScope
+from domain.provinces import normalize_province_code
+from domain.tips.access import can_see, is_official, visibility
+from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
+from domain.tips.errors import (
+    ChannelNotAllowed,
+    InternalNoteNotAllowed,
+    ReceiptNotFound,
+    TipNotFound,
+    UnknownProvince,
+)
+from domain.tips.model import (
+    RECORDED_CHANNELS,
+    Accused,
+    Contact,
+    Incident,
+    LinkedTip,
+    LinkKind,
+    MessageAuthor,
+    Tip,
+    TipCategory,
+    TipChannel,
+    TipEvent,
+    TipLink,
+    TipMessage,
+    TipOutcome,
+    TipStatus,
+)
+from domain.tips.receipts import new_receipt, normalize_receipt
+from domain.tips.repository import Cursor, TipPage, TipQuery
+from domain.uow import UnitOfWork
+
+MESSAGE_MAX = 5_000
+ENTITY = "tip"
+
+
+@dataclass(frozen=True, slots=True)
+class TipSubmission:
+    province_code: str
+    category: TipCategory
+    description: str
+    channel: TipChannel = TipChannel.WEB
+    accused: Accused | None = None
+    incident: Incident = field(default_factory=Incident)
+    location: str | None = None
+    amount_thb: Decimal | None = None
+    contact: Contact | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedTip:
+    """What the submitter gets back (once; a retry with the same key gets the same)."""
+
+    id: UUID
+    reference: str
+    status: TipStatus
+    ack_due_at: datetime
+    feedback_due_at: datetime
+    receipt: str | None = None
+    replayed: bool = False
+
+    def outcome(self) -> Outcome:
+        outcome = {
+            "id": str(self.id),
+            "reference": self.reference,
+            "status": self.status.value,
+            "ack_due_at": self.ack_due_at.isoformat(),
+            "feedback_due_at": self.feedback_due_at.isoformat(),
+        }
+        if self.receipt is not None:
+            outcome["receipt"] = self.receipt
+        return outcome
+
+    @classmethod
+    def replay(cls, outcome: Outcome) -> SubmittedTip:
+        return cls(
+            id=UUID(outcome["id"]),
+            reference=outcome["reference"],
+            status=TipStatus(outcome["status"]),
+            ack_due_at=datetime.fromisoformat(outcome["ack_due_at"]),
+            feedback_due_at=datetime.fromisoformat(outcome["feedback_due_at"]),
+            receipt=outcome.get("receipt"),
+            replayed=True,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TipRecord:
+    """A tip as read by one caller. `reporter_view`: the caller is its reporter, who sees
+    status, deadlines and status changes only (no reasons, links or internal data)."""
+
+    tip: Tip
+    history: list[TipEvent]
+    links: list[LinkedTip]
+    reporter_view: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What a reporter sees through the receipt."""
+
+    tip: Tip
+    history: list[TipEvent]
+    messages: list[TipMessage]
+
+
+def _audit_province(tip: Tip) -> str | None:
+    # An entry filed under the recused province could show the accused office that a
+    # tip about it exists; file it nowhere until the tip is assigned elsewhere.
+    return None if tip.province_code == tip.recused_province_code else tip.province_code
+
+
+def _actor(principal: Principal | None) -> AuditActor:
+    return AuditActor.of(principal)
+
+
+async def _visible_tip(
+    uow: UnitOfWork,
+    actor: Principal | None,
+    action: Action,
+    tip_id: UUID,
+    *,
+    for_update: bool = False,
+) -> Tip:
+    policy.require(actor, action)
+    tip = await uow.tips.get(tip_id, for_update=for_update)
+    if tip is None or not can_see(actor, action, tip):
+        raise TipNotFound(tip_id)
+    return tip
+
+
+# -- intake ----------------------------------------------------------------------------
+
+
+async def submit_tip(
+    uow: UnitOfWork,
+    *,
+    actor: Principal | None,
+    submission: TipSubmission,
+    rules: DeadlineRules,
+    idempotency: IdempotencyKey | None = None,
+) -> SubmittedTip:
+    """Receive a tip, anonymous (actor None) or from a signed-in reporter or official.
+
+    Anonymous tips and tips recorded by officials get a receipt for follow-up (the
+    reporter has no account); volunteers follow up through their account.
+    """
+    policy.require(actor, Action.TIP_SUBMIT)
+    province_code = normalize_province_code(submission.province_code)
+    if province_code is None or not await uow.provinces.exists(province_code):
+        raise UnknownProvince(submission.province_code)
+    official = is_official(actor)
+    if submission.channel in RECORDED_CHANNELS and not official:
+        raise ChannelNotAllowed(submission.channel)
+    if actor is not None and not policy.can_access(
+        actor,
+        Action.TIP_SUBMIT,
+        RecordScope(province_code=province_code, owner_id=actor.account_id),
+    ):
+        raise Forbidden("Provincial officers record tips for their own province only.")
+
+    now = uow.clock.now()
+    if idempotency is not None:
+        stored = await uow.idempotency.claim(idempotency, now=now)
+        if stored is not None:
+            return SubmittedTip.replay(stored)
+
+    sequence = await uow.tips.next_sequence(buddhist_year(now))
+    reporter = actor.account_id if actor is not None and not official else None
+    tip = Tip.new(
+        reference=format_reference(buddhist_year(now), sequence),
+        province_code=province_code,
+        category=submission.category,
+        channel=submission.channel,
+        description=submission.description,
+        received_at=now,
+        rules=rules,
+        accused=submission.accused,
+        incident=submission.incident,
+        location=submission.location,
+        amount_thb=submission.amount_thb,
+        contact=submission.contact,
+        reporter_account_id=reporter,
+        recorded_by=actor.account_id if official and actor is not None else None,
+    )
+    receipt = new_receipt() if reporter is None else None
+    await uow.tips.add(tip, receipt=normalize_receipt(receipt) if receipt else None)
+    await uow.audit.record(
+        _actor(actor),
+        "tip.submitted",
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details={
+            "status": tip.status.value,
+            "category": tip.category.value,
+            "channel": tip.channel.value,
+            "recused": tip.recused_province_code is not None,
+            "anonymous": actor is None,
+        },
+    )
+    result = SubmittedTip(
+        id=tip.id,
+        reference=tip.reference,
+        status=tip.status,
+        ack_due_at=tip.ack_due_at,
+        feedback_due_at=tip.feedback_due_at,
+        receipt=receipt,
+    )
+    if idempotency is not None:
+        await uow.idempotency.complete(idempotency, result.outcome(), now=now)
+    await uow.commit()
+    return result
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def get_tip(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> TipRecord:
+    """The full record of one tip (decrypted); every read is audited as a view."""
+    tip = await _visible_tip(uow, actor, Action.TIP_READ, tip_id)
+    official = is_official(actor)
+    history = await uow.tips.history(tip.id)
+    links = await uow.tips.links(tip.id, visibility(actor, Action.TIP_READ)) if official else []
+    await uow.audit.viewed(
+        _actor(actor),
+        ENTITY,
+        tip.id,
+        province_code=_audit_province(tip),
+        fields=["record"] if official else ["status"],
+    )
+    await uow.commit()
+    return TipRecord(tip=tip, history=history, links=links, reporter_view=not official)
+
+
+async def list_tips(uow: UnitOfWork, *, actor: Principal | None, query: TipQuery) -> TipPage:
+    """Summaries of the tips the caller may see, newest first, keyset-paginated."""
+    policy.require(actor, Action.TIP_READ)
+    query.check()
+    if query.province_code is not None:
+        code = normalize_province_code(query.province_code)
+        if code is None:
+            raise InvalidInput(f"'{query.province_code[:8]}' is not a province code.")
+        query = replace(query, province_code=code)
+    view = visibility(actor, Action.TIP_READ)
+    if view.nothing:
+        return TipPage(items=[], next_cursor=None)
+    rows = await uow.tips.list(query, view, now=uow.clock.now())
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        last = rows[-1]
+        return TipPage(
+            items=rows, next_cursor=Cursor(received_at=last.received_at, id=last.id).encode()
+        )
+    return TipPage(items=rows, next_cursor=None)
+
+
+# -- the workflow ------------------------------------------------------------------------
+
+
+async def _after_transition(
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    tip: Tip,
+    event: TipEvent,
+    action: str,
+    message: str | None,
+    extra: dict[str, DetailValue] | None = None,
+) -> Tip:
+    if message is not None and message.strip():
+        await _add_official_message(uow, actor=actor, tip=tip, body=message, internal=False)
+    await uow.tips.save(tip)
+    details: dict[str, DetailValue] = {
+        "from_status": event.from_status.value,
+        "to_status": event.to_status.value,
+        "event_id": str(event.id),
+        "notified": message is not None and bool(message.strip()),
+    }
+    details.update(extra or {})
+    await uow.audit.record(
+        _actor(actor),
+        action,
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details=details,
+    )
+    await uow.commit()
+    return tip
+
+
+def _principal(actor: Principal | None) -> Principal:
+    if actor is None:  # pragma: no cover - require() refuses anonymous callers first
+        raise Forbidden("Officials only.")
+    return actor
+
+
+async def acknowledge_tip(
+    uow: UnitOfWork,
+    *,
+    actor: Principal | None,
+    tip_id: UUID,
+    rules: DeadlineRules,
+    reason: str | None = None,
+    message: str | None = None,
+) -> Tip:
+    """received -> acknowledged; starts the feedback deadline."""
+    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
+    who = _principal(actor)
+    event = tip.acknowledge(actor=who, at=uow.clock.now(), rules=rules, reason=reason)
+    return await _after_transition(
+        uow, actor=who, tip=tip, event=event, action="tip.acknowledged", message=message
+    )
+
+
+async def start_review(
+    uow: UnitOfWork,
+    *,
+    actor: Principal | None,
+    tip_id: UUID,
+    reason: str | None = None,
+    message: str | None = None,
+) -> Tip:
+    """acknowledged -> in_review."""
+    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
+    who = _principal(actor)
+    event = tip.start_review(actor=who, at=uow.clock.now(), reason=reason)
+    return await _after_transition(
+        uow, actor=who, tip=tip, event=event, action="tip.review_started", message=message
+    )
+
+
+async def start_investigation(
+    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
+) -> Tip:
+    """in_review -> investigating. For the investigations feature; no tip endpoint."""
+    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
+    who = _principal(actor)
+    event = tip.start_investigation(actor=who, at=uow.clock.now(), reason=reason)
+    return await _after_transition(
+        uow, actor=who, tip=tip, event=event, action="tip.investigation_started", message=None
+    )
+
+
+async def close_tip(
+    uow: UnitOfWork,
+    *,
+    actor: Principal | None,
+    tip_id: UUID,
+    outcome: TipOutcome,
+    reason: str,
+    message: str | None = None,
+) -> Tip:
+    """in_review (or investigating) -> closed with an outcome; the reporter sees it."""
+    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
+    who = _principal(actor)
+    event = tip.close(actor=who, at=uow.clock.now(), outcome=outcome, reason=reason)
+    return await _after_transition(
+        uow,
+        actor=who,
+        tip=tip,
+        event=event,
+        action="tip.closed",
+        message=message,
+        extra={"outcome": outcome.value},
+    )
+
+
+async def reassign_tip(
+    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, province_code: str
+) -> Tip:
+    """Move a tip to another province (central officers); never to a recused province."""
+    tip = await _visible_tip(uow, actor, Action.TIP_REASSIGN, tip_id, for_update=True)
+    code = normalize_province_code(province_code)
+    if code is None or not await uow.provinces.exists(code):
+        raise UnknownProvince(province_code)
+    previous = tip.reassign(code)
+    await uow.tips.save(tip)
+    await uow.audit.record(
+        _actor(actor),
+        "tip.reassigned",
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details={"from_province": previous, "to_province": code},
+    )
+    await uow.commit()
+    return tip
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+def for_reporter(message: TipMessage) -> TipMessage:
+    return replace(message, author_account_id=None, author_role=None)
+
+
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not 1 <= len(body) <= MESSAGE_MAX:
+        raise InvalidInput(f"A message is 1 to {MESSAGE_MAX} characters.")
+    return body
+
+
+async def _add_official_message(
+    uow: UnitOfWork, *, actor: Principal, tip: Tip, body: str, internal: bool
+) -> TipMessage:
+    now = uow.clock.now()
+    message = TipMessage(
+        id=uuid.uuid4(),
+        tip_id=tip.id,
+        created_at=now,
+        author=MessageAuthor.OFFICIAL,
+        body=_check_body(body),
+        internal=internal,
+        author_account_id=actor.account_id,
+        author_role=str(actor.role),
+    )
+    await uow.tips.add_message(message)
+    if not internal:
+        tip.note_feedback(now)
+    return message
+
+
+async def _add_reporter_message(uow: UnitOfWork, *, tip: Tip, body: str) -> TipMessage:
+    message = TipMessage(
+        id=uuid.uuid4(),
+        tip_id=tip.id,
+        created_at=uow.clock.now(),
+        author=MessageAuthor.REPORTER,
+        body=_check_body(body),
+    )
+    await uow.tips.add_message(message)
+    return message
+
+
+async def list_messages(
+    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID
+) -> list[TipMessage]:
+    """Messages of a tip, oldest first; reporters never see internal notes."""
+    tip = await _visible_tip(uow, actor, Action.TIP_MESSAGE, tip_id)
+    official = is_official(actor)
+    messages = await uow.tips.messages(tip.id, include_internal=official)
+    if not official:  # reporters see that an official wrote, not which one
+        messages = [for_reporter(m) for m in messages]
+    await uow.audit.viewed(
+        _actor(actor), ENTITY, tip.id, province_code=_audit_province(tip), fields=["messages"]
+    )
+    await uow.commit()
+    return messages
+
+
+async def post_message(
+    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, body: str, internal: bool
+) -> TipMessage:
+    """An official's message or internal note, or the (volunteer) reporter's message."""
+    tip = await _visible_tip(uow, actor, Action.TIP_MESSAGE, tip_id, for_update=True)
+    who = _principal(actor)
+    official = is_official(who)
+    if internal and not official:
+        raise InternalNoteNotAllowed()
+    if official:
+        message = await _add_official_message(uow, actor=who, tip=tip, body=body, internal=internal)
+        await uow.tips.save(tip)
+    else:
+        message = await _add_reporter_message(uow, tip=tip, body=body)
+    await uow.audit.record(
+        _actor(who),
+        "tip.message_added",
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details={"internal": internal, "by": message.author.value, "id": str(message.id)},
+    )
+    await uow.commit()
+    return message
+
+
+# -- related tips ------------------------------------------------------------------------
+
+
+async def link_tips(
+    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, target_id: UUID, kind: LinkKind
+) -> LinkedTip:
+    """Link a tip to another the caller can also see (duplicate_of or related)."""
+    tip = await _visible_tip(uow, actor, Action.TIP_LINK, tip_id)
+    target = await _visible_tip(uow, actor, Action.TIP_LINK, target_id)
+    if tip.id == target.id:
+        raise InvalidInput("A tip cannot be linked to itself.")
+    who = _principal(actor)
+    link = TipLink(
+        tip_id=tip.id,
+        target_id=target.id,
+        kind=kind,
+        created_at=uow.clock.now(),
+        created_by=who.account_id,
+    )
+    await uow.tips.add_link(link)
+    await uow.audit.record(
+        _actor(who),
+        "tip.linked",
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details={"target_id": str(target.id), "kind": kind.value},
+    )
+    await uow.commit()
+    return LinkedTip(tip_id=target.id, reference=target.reference, kind=kind, outgoing=True)
+
+
+# -- anonymous follow-up -----------------------------------------------------------------
+# The receipt is the only credential. The caller is recorded as anonymous even when a
+# token was sent, so a receipt is never tied to an account in the audit log.
+
+
+async def _by_receipt(uow: UnitOfWork, receipt: str) -> Tip:
+    # Always normalise, hash and query the same way: no shortcut for malformed codes.
+    tip = await uow.tips.get_by_receipt(normalize_receipt(receipt))
+    if tip is None:
+        raise ReceiptNotFound()
+    return tip
+
+
+async def follow_up(uow: UnitOfWork, *, receipt: str) -> FollowUp:
+    """Status, deadlines, status changes and reporter-visible messages, by receipt."""
+    tip = await _by_receipt(uow, receipt)
+    history = await uow.tips.history(tip.id)
+    messages = [for_reporter(m) for m in await uow.tips.messages(tip.id, include_internal=False)]
+    await uow.audit.record(
+        ANONYMOUS, "tip.followed_up", entity_type=ENTITY, entity_id=tip.id, details={}
+    )
+    await uow.commit()
+    return FollowUp(tip=tip, history=history, messages=messages)
+
+
+async def follow_up_message(uow: UnitOfWork, *, receipt: str, body: str) -> TipMessage:
+    """The anonymous reporter answers a question or adds information."""
+    tip = await _by_receipt(uow, receipt)
+    message = await _add_reporter_message(uow, tip=tip, body=body)
+    await uow.audit.record(
+        ANONYMOUS,
+        "tip.message_added",
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        details={"internal": False, "by": MessageAuthor.REPORTER.value, "id": str(message.id)},
+    )
+    await uow.commit()
+    return message
