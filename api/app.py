@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import health, provinces
+from api.routes import health, provinces, volunteers
 from api.settings import Settings, get_settings
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
@@ -32,6 +32,11 @@ your requests with our logs; every response echoes it.
 TAGS = [
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
     {"name": "health", "description": "Liveness and readiness probes."},
+    {
+        "name": "volunteers",
+        "description": "The labour volunteer registry (อาสาสมัครแรงงาน): public applications, "
+        "approval, training, pledges, and each volunteer's own profile and data export.",
+    },
 ]
 
 
@@ -95,6 +100,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(health.router)
     app.include_router(provinces.router)
+    app.include_router(volunteers.router)
+    app.include_router(volunteers.me_router)
     _summaries_from_docstrings(app)
 
     def openapi() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from domain.audit import AuditLog
 from domain.clock import Clock
 from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
+from domain.volunteers.model import VolunteerRepository
 
 
 class ProvinceRepository(Protocol):
@@ -28,6 +29,8 @@ class UnitOfWork(Protocol):
     def provinces(self) -> ProvinceRepository: ...
     @property
     def accounts(self) -> AccountRepository: ...
+    @property
+    def volunteers(self) -> VolunteerRepository: ...
     @property
     def audit(self) -> AuditLog: ...
     @property

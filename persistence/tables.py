@@ -4,5 +4,14 @@ from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
+from persistence.volunteers import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
-__all__ = ["AccountRow", "AuditRow", "IdempotencyRow", "ProvinceRow"]
+__all__ = [
+    "AccountRow",
+    "AuditRow",
+    "IdempotencyRow",
+    "ProvinceRow",
+    "VolunteerRow",
+    "VolunteerStatusRow",
+    "VolunteerTrainingRow",
+]
