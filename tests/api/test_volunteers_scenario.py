@@ -199,9 +199,7 @@ async def test_a_volunteer_from_application_to_erasure(
     assert entries[0]["actor_id"] == "anonymous"
     assert entries[1]["actor_id"] == officer["X-Test-Account-Id"]
     assert entries[3]["actor_id"] == account_id
-    assert entries[4]["details"] == {
-        "fields": ["national_id", "date_of_birth", "phone", "email"]
-    }
+    assert entries[4]["details"] == {"fields": ["national_id", "date_of_birth", "phone", "email"]}
     assert all(e["province_code"] == "40" for e in entries)
     details = json.dumps([e["details"] for e in entries], ensure_ascii=False)
     for personal in (

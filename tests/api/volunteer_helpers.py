@@ -68,7 +68,9 @@ async def login_by_minting_token(
     mints an access token for the account."""
     async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
         account = await uow.accounts.get_by_username(username)
-    assert account is not None and account.is_active and account.password_hash
+    assert account is not None
+    assert account.is_active
+    assert account.password_hash
     matches, _ = verify_password(password, account.password_hash)
     assert matches
     issued = issue_access_token(

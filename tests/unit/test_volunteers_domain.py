@@ -210,7 +210,9 @@ def test_erasure_anonymises_but_keeps_counts() -> None:
     volunteer = applicant()
     volunteer.transition(Transition.APPROVE, reason="สมชาย ok", actor_id=OFFICER, now=NOW)
     volunteer.record_training(
-        Training(uuid.uuid4(), "course", date(2026, 11, 1), 6, "CERT-1", "office", NOW, uuid.uuid4()),
+        Training(
+            uuid.uuid4(), "course", date(2026, 11, 1), 6, "CERT-1", "office", NOW, uuid.uuid4()
+        ),
         now=NOW,
     )
     with pytest.raises(Conflict):
