@@ -70,6 +70,18 @@ class VolunteerRow(SQLModel, table=True):
             text("id DESC"),
         ),
         Index(
+            "ix_volunteers_trained_created_at_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("trainings_count > 0"),
+        ),
+        Index(
+            "ix_volunteers_untrained_created_at_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("trainings_count = 0"),
+        ),
+        Index(
             "ix_volunteers_full_name_th_trgm",
             "full_name_th",
             postgresql_using="gin",

@@ -89,6 +89,19 @@ def upgrade() -> None:
         "volunteers",
         ["status", sa.text("created_at DESC"), sa.text("id DESC")],
     )
+    # `trained=true|false` filters: partial indexes in the list order.
+    op.create_index(
+        "ix_volunteers_trained_created_at_id",
+        "volunteers",
+        [sa.text("created_at DESC"), sa.text("id DESC")],
+        postgresql_where=sa.text("trainings_count > 0"),
+    )
+    op.create_index(
+        "ix_volunteers_untrained_created_at_id",
+        "volunteers",
+        [sa.text("created_at DESC"), sa.text("id DESC")],
+        postgresql_where=sa.text("trainings_count = 0"),
+    )
     op.create_index(
         "ix_volunteers_full_name_th_trgm",
         "volunteers",
