@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from api.app import create_app
 from api.settings import Settings
 from domain.clock import FrozenClock
 from domain.policy import Role
+from persistence.uow import SqlUnitOfWork
 from tests.api.volunteer_helpers import (
     application,
     apply,
@@ -267,7 +269,11 @@ async def test_patch_needs_a_fresh_etag(client: httpx.AsyncClient, login_as: Log
 
 
 async def test_moving_province_is_a_central_action(
-    client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
+    client: httpx.AsyncClient,
+    login_as: LoginAs,
+    db: AsyncEngine,
+    app: FastAPI,
+    clock: FrozenClock,
 ) -> None:
     officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
     central = await login_as(Role.CENTRAL_OFFICER)
@@ -287,6 +293,13 @@ async def test_moving_province_is_a_central_action(
     assert moved.status_code == 200, moved.text
     assert moved.json()["province_code"] == "10"
     problem(await client.get(url, headers=officer), 404)
+
+    # The volunteer's account moves along (a provincial role carries its province).
+    account_id = moved.json()["account_id"]
+    async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
+        account = await uow.accounts.get(uuid.UUID(account_id))
+    assert account is not None
+    assert account.province_code == "10"
 
     entries = await audit_entries(db, volunteer_id)
     assert entries[-1]["action"] == "volunteer.moved"

@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.errors import Conflict, InvalidInput, InvalidTransition
+from domain import policy
+from domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
+from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.volunteers.identity import (
     check_date_of_birth,
     is_valid_national_id,
@@ -244,3 +246,48 @@ def test_activation_codes_carry_120_random_bits() -> None:
         code
     )
     assert new_activation_code() != code
+
+
+# -- policy ------------------------------------------------------------------------------
+
+_MANAGE = [
+    Action.VOLUNTEER_LIST,
+    Action.VOLUNTEER_READ,
+    Action.VOLUNTEER_UPDATE,
+    Action.VOLUNTEER_APPROVE,
+    Action.VOLUNTEER_REJECT,
+    Action.VOLUNTEER_SUSPEND,
+    Action.VOLUNTEER_REINSTATE,
+    Action.VOLUNTEER_RETIRE,
+    Action.VOLUNTEER_TRAINING_RECORD,
+    Action.VOLUNTEER_PLEDGE,
+]
+_SELF = [Action.VOLUNTEER_SELF_READ, Action.VOLUNTEER_SELF_UPDATE, Action.VOLUNTEER_SELF_EXPORT]
+
+
+def test_volunteer_policy_table() -> None:
+    assert {Action.VOLUNTEER_APPLY, Action.VOLUNTEER_ACTIVATE} <= policy.PUBLIC_ACTIONS
+    for action in _MANAGE:
+        assert policy.RULES[action] == {
+            Role.ADMIN: Scope.ALL,
+            Role.CENTRAL_OFFICER: Scope.ALL,
+            Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        }
+    assert policy.RULES[Action.VOLUNTEER_MOVE] == {
+        Role.ADMIN: Scope.ALL,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+    }
+    for action in _SELF:
+        assert policy.RULES[action] == {Role.VOLUNTEER: Scope.OWN}
+    for role in (Role.AUDITOR, Role.PARTNER, Role.INVESTIGATOR):
+        for action in [*_MANAGE, *_SELF, Action.VOLUNTEER_MOVE]:
+            assert role not in policy.RULES[action]
+
+
+def test_provincial_officer_reaches_own_province_only() -> None:
+    officer = Principal(account_id=uuid.uuid4(), role=Role.PROVINCIAL_OFFICER, province_code="40")
+    for action in _MANAGE:
+        assert policy.can_access(officer, action, RecordScope(province_code="40"))
+        assert not policy.can_access(officer, action, RecordScope(province_code="10"))
+    with pytest.raises(Forbidden):
+        policy.require(officer, Action.VOLUNTEER_MOVE)
