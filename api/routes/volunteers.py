@@ -43,6 +43,23 @@ IfMatch = Annotated[
 ]
 _ETAG = re.compile(r'^(?:W/)?"v(\d{1,9})"$')
 
+#: The 200 response of reads and writes of one volunteer documents its ETag header.
+_WITH_ETAG: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "ETag": {
+                "description": 'The version of the volunteer, for If-Match (e.g. `"v3"`)',
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
+
+
+def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return _WITH_ETAG | problem_responses(*statuses)
+
+
 # -- schemas -----------------------------------------------------------------------------
 
 _APPLICATION_EXAMPLE: dict[str, Any] = {
@@ -586,7 +603,18 @@ Manager = Principal | None
     "/applications",
     status_code=201,
     response_model=VolunteerApplicationPublic,
-    responses=problem_responses(409, 422, 429),
+    responses={
+        201: {
+            "headers": {
+                "Location": {"description": "The volunteer's URL", "schema": {"type": "string"}},
+                REPLAYED_HEADER: {
+                    "description": "`true` when this answers a retry with the same key",
+                    "schema": {"type": "string"},
+                },
+            }
+        }
+    }
+    | problem_responses(401, 409, 422, 429),
     dependencies=[rate_limited("volunteer_application", "volunteer_application_rate")],
 )
 async def volunteers_apply(
@@ -634,7 +662,7 @@ async def volunteers_apply(
 @router.post(
     "/activate",
     response_model=ActivationPublic,
-    responses=problem_responses(404, 409, 422, 429),
+    responses=problem_responses(401, 404, 409, 422, 429),
 )
 async def volunteers_activate(
     request: Request,
@@ -712,7 +740,7 @@ async def volunteers_list(
 @router.get(
     "/{volunteer_id}",
     response_model=VolunteerPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=_responses(401, 403, 404, 422),
 )
 async def volunteers_get(
     response: Response,
@@ -732,7 +760,7 @@ async def volunteers_get(
 @router.patch(
     "/{volunteer_id}",
     response_model=VolunteerPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses=_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def volunteers_update(
     response: Response,
@@ -754,7 +782,7 @@ async def volunteers_update(
     return VolunteerPublic.of(volunteer)
 
 
-_TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 422)
+_TRANSITION_ERRORS = _responses(401, 403, 404, 409, 422)
 
 
 @router.post(
@@ -860,7 +888,7 @@ async def volunteers_retire(
     "/{volunteer_id}/trainings",
     status_code=201,
     response_model=TrainingRecorded,
-    responses=_TRANSITION_ERRORS,
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def volunteers_record_training(
     response: Response,
@@ -904,7 +932,7 @@ async def volunteers_pledge(
 # -- the volunteer's own profile ---------------------------------------------------------
 
 
-@me_router.get("", response_model=OwnVolunteerPublic, responses=problem_responses(401, 403, 404))
+@me_router.get("", response_model=OwnVolunteerPublic, responses=_responses(401, 403, 404))
 async def me_volunteer_get(
     response: Response,
     uow: Uow,
@@ -919,7 +947,7 @@ async def me_volunteer_get(
 @me_router.patch(
     "",
     response_model=OwnVolunteerPublic,
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    responses=_responses(401, 403, 404, 412, 422, 428),
 )
 async def me_volunteer_update(
     response: Response,
