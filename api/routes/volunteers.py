@@ -56,6 +56,19 @@ _WITH_ETAG: dict[int | str, dict[str, Any]] = {
 }
 
 
+_APPLICATION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {
+        "headers": {
+            "Location": {"description": "The volunteer's URL", "schema": {"type": "string"}},
+            REPLAYED_HEADER: {
+                "description": "`true` when this answers a retry with the same key",
+                "schema": {"type": "string"},
+            },
+        }
+    }
+} | problem_responses(401, 409, 422, 429)
+
+
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return _WITH_ETAG | problem_responses(*statuses)
 
@@ -603,18 +616,7 @@ Manager = Principal | None
     "/applications",
     status_code=201,
     response_model=VolunteerApplicationPublic,
-    responses={
-        201: {
-            "headers": {
-                "Location": {"description": "The volunteer's URL", "schema": {"type": "string"}},
-                REPLAYED_HEADER: {
-                    "description": "`true` when this answers a retry with the same key",
-                    "schema": {"type": "string"},
-                },
-            }
-        }
-    }
-    | problem_responses(401, 409, 422, 429),
+    responses=_APPLICATION_RESPONSES,
     dependencies=[rate_limited("volunteer_application", "volunteer_application_rate")],
 )
 async def volunteers_apply(
