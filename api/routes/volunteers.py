@@ -56,17 +56,16 @@ _WITH_ETAG: dict[int | str, dict[str, Any]] = {
 }
 
 
-_APPLICATION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    201: {
-        "headers": {
-            "Location": {"description": "The volunteer's URL", "schema": {"type": "string"}},
-            REPLAYED_HEADER: {
-                "description": "`true` when this answers a retry with the same key",
-                "schema": {"type": "string"},
-            },
-        }
+_APPLICATION_RESPONSES = problem_responses(401, 409, 422, 429)
+_APPLICATION_RESPONSES[201] = {
+    "headers": {
+        "Location": {"description": "The volunteer's URL", "schema": {"type": "string"}},
+        REPLAYED_HEADER: {
+            "description": "`true` when this answers a retry with the same key",
+            "schema": {"type": "string"},
+        },
     }
-} | problem_responses(401, 409, 422, 429)
+}
 
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
