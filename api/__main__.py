@@ -2,7 +2,9 @@
 
 Uses DATABASE_URL when set; otherwise starts the embedded PostgreSQL with its data in
 EMBEDDED_PGDATA (default `.data/pg`, kept between runs). Then applies migrations and
-serves the API with uvicorn.
+serves the API with uvicorn. With no account in the database, the first admin is created
+(BOOTSTRAP_ADMIN_USERNAME / BOOTSTRAP_ADMIN_PASSWORD, or `admin` with a generated
+password printed once to stdout).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import uvicorn
 
 from api.app import create_app
+from api.bootstrap import bootstrap_first_admin
 from api.logging import configure_logging
 from api.settings import Settings, get_settings
 from persistence.db import create_engine
@@ -37,6 +40,7 @@ async def prepare_database(settings: Settings) -> None:
     engine = create_engine(settings.database_url, pool_size=1)
     try:
         await upgrade_to_head(engine)
+        await bootstrap_first_admin(engine, settings)
     finally:
         await engine.dispose()
 
@@ -51,7 +55,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     settings = resolve_database(settings)
     asyncio.run(prepare_database(settings))
-    logger.info("migrations applied")
+    logger.info("migrations applied, accounts bootstrapped")
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=False)
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import health, provinces, volunteers
+from api.routes import auth, health, provinces, users, volunteers
 from api.settings import Settings, get_settings
+from auth.passwords import Argon2PasswordHasher
+from domain.accounts import PasswordHasher
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision
@@ -30,6 +33,15 @@ your requests with our logs; every response echoes it.
 """
 
 TAGS = [
+    {
+        "name": "auth",
+        "description": "Sign in (OAuth2 password flow), refresh-token rotation, sign out.",
+    },
+    {"name": "me", "description": "The caller's own account."},
+    {
+        "name": "users",
+        "description": "Accounts and roles (admin; central officers may read).",
+    },
     {"name": "provinces", "description": "The 77 provinces and their labour offices."},
     {"name": "health", "description": "Liveness and readiness probes."},
     {
@@ -45,18 +57,39 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _summaries_from_docstrings(app: FastAPI) -> None:
-    """The first docstring line of a route is its OpenAPI summary; the rest its description."""
-    for route in app.routes:
+def _summaries_from_docstrings(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
+    """The first docstring line of a route is its OpenAPI summary; the rest its description.
+
+    Applied to the generated document: FastAPI keeps included routers nested and copies
+    each route's summary when it first resolves them, so setting `route.summary` on the
+    app's routes afterwards would not reach the document.
+    """
+    docs: dict[str, str] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
         if isinstance(route, APIRoute) and route.summary is None:
-            doc = (route.endpoint.__doc__ or "").strip()
+            docs[route.name] = inspect.cleandoc(route.endpoint.__doc__ or "")
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            doc = (
+                docs.get(operation.get("operationId", "")) if isinstance(operation, dict) else None
+            )
             if doc:
                 first, _, rest = doc.partition("\n")
-                route.summary = first.strip()
-                route.description = rest.strip()
+                operation["summary"] = first.strip()
+                if rest.strip():
+                    operation["description"] = rest.strip()
+                else:
+                    operation.pop("description", None)
+    return document
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    password_hasher: PasswordHasher | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     if not settings.database_url:
         raise RuntimeError("settings.database_url is unset: start through `python -m api`")
@@ -92,6 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.clock,
         secret=settings.client_key_secret(),
     )
+    app.state.password_hasher = password_hasher or Argon2PasswordHasher()
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)
@@ -100,13 +134,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(health.router)
     app.include_router(provinces.router)
+    app.include_router(auth.router)
+    app.include_router(users.me_router)
+    app.include_router(users.router)
     app.include_router(volunteers.router)
     app.include_router(volunteers.me_router)
-    _summaries_from_docstrings(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = finish_openapi(FastAPI.openapi(app))
+            document = _summaries_from_docstrings(app, FastAPI.openapi(app))
+            app.openapi_schema = finish_openapi(document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

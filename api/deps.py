@@ -15,6 +15,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
+from domain.accounts import LoginPolicy, PasswordHasher
 from domain.errors import NotAuthenticated
 from domain.policy import Action, Principal
 from domain.uow import UnitOfWork
@@ -41,16 +42,47 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+def get_password_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+def get_login_policy(request: Request) -> LoginPolicy:
+    rules: LoginPolicy = request.app.state.settings.login_policy()
+    return rules
+
+
+Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
+Rules = Annotated[LoginPolicy, Depends(get_login_policy)]
+
+
 async def optional_principal(
-    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
-    """The verified caller, or None when no token was sent. A bad token is a 401."""
+    """The verified caller, or None when no token was sent. A bad token is a 401.
+
+    Besides the signature and claims, the account is looked up (one primary-key read):
+    a deactivated account, or one whose role or province changed since the token was
+    issued, is refused at once rather than when the token expires.
+    """
     if token is None:
         return None
     try:
-        return decode_access_token(request.app.state.settings.token_config(), token)
+        claimed = decode_access_token(request.app.state.settings.token_config(), token)
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
+    account = await uow.accounts.get(claimed.account_id)
+    if account is None or not account.matches(claimed):
+        raise NotAuthenticated(
+            "The access token is no longer valid for this account: sign in again."
+        )
+    return account.principal()
+
+
+#: Actions whose request carries its own credential (password, refresh token): an
+#: Authorization header is ignored there, so a client that sends its expired access
+#: token with every request can still refresh or sign in again.
+OWN_CREDENTIAL_ACTIONS = frozenset({Action.AUTH_TOKEN, Action.AUTH_REFRESH, Action.AUTH_LOGOUT})
 
 
 class Requires:
@@ -60,8 +92,11 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self, principal: Annotated[Principal | None, Depends(optional_principal)]
+        self, request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Principal | None:
+        principal = None
+        if self.action not in OWN_CREDENTIAL_ACTIONS:
+            principal = await optional_principal(request, uow, token)
         policy.require(principal, self.action)
         return principal
 

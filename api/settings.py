@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.ratelimit import Rate
 from auth.tokens import TokenConfig
+from domain.accounts import LoginPolicy
 from persistence.crypto import KeyRing, development_keyring
 
 #: The development signing secret. Refused when ENVIRONMENT=production.
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
     jwt_issuer: str = "duangta"
     jwt_audience: str = "duangta-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    bootstrap_admin_username: str | None = None
+    bootstrap_admin_password: SecretStr | None = None
 
     # Volunteer registry. Applications often come from one office or training-day network,
     # so the per-client budget is generous; activation counts failed attempts only.
@@ -132,6 +139,13 @@ class Settings(BaseSettings):
             issuer=self.jwt_issuer,
             audience=self.jwt_audience,
             access_ttl=timedelta(minutes=self.access_token_minutes),
+        )
+
+    def login_policy(self) -> LoginPolicy:
+        return LoginPolicy(
+            max_failures=self.login_max_failures,
+            lockout=timedelta(minutes=self.login_lockout_minutes),
+            refresh_ttl=timedelta(days=self.refresh_token_days),
         )
 
 

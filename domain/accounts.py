@@ -6,15 +6,27 @@ deleted, only deactivated.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import math
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Literal, Protocol
 from uuid import UUID
 
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.policy import PROVINCIAL_ROLES, Principal, Role
+from domain import policy
+from domain.audit import SYSTEM, AuditActor, DetailValue
+from domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from domain.policy import PROVINCIAL_ROLES, Action, Principal, RecordScope, Role
+from domain.provinces import normalize_province_code
+
+if TYPE_CHECKING:
+    from domain.uow import UnitOfWork
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -94,7 +106,70 @@ class Account:
             role=self.role,
             province_code=self.province_code,
             agency_code=self.agency_code,
+            must_change_password=self.must_change_password,
         )
+
+    def actor(self) -> AuditActor:
+        return AuditActor(id=str(self.id), role=str(self.role))
+
+    def matches(self, principal: Principal) -> bool:
+        """Does a token's principal still speak for this account (active, same role/scope)?"""
+        return (
+            self.is_active
+            and self.id == principal.account_id
+            and self.role is principal.role
+            and self.province_code == principal.province_code
+            and self.agency_code == principal.agency_code
+        )
+
+    def locked_for(self, now: datetime) -> int:
+        """Seconds until a lockout ends (0 when not locked)."""
+        if self.locked_until is None or self.locked_until <= now:
+            return 0
+        return math.ceil((self.locked_until - now).total_seconds())
+
+    def touch(self, now: datetime) -> None:
+        self.updated_at = now
+        self.version += 1
+
+
+class AccountLocked(TooManyRequests):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "Too many failed sign-ins: this account is locked for a while. "
+            "Try again after the Retry-After delay, or ask an admin to reset the password.",
+            retry_after=retry_after,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=14)
+
+
+async def record_wrong_password(uow: UnitOfWork, account: Account, rules: LoginPolicy) -> None:
+    """Count a wrong password (sign-in or password change) and commit; at
+    `rules.max_failures` consecutive failures lock the account and raise AccountLocked."""
+    now = uow.clock.now()
+    account.failed_logins += 1
+    locked = account.failed_logins >= rules.max_failures
+    if locked:
+        account.failed_logins = 0
+        account.locked_until = now + rules.lockout
+        await uow.audit.record(
+            account.actor(),
+            "auth.locked",
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details={"lockout_seconds": int(rules.lockout.total_seconds())},
+        )
+    await uow.accounts.save(account)
+    await uow.commit()
+    if locked:
+        raise AccountLocked(int(rules.lockout.total_seconds()))
 
 
 class AccountNotFound(NotFound):
@@ -117,7 +192,411 @@ class AccountRepository(Protocol):
 
     async def count(self) -> int: ...
 
+    async def get_for_update(self, username: str) -> Account | None:
+        """By (normalised) username, row-locked until the end of the transaction."""
+        ...
+
+    async def list_page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, UUID] | None = None,
+        role: Role | None = None,
+        province_code: str | None = None,
+        is_active: bool | None = None,
+    ) -> list[Account]:
+        """Newest first by (created_at DESC, id DESC), strictly after the `after` key."""
+        ...
+
 
 class UsernameTaken(Conflict):
     def __init__(self) -> None:
         super().__init__("That username is already taken.")
+
+
+# ---------------------------------------------------------------------------------------
+# Passwords
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+
+
+class PasswordHasher(Protocol):
+    """Slow password hashing (Argon2id in auth/passwords.py), injected by the api layer."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str) -> tuple[bool, str | None]:
+        """(matches, a new hash when the stored one has outdated parameters, else None)."""
+        ...
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of one verification, so unknown usernames are not faster."""
+        ...
+
+
+def check_password_rules(password: str) -> None:
+    """12 to 1024 characters; longer ones are refused, never silently truncated."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise InvalidInput(f"A password needs at least {PASSWORD_MIN_LENGTH} characters.")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidInput(f"A password may have at most {PASSWORD_MAX_LENGTH} characters.")
+
+
+def generate_password() -> str:
+    """A random one-time password (24 URL-safe characters, 144 bits)."""
+    return secrets.token_urlsafe(18)
+
+
+class WrongCurrentPassword(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("The current password is wrong.")
+
+
+class NotOwnAccountChange(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "An admin cannot deactivate their own account or change its role or province."
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Use cases
+
+
+async def _checked_province(uow: UnitOfWork, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    code = normalize_province_code(raw)
+    if code is None or not await uow.provinces.exists(code):
+        raise InvalidInput(f"No province has the code '{raw[:8]}'.")
+    return code
+
+
+async def create_account(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    actor: Principal | None,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    email: str | None = None,
+    province_code: str | None = None,
+    agency_code: str | None = None,
+    must_change_password: bool = False,
+) -> Account:
+    """Create an account (admin; `actor=None` for the bootstrap and the CLI, audited as system)."""
+    if actor is not None:
+        policy.require(actor, Action.USER_CREATE)
+    check_password_rules(password)
+    account = Account.new(
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=None,
+        now=uow.clock.now(),
+        email=email,
+        province_code=await _checked_province(uow, province_code),
+        agency_code=agency_code,
+        must_change_password=must_change_password,
+    )
+    account.password_hash = await hasher.hash(password)
+    await uow.accounts.add(account)
+    await uow.audit.record(
+        SYSTEM if actor is None else AuditActor.of(actor),
+        "user.created",
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+        details={"role": account.role.value, "forced_change": must_change_password},
+    )
+    await uow.commit()
+    return account
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapResult:
+    account: Account
+    #: The generated password (print it once), or None when it came from the settings.
+    generated_password: str | None
+
+
+async def bootstrap_admin(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    username: str | None,
+    password: str | None,
+) -> BootstrapResult | None:
+    """With no accounts at all, create the first admin; otherwise do nothing (None).
+
+    With both `username` and `password` that admin is created as given; otherwise `admin`
+    with a generated password, which must be changed at the first sign-in.
+    """
+    if await uow.accounts.count() > 0:
+        return None
+    generated = None
+    if not (username and password):
+        username, generated = "admin", generate_password()
+        password = generated
+    try:
+        account = await create_account(
+            uow,
+            hasher,
+            actor=None,
+            username=username,
+            password=password,
+            display_name="Administrator",
+            role=Role.ADMIN,
+            must_change_password=generated is not None,
+        )
+    except UsernameTaken:  # another process bootstrapped at the same moment
+        return None
+    return BootstrapResult(account=account, generated_password=generated)
+
+
+async def get_account(uow: UnitOfWork, *, actor: Principal, account_id: UUID) -> Account:
+    """One account, as admin or central officer."""
+    account = await uow.accounts.get(account_id)
+    if account is None or not policy.can_access(
+        actor, Action.USER_READ, RecordScope(province_code=account.province_code)
+    ):
+        raise AccountNotFound(account_id)
+    return account
+
+
+async def get_own_account(uow: UnitOfWork, *, actor: Principal) -> Account:
+    account = await uow.accounts.get(actor.account_id)
+    if account is None:  # pragma: no cover - the token check loaded it a moment ago
+        raise AccountNotFound(actor.account_id)
+    return account
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPage:
+    items: list[Account]
+    next_cursor: str | None
+
+
+def encode_cursor(account: Account) -> str:
+    raw = json.dumps([account.created_at.isoformat(), str(account.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, account_id = json.loads(raw)
+        at = datetime.fromisoformat(created_at)
+        if at.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return at, UUID(account_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise InvalidInput("The cursor is not valid; start again without one.") from exc
+
+
+async def list_accounts(
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    limit: int,
+    cursor: str | None = None,
+    role: Role | None = None,
+    province_code: str | None = None,
+    is_active: bool | None = None,
+) -> AccountPage:
+    """Accounts newest first, filtered, one bounded page at a time (keyset pagination)."""
+    policy.require(actor, Action.USER_LIST)
+    province = None
+    if province_code is not None:
+        province = normalize_province_code(province_code)
+        if province is None:
+            raise InvalidInput(f"No province has the code '{province_code[:8]}'.")
+    items = await uow.accounts.list_page(
+        limit=limit + 1,
+        after=decode_cursor(cursor) if cursor else None,
+        role=role,
+        province_code=province,
+        is_active=is_active,
+    )
+    more = len(items) > limit
+    items = items[:limit]
+    return AccountPage(items=items, next_cursor=encode_cursor(items[-1]) if more else None)
+
+
+class Unset(Enum):
+    """Marks a field a partial update leaves alone (distinct from setting it to None)."""
+
+    UNSET = "unset"
+
+
+UNSET: Literal[Unset.UNSET] = Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanges:
+    display_name: str | Literal[Unset.UNSET] = UNSET
+    email: str | Literal[Unset.UNSET] | None = UNSET
+    role: Role | Literal[Unset.UNSET] = UNSET
+    province_code: str | Literal[Unset.UNSET] | None = UNSET
+    agency_code: str | Literal[Unset.UNSET] | None = UNSET
+    is_active: bool | Literal[Unset.UNSET] = UNSET
+
+
+async def update_account(
+    uow: UnitOfWork, *, actor: Principal, account_id: UUID, changes: AccountChanges
+) -> Account:
+    """Change an account (admin). A role or province change or a deactivation ends its
+    sessions: its refresh tokens are revoked and its access tokens stop working at once."""
+    policy.require(actor, Action.USER_UPDATE)
+    account = await uow.accounts.get(account_id)
+    if account is None:
+        raise AccountNotFound(account_id)
+    now = uow.clock.now()
+    old_role, old_province, was_active = account.role, account.province_code, account.is_active
+    changed: list[str] = []
+    if changes.display_name is not UNSET and changes.display_name != account.display_name:
+        account.display_name = changes.display_name
+        changed.append("display_name")
+    if changes.email is not UNSET and changes.email != account.email:
+        account.email = changes.email
+        changed.append("email")
+    if changes.agency_code is not UNSET and changes.agency_code != account.agency_code:
+        account.agency_code = changes.agency_code
+        changed.append("agency_code")
+    if changes.role is not UNSET:
+        account.role = changes.role
+    if changes.province_code is not UNSET:
+        account.province_code = await _checked_province(uow, changes.province_code)
+    if changes.is_active is not UNSET:
+        account.is_active = changes.is_active
+    role_changed = account.role is not old_role or account.province_code != old_province
+    scope_changed = role_changed or "agency_code" in changed
+    deactivated = was_active and not account.is_active
+    if account.id == actor.account_id and (deactivated or scope_changed):
+        raise NotOwnAccountChange()
+    account.check_scope()
+    actor_ = AuditActor.of(actor)
+
+    async def audit(action: str, details: dict[str, DetailValue] | None = None) -> None:
+        await uow.audit.record(
+            actor_,
+            action,
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code or old_province,
+            details=details,
+        )
+
+    if role_changed:
+        await audit(
+            "user.role_changed",
+            {
+                "from_role": old_role.value,
+                "to_role": account.role.value,
+                "from_province": old_province,
+                "to_province": account.province_code,
+            },
+        )
+    if deactivated:
+        await audit("user.deactivated")
+    elif account.is_active and not was_active:
+        account.failed_logins, account.locked_until = 0, None
+        await audit("user.reactivated")
+    if changed:
+        await audit("user.updated", {"fields": list(changed)})
+    if deactivated or scope_changed:
+        revoked = await uow.refresh_tokens.revoke_for_account(account.id, at=now)
+        if revoked:
+            reason = "deactivated" if deactivated else "role_changed"
+            await audit("auth.token_family_revoked", {"reason": reason, "revoked": revoked})
+    if changed or scope_changed or was_active != account.is_active:
+        account.touch(now)
+        await uow.accounts.save(account)
+    await uow.commit()
+    return account
+
+
+async def reset_password(
+    uow: UnitOfWork, hasher: PasswordHasher, *, actor: Principal, account_id: UUID
+) -> tuple[Account, str]:
+    """Give the account a one-time temporary password (returned once); it must be changed
+    at the next sign-in. The account's sessions end and a lockout is lifted."""
+    policy.require(actor, Action.USER_RESET_PASSWORD)
+    account = await uow.accounts.get(account_id)
+    if account is None:
+        raise AccountNotFound(account_id)
+    now = uow.clock.now()
+    temporary = generate_password()
+    account.password_hash = await hasher.hash(temporary)
+    account.must_change_password = True
+    account.failed_logins, account.locked_until = 0, None
+    account.touch(now)
+    await uow.accounts.save(account)
+    await uow.refresh_tokens.revoke_for_account(account.id, at=now)
+    await uow.audit.record(
+        AuditActor.of(actor),
+        "user.password_reset",
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+    )
+    await uow.commit()
+    return account, temporary
+
+
+async def change_own_password(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    actor: Principal,
+    current_password: str,
+    new_password: str,
+    rules: LoginPolicy,
+) -> Account:
+    """Change the caller's password; this ends every session of the account (refresh
+    tokens revoked), so other devices must sign in again.
+
+    A wrong current password counts like a failed sign-in (so a stolen access token
+    cannot be used to guess the password): enough of them lock the account.
+    """
+    policy.require(actor, Action.ME_PASSWORD_CHANGE)
+    account = await get_own_account(uow, actor=actor)
+    locked_for = account.locked_for(uow.clock.now())
+    if locked_for:
+        raise AccountLocked(locked_for)
+    if len(current_password) > PASSWORD_MAX_LENGTH or account.password_hash is None:
+        raise WrongCurrentPassword()
+    matches, _ = await hasher.verify(current_password, account.password_hash)
+    if not matches:
+        await uow.audit.record(
+            account.actor(),
+            "user.password_change_failed",
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details={"failed_logins": account.failed_logins + 1},
+        )
+        await record_wrong_password(uow, account, rules)  # commits; raises when it locks
+        raise WrongCurrentPassword()
+    check_password_rules(new_password)
+    if new_password == current_password:
+        raise InvalidInput("The new password must differ from the current one.")
+    now = uow.clock.now()
+    account.password_hash = await hasher.hash(new_password)
+    account.must_change_password = False
+    account.failed_logins = 0
+    account.touch(now)
+    await uow.accounts.save(account)
+    await uow.refresh_tokens.revoke_for_account(account.id, at=now)
+    await uow.audit.record(
+        account.actor(),
+        "user.password_changed",
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+    )
+    await uow.commit()
+    return account

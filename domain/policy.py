@@ -42,6 +42,8 @@ class Principal:
     role: Role
     province_code: str | None = None
     agency_code: str | None = None
+    #: Set after an admin password reset: only the actions in PASSWORD_CHANGE_ACTIONS work.
+    must_change_password: bool = False
 
 
 class Scope(StrEnum):
@@ -56,6 +58,19 @@ class Action(StrEnum):
     # public registry and service
     HEALTH_READ = "health.read"
     PROVINCE_READ = "province.read"
+    # signing in (the credential is in the request body, so anyone may call these)
+    AUTH_TOKEN = "auth.token"  # noqa: S105
+    AUTH_REFRESH = "auth.refresh"
+    AUTH_LOGOUT = "auth.logout"
+    # the caller's own account
+    ME_READ = "me.read"
+    ME_PASSWORD_CHANGE = "me.password_change"  # noqa: S105
+    # account management
+    USER_CREATE = "user.create"
+    USER_LIST = "user.list"
+    USER_READ = "user.read"
+    USER_UPDATE = "user.update"
+    USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105
     # volunteer registry
     VOLUNTEER_APPLY = "volunteer.apply"
     VOLUNTEER_ACTIVATE = "volunteer.activate"
@@ -77,10 +92,26 @@ class Action(StrEnum):
 
 #: Actions anyone may perform without signing in.
 PUBLIC_ACTIONS: frozenset[Action] = frozenset(
-    {Action.HEALTH_READ, Action.PROVINCE_READ, Action.VOLUNTEER_APPLY, Action.VOLUNTEER_ACTIVATE}
+    {
+        Action.HEALTH_READ,
+        Action.PROVINCE_READ,
+        Action.AUTH_TOKEN,
+        Action.AUTH_REFRESH,
+        Action.AUTH_LOGOUT,
+        Action.VOLUNTEER_APPLY,
+        Action.VOLUNTEER_ACTIVATE,
+    }
 )
 
+#: What an account that must change its password (after an admin reset) may still do.
+PASSWORD_CHANGE_ACTIONS: frozenset[Action] = PUBLIC_ACTIONS | {
+    Action.ME_READ,
+    Action.ME_PASSWORD_CHANGE,
+}
+
 _EVERY_ROLE = dict.fromkeys(Role, Scope.ALL)
+_ADMIN = {Role.ADMIN: Scope.ALL}
+_ADMIN_AND_CENTRAL = {Role.ADMIN: Scope.ALL, Role.CENTRAL_OFFICER: Scope.ALL}
 #: Who manages volunteers: the central centre everywhere, provincial offices at home.
 _VOLUNTEER_MANAGERS = {
     Role.ADMIN: Scope.ALL,
@@ -93,6 +124,16 @@ _VOLUNTEER_SELF = {Role.VOLUNTEER: Scope.OWN}
 RULES: dict[Action, dict[Role, Scope]] = {
     Action.HEALTH_READ: _EVERY_ROLE,
     Action.PROVINCE_READ: _EVERY_ROLE,
+    Action.AUTH_TOKEN: _EVERY_ROLE,
+    Action.AUTH_REFRESH: _EVERY_ROLE,
+    Action.AUTH_LOGOUT: _EVERY_ROLE,
+    Action.ME_READ: _EVERY_ROLE,
+    Action.ME_PASSWORD_CHANGE: _EVERY_ROLE,
+    Action.USER_CREATE: _ADMIN,
+    Action.USER_LIST: _ADMIN_AND_CENTRAL,
+    Action.USER_READ: _ADMIN_AND_CENTRAL,
+    Action.USER_UPDATE: _ADMIN,
+    Action.USER_RESET_PASSWORD: _ADMIN,
     Action.VOLUNTEER_APPLY: _EVERY_ROLE,
     Action.VOLUNTEER_ACTIVATE: _EVERY_ROLE,
     Action.VOLUNTEER_LIST: _VOLUNTEER_MANAGERS,
@@ -110,6 +151,14 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.VOLUNTEER_SELF_UPDATE: _VOLUNTEER_SELF,
     Action.VOLUNTEER_SELF_EXPORT: _VOLUNTEER_SELF,
 }
+
+
+class PasswordChangeRequired(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "This account must change its password (POST /api/v1/me/password) "
+            "before it may do anything else."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +180,12 @@ def require(principal: Principal | None, action: Action) -> Scope:
     """Role-level check; raise when the caller may not perform the action at all."""
     scope = scope_for(principal, action)
     if scope is not None:
+        if (
+            principal is not None
+            and principal.must_change_password
+            and action not in PASSWORD_CHANGE_ACTIONS
+        ):
+            raise PasswordChangeRequired()
         return scope
     if principal is None:
         raise NotAuthenticated("This operation needs a valid access token.")

@@ -12,6 +12,7 @@ from domain.audit import AuditLog
 from domain.clock import Clock
 from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
+from domain.sessions import RefreshTokenRepository
 from domain.volunteers.model import VolunteerRepository
 
 
@@ -29,6 +30,8 @@ class UnitOfWork(Protocol):
     def provinces(self) -> ProvinceRepository: ...
     @property
     def accounts(self) -> AccountRepository: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
     @property
     def volunteers(self) -> VolunteerRepository: ...
     @property

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, DateTime, Index, String, and_, or_, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, func, select
+from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.accounts import Account, UsernameTaken
@@ -16,6 +16,17 @@ from domain.policy import Role
 
 class AccountRow(SQLModel, table=True):
     __tablename__ = "accounts"
+    __table_args__ = (
+        # The account list pages by (created_at, id) DESC, optionally filtered.
+        Index("ix_accounts_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index("ix_accounts_role_created_at_id", "role", text("created_at DESC"), text("id DESC")),
+        Index(
+            "ix_accounts_province_code_created_at_id",
+            "province_code",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     username: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
@@ -119,3 +130,36 @@ class SqlAccountRepository:
 
     async def count(self) -> int:
         return (await self._session.exec(select(func.count()).select_from(AccountRow))).one()
+
+    async def get_for_update(self, username: str) -> Account | None:
+        query = (
+            select(AccountRow)
+            .where(AccountRow.username == username.strip().lower())
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.exec(query)).first()
+        return row.to_domain() if row else None
+
+    async def list_page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        role: Role | None = None,
+        province_code: str | None = None,
+        is_active: bool | None = None,
+    ) -> list[Account]:
+        created, ident = col(AccountRow.created_at), col(AccountRow.id)
+        query = select(AccountRow).order_by(created.desc(), ident.desc()).limit(limit)
+        if role is not None:
+            query = query.where(AccountRow.role == role.value)
+        if province_code is not None:
+            query = query.where(AccountRow.province_code == province_code)
+        if is_active is not None:
+            query = query.where(AccountRow.is_active == is_active)
+        if after is not None:
+            at, last_id = after
+            query = query.where(or_(created < at, and_(created == at, ident < last_id)))
+        rows = (await self._session.exec(query)).all()
+        return [row.to_domain() for row in rows]

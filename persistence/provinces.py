@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Field, SQLModel, col, select
+from typing import Any
+
+from sqlalchemy import Row, Select, Table, select
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.provinces import LabourOffice, Province, Region
@@ -20,36 +23,44 @@ class ProvinceRow(SQLModel, table=True):
     office_phone: str | None = None
     office_email: str | None = None
 
-    def to_domain(self) -> Province:
-        return Province(
-            code=self.code,
-            name_th=self.name_th,
-            name_en=self.name_en,
-            region=Region(self.region),
-            labour_office=LabourOffice(
-                name=self.office_name,
-                address=self.office_address,
-                phone=self.office_phone,
-                email=self.office_email,
-            ),
-        )
+
+_TABLE: Table = ProvinceRow.__table__  # type: ignore[attr-defined]
+
+
+def _to_domain(row: Row[Any]) -> Province:
+    return Province(
+        code=row.code,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        region=Region(row.region),
+        labour_office=LabourOffice(
+            name=row.office_name,
+            address=row.office_address,
+            phone=row.office_phone,
+            email=row.office_email,
+        ),
+    )
 
 
 class SqlProvinceRepository:
+    """Reads on a hot path: Core selects on the session's connection, no ORM identity map."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _rows(self, query: Select[Any]) -> list[Row[Any]]:
+        connection = await self._session.connection()
+        return list((await connection.execute(query)).all())
+
     async def list(self, *, region: Region | None = None) -> list[Province]:
-        query = select(ProvinceRow).order_by(col(ProvinceRow.code))
+        query = select(_TABLE).order_by(_TABLE.c.code)
         if region is not None:
-            query = query.where(ProvinceRow.region == region.value)
-        rows = (await self._session.exec(query)).all()
-        return [row.to_domain() for row in rows]
+            query = query.where(_TABLE.c.region == region.value)
+        return [_to_domain(row) for row in await self._rows(query)]
 
     async def get(self, code: str) -> Province | None:
-        row = await self._session.get(ProvinceRow, code)
-        return row.to_domain() if row else None
+        rows = await self._rows(select(_TABLE).where(_TABLE.c.code == code))
+        return _to_domain(rows[0]) if rows else None
 
     async def exists(self, code: str) -> bool:
-        query = select(ProvinceRow.code).where(ProvinceRow.code == code)
-        return (await self._session.exec(query)).first() is not None
+        return bool(await self._rows(select(_TABLE.c.code).where(_TABLE.c.code == code)))

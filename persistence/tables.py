@@ -4,6 +4,7 @@ from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
+from persistence.refresh_tokens import RefreshTokenRow
 from persistence.volunteers import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "AuditRow",
     "IdempotencyRow",
     "ProvinceRow",
+    "RefreshTokenRow",
     "VolunteerRow",
     "VolunteerStatusRow",
     "VolunteerTrainingRow",

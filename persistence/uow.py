@@ -13,6 +13,7 @@ from persistence.audit import SqlAuditLog
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
+from persistence.refresh_tokens import SqlRefreshTokenRepository
 from persistence.volunteers import SqlVolunteerRepository
 
 
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.provinces = SqlProvinceRepository(self.session)
         self.accounts = SqlAccountRepository(self.session)
         self.idempotency = SqlIdempotencyStore(self.session)
+        self.refresh_tokens = SqlRefreshTokenRepository(self.session)
         self.volunteers = SqlVolunteerRepository(self.session, self.keyring)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         return self

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.settings import Environment, Settings
+from auth.passwords import Argon2PasswordHasher
 from auth.tokens import issue_access_token
+from domain import accounts
 from domain.accounts import Account
 from domain.clock import FrozenClock
 from domain.policy import Role
@@ -92,9 +94,20 @@ def settings(database_url: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def password_hasher() -> Argon2PasswordHasher:
+    """Argon2id with cheap parameters: the real ones cost ~0.3 s per hash."""
+    return Argon2PasswordHasher(time_cost=1, memory_cost=1024)
+
+
 @pytest.fixture
-async def app(db: AsyncEngine, settings: Settings, clock: FrozenClock) -> AsyncIterator[FastAPI]:
-    application = create_app(settings, clock=clock)
+async def app(
+    db: AsyncEngine,
+    settings: Settings,
+    clock: FrozenClock,
+    password_hasher: Argon2PasswordHasher,
+) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock, password_hasher=password_hasher)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -137,6 +150,49 @@ def login_as(app: FastAPI, clock: FrozenClock) -> LoginAs:
             "Authorization": f"Bearer {issued.token}",
             "X-Test-Account-Id": str(account.id),
         }
+
+    return make
+
+
+class CreateAccount(Protocol):
+    async def __call__(
+        self,
+        username: str,
+        password: str,
+        role: Role = Role.ADMIN,
+        province_code: str | None = None,
+        *,
+        must_change_password: bool = False,
+    ) -> Account: ...
+
+
+@pytest.fixture
+def create_account(
+    app: FastAPI, clock: FrozenClock, password_hasher: Argon2PasswordHasher
+) -> CreateAccount:
+    """Create an account with a password through the domain use case (audited as system)."""
+
+    async def make(
+        username: str,
+        password: str,
+        role: Role = Role.ADMIN,
+        province_code: str | None = None,
+        *,
+        must_change_password: bool = False,
+    ) -> Account:
+        async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
+            return await accounts.create_account(
+                uow,
+                password_hasher,
+                actor=None,
+                username=username,
+                password=password,
+                display_name=f"Test {username}",
+                role=role,
+                province_code=province_code,
+                agency_code="NACC" if role is Role.PARTNER else None,
+                must_change_password=must_change_password,
+            )
 
     return make
 

@@ -10,12 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pydantic import ConfigDict, Field
 
-from api.deps import Uow, requires
+from api.deps import Hasher, Uow, requires
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
 from api.problems import problem_responses
 from api.ratelimit import Rate, RateLimiter, rate_limited
 from api.schemas import ApiModel
-from auth.passwords import hash_password
 from domain.policy import Action, Principal
 from domain.volunteers import usecases as uc
 from domain.volunteers.model import (
@@ -668,6 +667,7 @@ async def volunteers_apply(
 async def volunteers_activate(
     request: Request,
     uow: Uow,
+    hasher: Hasher,
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_ACTIVATE)],
     body: ActivationRequest,
 ) -> ActivationPublic:
@@ -687,7 +687,7 @@ async def volunteers_activate(
             activation_code=body.activation_code,
             username=body.username,
             password=body.password,
-            hash_password=hash_password,
+            hasher=hasher,
         )
     except ActivationCodeInvalid:
         await limiter.hit("volunteer_activation", rate, client)

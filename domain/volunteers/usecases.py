@@ -12,11 +12,17 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain import policy
-from domain.accounts import Account, UsernameTaken, normalize_username
+from domain.accounts import (
+    Account,
+    PasswordHasher,
+    UsernameTaken,
+    check_password_rules,
+    normalize_username,
+)
 from domain.audit import AuditActor, DetailValue
 from domain.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from domain.idempotency import IdempotencyKey, Outcome
@@ -48,16 +54,8 @@ if TYPE_CHECKING:
     from domain.uow import UnitOfWork
 
 ENTITY = "volunteer"
-MIN_PASSWORD = 12
-MAX_PASSWORD = 1024
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
-
-
-class PasswordHasher(Protocol):
-    """Injected by the API layer (the domain cannot import auth/)."""
-
-    def __call__(self, password: str) -> str: ...
 
 
 # -- application -------------------------------------------------------------------------
@@ -373,8 +371,9 @@ async def update_volunteer(
 async def _sync_account(uow: UnitOfWork, volunteer: Volunteer) -> None:
     """Keep the linked account's province, name and activity in step with the volunteer.
 
-    A suspended or retired volunteer's account is deactivated (so its tokens stop
-    working, once login checks account state); reinstatement reactivates it.
+    A suspended or retired volunteer's account is deactivated (its tokens are refused at
+    once, see api/deps.py); reinstatement reactivates it. Moving province moves the
+    account too, which also invalidates tokens that carry the old province.
     """
     if volunteer.account_id is None:
         return
@@ -750,14 +749,6 @@ async def export_own_data(uow: UnitOfWork, *, actor: Principal | None) -> Person
 # -- activation --------------------------------------------------------------------------
 
 
-def check_password(password: str) -> str:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput(
-            f"The password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long."
-        )
-    return password
-
-
 async def activate_account(
     uow: UnitOfWork,
     *,
@@ -765,12 +756,12 @@ async def activate_account(
     activation_code: str,
     username: str,
     password: str,
-    hash_password: PasswordHasher,
+    hasher: PasswordHasher,
 ) -> Account:
     """Use the one-time code from the approval to choose a username and password."""
     policy.require(actor, Action.VOLUNTEER_ACTIVATE)
     wanted = normalize_username(username)  # inputs first: a 422 reveals nothing about codes
-    check_password(password)
+    check_password_rules(password)
     now = uow.clock.now()
     volunteer = await uow.volunteers.find_by_activation_code(
         normalize_activation_code(activation_code), now=now
@@ -785,7 +776,7 @@ async def activate_account(
         if holder is not None:
             raise UsernameTaken()
         account.username = wanted
-    account.password_hash = hash_password(password)
+    account.password_hash = await hasher.hash(password)
     account.must_change_password = False
     account.is_active = True
     account.updated_at = now

@@ -470,7 +470,7 @@ async def test_username_taken_is_409_and_keeps_the_code(
 async def test_volunteer_updates_own_contact_details_only(
     client: httpx.AsyncClient, login_as: LoginAs, app: FastAPI, clock: FrozenClock
 ) -> None:
-    from tests.api.volunteer_helpers import login_by_minting_token
+    from tests.api.volunteer_helpers import sign_in
 
     officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
     code = await approve(client, await apply(client), officer)
@@ -478,7 +478,7 @@ async def test_volunteer_updates_own_contact_details_only(
         "/api/v1/volunteers/activate",
         json={"activation_code": code, "username": "mana.vol", "password": PASSWORD},
     )
-    me = await login_by_minting_token(app, clock, "mana.vol", PASSWORD)
+    me = await sign_in(client, "mana.vol", PASSWORD)
     read = await client.get("/api/v1/me/volunteer", headers=me)
     etag = read.headers["ETag"]
     problem(await client.patch("/api/v1/me/volunteer", json={"district": "x"}, headers=me), 428)

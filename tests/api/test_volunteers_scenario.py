@@ -15,8 +15,8 @@ from tests.api.volunteer_helpers import (
     application,
     assert_absent,
     audit_entries,
-    login_by_minting_token,
     raw_database_text,
+    sign_in,
 )
 from tests.conftest import LoginAs
 
@@ -65,7 +65,8 @@ async def test_a_volunteer_from_application_to_erasure(
     account_id = approval["account_id"]
     assert approved.headers["Cache-Control"] == "no-store"
 
-    # 3. Somchai activates his account, logs in, reads and exports his own profile.
+    # 3. Somchai activates his account, logs in (POST /api/v1/auth/token), reads and
+    #    exports his own profile.
     activated = await client.post(
         "/api/v1/volunteers/activate",
         json={"activation_code": code, "username": "Somchai.KK", "password": PASSWORD},
@@ -83,7 +84,7 @@ async def test_a_volunteer_from_application_to_erasure(
     )
     assert again.status_code == 404  # one time only
 
-    me = await login_by_minting_token(app, clock, "somchai.kk", PASSWORD)
+    me = await sign_in(client, "somchai.kk", PASSWORD)
     profile = await client.get("/api/v1/me/volunteer", headers=me)
     assert profile.status_code == 200
     assert profile.json()["id"] == volunteer_id
@@ -125,7 +126,7 @@ async def test_a_volunteer_from_application_to_erasure(
     assert mine["trained"] is True
     assert mine["trainings"][0]["certificate_number"] == "KK-2569-0042"
 
-    # 5. Suspended: his account is deactivated; reinstated: active again.
+    # 5. Suspended: his account is deactivated, his token refused; reinstated: it works again.
     suspended = await client.post(
         f"/api/v1/volunteers/{volunteer_id}/suspend",
         json={"reason": "สมชายไม่มาประชุมสามครั้ง"},
@@ -134,6 +135,7 @@ async def test_a_volunteer_from_application_to_erasure(
     assert suspended.status_code == 200
     assert suspended.json()["status"] == "suspended"
     assert await account_state(app, clock, account_id) == (False, "somchai.kk")
+    assert (await client.get("/api/v1/me/volunteer", headers=me)).status_code == 401
     reinstated = await client.post(
         f"/api/v1/volunteers/{volunteer_id}/reinstate",
         json={"reason": "ชี้แจงแล้ว"},
@@ -141,6 +143,7 @@ async def test_a_volunteer_from_application_to_erasure(
     )
     assert reinstated.json()["status"] == "active"
     assert await account_state(app, clock, account_id) == (True, "somchai.kk")
+    assert (await client.get("/api/v1/me/volunteer", headers=me)).status_code == 200
 
     # Nothing readable in the database: not the ID, not his phone or email.
     dump = await raw_database_text(db)
@@ -187,6 +190,7 @@ async def test_a_volunteer_from_application_to_erasure(
         "volunteer.approved",
         "account.created",
         "volunteer.activated",
+        "auth.login_succeeded",
         "volunteer.viewed",
         "volunteer.exported",
         "volunteer.training_recorded",
@@ -199,7 +203,7 @@ async def test_a_volunteer_from_application_to_erasure(
     assert entries[0]["actor_id"] == "anonymous"
     assert entries[1]["actor_id"] == officer["X-Test-Account-Id"]
     assert entries[3]["actor_id"] == account_id
-    assert entries[4]["details"] == {"fields": ["national_id", "date_of_birth", "phone", "email"]}
+    assert entries[5]["details"] == {"fields": ["national_id", "date_of_birth", "phone", "email"]}
     assert all(e["province_code"] == "40" for e in entries)
     details = json.dumps([e["details"] for e in entries], ensure_ascii=False)
     for personal in (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,8 +11,6 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.passwords import verify_password
-from auth.tokens import issue_access_token
 from domain.clock import FrozenClock
 from domain.volunteers.identity import national_id_check_digit
 from persistence.uow import SqlUnitOfWork
@@ -60,23 +57,14 @@ async def approve(client: httpx.AsyncClient, volunteer_id: str, headers: dict[st
     return str(response.json()["activation_code"])
 
 
-async def login_by_minting_token(
-    app: FastAPI, clock: FrozenClock, username: str, password: str
-) -> dict[str, str]:
-    """Stand-in for POST /api/v1/auth/token (built on branch `auth`): the lead switches
-    this to the real login endpoint at merge. Checks the password like a login would, then
-    mints an access token for the account."""
-    async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
-        account = await uow.accounts.get_by_username(username)
-    assert account is not None
-    assert account.is_active
-    assert account.password_hash
-    matches, _ = verify_password(password, account.password_hash)
-    assert matches
-    issued = issue_access_token(
-        app.state.settings.token_config(), account.principal(), now=datetime.now(UTC)
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    """Log in through the real endpoint (OAuth2 password flow) and return the headers."""
+    response = await client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": username, "password": password},
     )
-    return {"Authorization": f"Bearer {issued.token}"}
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def account_state(app: FastAPI, clock: FrozenClock, account_id: str) -> tuple[bool, str]:

@@ -1,0 +1,91 @@
+"""`python -m api.cli`: administrative commands.
+
+    python -m api.cli create-admin --username somchai [--display-name ...] [--password-stdin]
+
+Without `--password-stdin` a one-time password is generated, printed once, and must be
+changed at the first sign-in. Uses DATABASE_URL, or the embedded PostgreSQL like
+`make run`; migrations are applied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from api.__main__ import resolve_database
+from api.bootstrap import print_generated_password
+from api.settings import Settings, get_settings
+from auth.passwords import Argon2PasswordHasher
+from domain import accounts
+from domain.clock import SystemClock
+from domain.errors import DomainError
+from domain.policy import Role
+from persistence.db import create_engine, create_session_factory
+from persistence.migrate import upgrade_to_head
+from persistence.uow import SqlUnitOfWork
+
+
+async def create_admin(
+    settings: Settings, *, username: str, display_name: str, password: str | None
+) -> str | None:
+    """Create an admin account; return the generated password when none was given."""
+    assert settings.database_url
+    engine = create_engine(settings.database_url, pool_size=1)
+    generated = None
+    if password is None:
+        password = generated = accounts.generate_password()
+    try:
+        await upgrade_to_head(engine)
+        async with SqlUnitOfWork(create_session_factory(engine), clock=SystemClock()) as uow:
+            await accounts.create_account(
+                uow,
+                Argon2PasswordHasher(),
+                actor=None,
+                username=username,
+                password=password,
+                display_name=display_name,
+                role=Role.ADMIN,
+                must_change_password=generated is not None,
+            )
+    finally:
+        await engine.dispose()
+    return generated
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.cli", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-admin", help="create an admin account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--display-name", default="Administrator")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (else one is generated)",
+    )
+    args = parser.parse_args(argv)
+
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    settings = resolve_database(get_settings())
+    try:
+        generated = asyncio.run(
+            create_admin(
+                settings,
+                username=args.username,
+                display_name=args.display_name,
+                password=password,
+            )
+        )
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    if generated is not None:
+        print_generated_password(args.username.strip().lower(), generated)
+    else:
+        print(f"Created the admin account '{args.username.strip().lower()}'.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
