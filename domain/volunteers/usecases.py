@@ -342,7 +342,7 @@ async def update_volunteer(
     if not changed:
         return volunteer
     volunteer.touch(uow.clock.now())
-    await _sync_account(uow, volunteer)
+    await _sync_account(uow, actor, volunteer)
     await uow.volunteers.save(volunteer)
     audit_actor = AuditActor.of(actor)
     details_fields: list[DetailValue] = [name for name in changed if name != "province_code"]
@@ -368,12 +368,13 @@ async def update_volunteer(
     return volunteer
 
 
-async def _sync_account(uow: UnitOfWork, volunteer: Volunteer) -> None:
+async def _sync_account(uow: UnitOfWork, actor: Principal | None, volunteer: Volunteer) -> None:
     """Keep the linked account's province, name and activity in step with the volunteer.
 
     A suspended or retired volunteer's account is deactivated (its tokens are refused at
     once, see api/deps.py); reinstatement reactivates it. Moving province moves the
-    account too, which also invalidates tokens that carry the old province.
+    account too, which also invalidates tokens that carry the old province. Account
+    changes are audited as the users API audits them (`user.*`, entity `account`).
     """
     if volunteer.account_id is None:
         return
@@ -381,13 +382,40 @@ async def _sync_account(uow: UnitOfWork, volunteer: Volunteer) -> None:
     if account is None:  # pragma: no cover - accounts are never deleted
         return
     active = volunteer.status.value == "active"
+    before = (account.province_code, account.display_name, account.is_active)
     wanted = (volunteer.province_code, volunteer.full_name_th, active)
-    if (account.province_code, account.display_name, account.is_active) == wanted:
+    if before == wanted:
         return
     account.province_code, account.display_name, account.is_active = wanted
     account.updated_at = uow.clock.now()
     account.version += 1
     await uow.accounts.save(account)
+    link: dict[str, DetailValue] = {"volunteer_id": str(volunteer.id)}
+    if before[2] != active:
+        await uow.audit.record(
+            AuditActor.of(actor),
+            "user.reactivated" if active else "user.deactivated",
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details=link,
+        )
+    changed: list[DetailValue] = [
+        field_name
+        for field_name, old, new in zip(
+            ("province_code", "display_name"), before, wanted, strict=False
+        )
+        if old != new
+    ]
+    if changed:
+        await uow.audit.record(
+            AuditActor.of(actor),
+            "user.updated",
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details={"fields": changed, **link},
+        )
 
 
 # -- lifecycle ---------------------------------------------------------------------------
@@ -493,11 +521,15 @@ async def approve_volunteer(
     )
     await uow.audit.record(
         AuditActor.of(actor),
-        "account.created",
+        "user.created",
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
-        details={"role": account.role.value, "volunteer_id": str(volunteer.id)},
+        details={
+            "role": account.role.value,
+            "forced_change": False,
+            "volunteer_id": str(volunteer.id),
+        },
     )
     await uow.commit()
     return Approval(volunteer, code, expires_at)
@@ -518,7 +550,7 @@ async def suspend_volunteer(
 ) -> Volunteer:
     """Suspend an active volunteer; their account is deactivated."""
     volunteer = await _transition(uow, actor, volunteer_id, Transition.SUSPEND, reason)
-    await _sync_account(uow, volunteer)
+    await _sync_account(uow, actor, volunteer)
     await uow.volunteers.save(volunteer)
     await uow.commit()
     return volunteer
@@ -529,7 +561,7 @@ async def reinstate_volunteer(
 ) -> Volunteer:
     """Reinstate a suspended volunteer; their account is reactivated."""
     volunteer = await _transition(uow, actor, volunteer_id, Transition.REINSTATE, reason)
-    await _sync_account(uow, volunteer)
+    await _sync_account(uow, actor, volunteer)
     await uow.volunteers.save(volunteer)
     await uow.commit()
     return volunteer
@@ -541,10 +573,10 @@ async def retire_volunteer(
     """Retire a volunteer; with `erase`, irreversibly anonymise their personal data (PDPA)."""
     extra: dict[str, DetailValue] = {"erase": erase}
     volunteer = await _transition(uow, actor, volunteer_id, Transition.RETIRE, reason, extra)
-    await _sync_account(uow, volunteer)
+    await _sync_account(uow, actor, volunteer)
     if erase:
         volunteer.erase(now=uow.clock.now())
-        await _erase_account(uow, volunteer)
+        await _erase_account(uow, actor, volunteer)
         await uow.volunteers.clear_activation_code(volunteer.id)
         await uow.audit.record(
             AuditActor.of(actor),
@@ -562,7 +594,7 @@ async def retire_volunteer(
     return volunteer
 
 
-async def _erase_account(uow: UnitOfWork, volunteer: Volunteer) -> None:
+async def _erase_account(uow: UnitOfWork, actor: Principal | None, volunteer: Volunteer) -> None:
     """The account stays (audit entries point at it) but loses name, username and password."""
     if volunteer.account_id is None:
         return
@@ -577,6 +609,18 @@ async def _erase_account(uow: UnitOfWork, volunteer: Volunteer) -> None:
     account.updated_at = uow.clock.now()
     account.version += 1
     await uow.accounts.save(account)
+    await uow.audit.record(
+        AuditActor.of(actor),
+        "user.updated",
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+        details={
+            "fields": ["username", "display_name", "email", "password"],
+            "volunteer_id": str(volunteer.id),
+            "erased": True,
+        },
+    )
 
 
 # -- training and pledge -----------------------------------------------------------------

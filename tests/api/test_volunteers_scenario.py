@@ -188,7 +188,7 @@ async def test_a_volunteer_from_application_to_erasure(
     assert [e["action"] for e in entries] == [
         "volunteer.applied",
         "volunteer.approved",
-        "account.created",
+        "user.created",
         "volunteer.activated",
         "auth.login_succeeded",
         "volunteer.viewed",
@@ -196,8 +196,12 @@ async def test_a_volunteer_from_application_to_erasure(
         "volunteer.training_recorded",
         "volunteer.pledged",
         "volunteer.suspended",
+        "user.deactivated",
         "volunteer.reinstated",
+        "user.reactivated",
         "volunteer.retired",
+        "user.deactivated",
+        "user.updated",
         "volunteer.erased",
     ]
     assert entries[0]["actor_id"] == "anonymous"
