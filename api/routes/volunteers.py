@@ -798,8 +798,13 @@ async def volunteers_approve(
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_APPROVE)],
     volunteer_id: VolunteerId,
     body: TransitionRequest,
+    idempotency_header: IdempotencyKeyHeader = None,
 ) -> VolunteerApprovalPublic:
-    """Approve an application: creates the volunteer's account and a one-time activation code."""
+    """Approve an application: creates the volunteer's account and a one-time activation code.
+
+    The code is in this response only. Send an `Idempotency-Key` so that a retry after a
+    lost response returns the same code (`Idempotent-Replayed: true`) instead of a 409.
+    """
     days = request.app.state.settings.volunteer_activation_days
     approval = await uc.approve_volunteer(
         uow,
@@ -807,7 +812,15 @@ async def volunteers_approve(
         volunteer_id=volunteer_id,
         reason=body.reason,
         activation_ttl=timedelta(days=days),
+        idempotency_key=idempotency_key(
+            idempotency_header,
+            caller=caller,
+            operation=f"volunteers_approve:{volunteer_id}",
+            body=body,
+        ),
     )
+    if approval.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     _with_etag(response, approval.volunteer)
     response.headers["Cache-Control"] = "no-store"
     return VolunteerApprovalPublic(

@@ -439,8 +439,9 @@ _AUDIT_ACTIONS = {
 @dataclass(frozen=True, slots=True)
 class Approval:
     volunteer: Volunteer
-    activation_code: str  # shown once; only its keyed hash is stored
+    activation_code: str  # shown once (or to a retry with the same Idempotency-Key)
     activation_expires_at: datetime
+    replayed: bool = False
 
 
 def new_activation_code() -> str:
@@ -490,10 +491,26 @@ async def approve_volunteer(
     volunteer_id: UUID,
     reason: str,
     activation_ttl: timedelta,
+    idempotency_key: IdempotencyKey | None = None,
 ) -> Approval:
-    """Approve an application: create the volunteer's account and a one-time activation code."""
-    volunteer = await _transition(uow, actor, volunteer_id, Transition.APPROVE, reason)
+    """Approve an application: create the volunteer's account and a one-time activation code.
+
+    The code is stored only as a keyed hash, so a lost response would lose it: with an
+    Idempotency-Key, a retry gets the same code back (the stored outcome is sealed under
+    the client's key) instead of a 409.
+    """
     now = uow.clock.now()
+    if idempotency_key is not None:
+        stored = await uow.idempotency.claim(idempotency_key, now=now)
+        if stored is not None:
+            current = await _load(uow, actor, Action.VOLUNTEER_APPROVE, UUID(stored["id"]))
+            return Approval(
+                current,
+                stored["activation_code"],
+                datetime.fromisoformat(stored["activation_expires_at"]),
+                replayed=True,
+            )
+    volunteer = await _transition(uow, actor, volunteer_id, Transition.APPROVE, reason)
     account: Account | None = None
     for _ in range(5):  # a clash of 32 random bits is rare; never loop forever
         candidate = Account.new(
@@ -531,6 +548,13 @@ async def approve_volunteer(
             "volunteer_id": str(volunteer.id),
         },
     )
+    if idempotency_key is not None:
+        outcome: Outcome = {
+            "id": str(volunteer.id),
+            "activation_code": code,
+            "activation_expires_at": expires_at.isoformat(),
+        }
+        await uow.idempotency.complete(idempotency_key, outcome, now=now)
     await uow.commit()
     return Approval(volunteer, code, expires_at)
 

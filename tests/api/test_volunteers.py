@@ -524,3 +524,40 @@ async def test_raw_rows_never_hold_the_plain_national_id(
     assert volunteer_id in dump
     assert_absent(dump, nid)
     assert nid[-4:] in dump  # the masked part, kept for display
+
+
+async def test_a_retried_approval_returns_the_same_code(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    volunteer_id = await apply(client)
+    url = f"/api/v1/volunteers/{volunteer_id}/approve"
+    headers = officer | {"Idempotency-Key": "approve-0123456789abcdef"}
+    first = await client.post(url, json={"reason": "ok"}, headers=headers)
+    assert first.status_code == 200
+    retry = await client.post(url, json={"reason": "ok"}, headers=headers)
+    assert retry.status_code == 200
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["activation_code"] == first.json()["activation_code"]
+    assert retry.json()["account_id"] == first.json()["account_id"]
+    # Without the key, approving again is an illegal transition.
+    problem(await client.post(url, json={"reason": "ok"}, headers=officer), 409)
+    # Another officer's identical key is not a replay.
+    other = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    problem(
+        await client.post(
+            url,
+            json={"reason": "ok"},
+            headers=other | {"Idempotency-Key": "approve-0123456789abcdef"},
+        ),
+        409,
+    )
+    activated = await client.post(
+        "/api/v1/volunteers/activate",
+        json={
+            "activation_code": retry.json()["activation_code"],
+            "username": "replayed.code",
+            "password": PASSWORD,
+        },
+    )
+    assert activated.status_code == 200
