@@ -83,6 +83,7 @@ class Action(StrEnum):
     VOLUNTEER_SUSPEND = "volunteer.suspend"
     VOLUNTEER_REINSTATE = "volunteer.reinstate"
     VOLUNTEER_RETIRE = "volunteer.retire"
+    VOLUNTEER_ERASE = "volunteer.erase"
     VOLUNTEER_TRAINING_RECORD = "volunteer.training_record"
     VOLUNTEER_PLEDGE = "volunteer.pledge"
     VOLUNTEER_SELF_READ = "volunteer.self_read"
@@ -145,6 +146,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.VOLUNTEER_SUSPEND: _VOLUNTEER_MANAGERS,
     Action.VOLUNTEER_REINSTATE: _VOLUNTEER_MANAGERS,
     Action.VOLUNTEER_RETIRE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_ERASE: _VOLUNTEER_MANAGERS,
     Action.VOLUNTEER_TRAINING_RECORD: _VOLUNTEER_MANAGERS,
     Action.VOLUNTEER_PLEDGE: _VOLUNTEER_MANAGERS,
     Action.VOLUNTEER_SELF_READ: _VOLUNTEER_SELF,

@@ -898,6 +898,23 @@ async def volunteers_retire(
     return VolunteerPublic.of(volunteer)
 
 
+@router.post("/{volunteer_id}/erase", response_model=VolunteerPublic, responses=_TRANSITION_ERRORS)
+async def volunteers_erase(
+    response: Response,
+    uow: Uow,
+    caller: Annotated[Principal | None, requires(Action.VOLUNTEER_ERASE)],
+    volunteer_id: VolunteerId,
+) -> VolunteerPublic:
+    """Erase the personal data of a retired volunteer or a rejected applicant (PDPA).
+
+    For a volunteer retired earlier without `erase`, or an applicant who was rejected;
+    irreversible. Active or suspended volunteers are retired with `erase: true` instead.
+    """
+    volunteer = await uc.erase_volunteer(uow, actor=caller, volunteer_id=volunteer_id)
+    _with_etag(response, volunteer)
+    return VolunteerPublic.of(volunteer)
+
+
 @router.post(
     "/{volunteer_id}/trainings",
     status_code=201,

@@ -200,9 +200,15 @@ class Volunteer:
         self.touch(now)
 
     def erase(self, *, now: datetime) -> None:
-        """Irreversibly anonymise personal data (PDPA erasure); counts and history stay."""
-        if self.status is not VolunteerStatus.RETIRED:
-            raise Conflict("Only a retired volunteer's personal data can be erased.")
+        """Irreversibly anonymise personal data (PDPA erasure); counts and history stay.
+
+        Not a status transition: the status (retired or rejected) stays, the version moves.
+        """
+        if self.status not in (VolunteerStatus.RETIRED, VolunteerStatus.REJECTED):
+            raise Conflict(
+                "Personal data can be erased only for a retired volunteer or a rejected "
+                "application: retire the volunteer first."
+            )
         self.full_name_th = ERASED_NAME
         self.full_name_en = None
         self.national_id = None  # frees the ID: the person may apply again one day

@@ -599,23 +599,40 @@ async def retire_volunteer(
     volunteer = await _transition(uow, actor, volunteer_id, Transition.RETIRE, reason, extra)
     await _sync_account(uow, actor, volunteer)
     if erase:
-        volunteer.erase(now=uow.clock.now())
-        await _erase_account(uow, actor, volunteer)
-        await uow.volunteers.clear_activation_code(volunteer.id)
-        await uow.audit.record(
-            AuditActor.of(actor),
-            "volunteer.erased",
-            entity_type=ENTITY,
-            entity_id=volunteer.id,
-            province_code=volunteer.province_code,
-            details={
-                "trainings_count": len(volunteer.trainings),
-                "history_count": len(volunteer.history),
-            },
-        )
+        await _erase(uow, actor, volunteer)
     await uow.volunteers.save(volunteer)
     await uow.commit()
     return volunteer
+
+
+async def erase_volunteer(
+    uow: UnitOfWork, *, actor: Principal | None, volunteer_id: UUID
+) -> Volunteer:
+    """Erase the personal data of a volunteer retired earlier, or of a rejected applicant."""
+    volunteer = await _load(uow, actor, Action.VOLUNTEER_ERASE, volunteer_id, for_update=True)
+    if volunteer.erased:
+        raise VolunteerErased()
+    await _erase(uow, actor, volunteer)
+    await uow.volunteers.save(volunteer)
+    await uow.commit()
+    return volunteer
+
+
+async def _erase(uow: UnitOfWork, actor: Principal | None, volunteer: Volunteer) -> None:
+    volunteer.erase(now=uow.clock.now())  # Conflict unless retired or rejected
+    await _erase_account(uow, actor, volunteer)
+    await uow.volunteers.clear_activation_code(volunteer.id)
+    await uow.audit.record(
+        AuditActor.of(actor),
+        "volunteer.erased",
+        entity_type=ENTITY,
+        entity_id=volunteer.id,
+        province_code=volunteer.province_code,
+        details={
+            "trainings_count": len(volunteer.trainings),
+            "history_count": len(volunteer.history),
+        },
+    )
 
 
 async def _erase_account(uow: UnitOfWork, actor: Principal | None, volunteer: Volunteer) -> None:

@@ -561,3 +561,37 @@ async def test_a_retried_approval_returns_the_same_code(
         },
     )
     assert activated.status_code == 200
+
+
+async def test_erasure_later_for_retired_and_rejected(
+    client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
+) -> None:
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    retired_nid, rejected_nid = national_id(), national_id()
+    retired = await apply(client, national_id=retired_nid)
+    rejected = await apply(client, national_id=rejected_nid)
+    active = await apply(client)
+    await approve(client, retired, officer)
+    await approve(client, active, officer)
+    await client.post(
+        f"/api/v1/volunteers/{retired}/retire", json={"reason": "ลาออก"}, headers=officer
+    )
+    await client.post(
+        f"/api/v1/volunteers/{rejected}/reject", json={"reason": "ไม่ผ่าน"}, headers=officer
+    )
+
+    problem(await client.post(f"/api/v1/volunteers/{active}/erase", headers=officer), 409)
+    for volunteer_id in (retired, rejected):
+        erased = await client.post(f"/api/v1/volunteers/{volunteer_id}/erase", headers=officer)
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["erased"] is True
+        assert erased.json()["national_id_masked"] is None
+        problem(await client.post(f"/api/v1/volunteers/{volunteer_id}/erase", headers=officer), 409)
+        actions = [e["action"] for e in await audit_entries(db, volunteer_id)]
+        assert actions[-1] == "volunteer.erased"
+    assert (await client.get(f"/api/v1/volunteers/{rejected}", headers=officer)).json()[
+        "status"
+    ] == "rejected"
+    dump = await raw_database_text(db)
+    assert_absent(dump, retired_nid)
+    assert_absent(dump, rejected_nid)

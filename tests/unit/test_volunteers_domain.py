@@ -218,7 +218,7 @@ def test_erasure_anonymises_but_keeps_counts() -> None:
         now=NOW,
     )
     with pytest.raises(Conflict):
-        volunteer.erase(now=NOW)  # only once retired
+        volunteer.erase(now=NOW)  # only once retired (or rejected)
     volunteer.transition(Transition.RETIRE, reason="leaves", actor_id=OFFICER, now=NOW)
     volunteer.erase(now=NOW)
     assert volunteer.full_name_th == ERASED_NAME
@@ -259,6 +259,7 @@ _MANAGE = [
     Action.VOLUNTEER_SUSPEND,
     Action.VOLUNTEER_REINSTATE,
     Action.VOLUNTEER_RETIRE,
+    Action.VOLUNTEER_ERASE,
     Action.VOLUNTEER_TRAINING_RECORD,
     Action.VOLUNTEER_PLEDGE,
 ]
