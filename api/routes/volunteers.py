@@ -605,8 +605,6 @@ def _with_etag(response: Response, volunteer: Volunteer) -> None:
     response.headers["ETag"] = etag(volunteer)
 
 
-Manager = Principal | None
-
 # -- public ------------------------------------------------------------------------------
 
 
