@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import audit, auth, health, provinces, tips, users
+from api.routes import audit, auth, health, provinces, tips, users, volunteers
 from api.settings import Settings, get_settings
 from auth.passwords import Argon2PasswordHasher
 from domain.accounts import PasswordHasher
@@ -54,6 +54,11 @@ TAGS = [
     {
         "name": "audit",
         "description": "The tamper-evident audit log: query, verify and export (auditors).",
+    },
+    {
+        "name": "volunteers",
+        "description": "The labour volunteer registry (อาสาสมัครแรงงาน): public applications, "
+        "approval, training, pledges, and each volunteer's own profile and data export.",
     },
 ]
 
@@ -145,6 +150,8 @@ def create_app(
     app.include_router(users.router)
     app.include_router(audit.router)
     app.include_router(tips.router)
+    app.include_router(volunteers.router)
+    app.include_router(volunteers.me_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -100,7 +100,14 @@ async def optional_principal(
 #: Actions whose request carries its own credential (password, refresh token): an
 #: Authorization header is ignored there, so a client that sends its expired access
 #: token with every request can still refresh or sign in again.
-OWN_CREDENTIAL_ACTIONS = frozenset({Action.AUTH_TOKEN, Action.AUTH_REFRESH, Action.AUTH_LOGOUT})
+OWN_CREDENTIAL_ACTIONS = frozenset(
+    {
+        Action.AUTH_TOKEN,
+        Action.AUTH_REFRESH,
+        Action.AUTH_LOGOUT,
+        Action.VOLUNTEER_ACTIVATE,  # the activation code is the credential
+    }
+)
 
 
 class Requires:

@@ -11,9 +11,10 @@ from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.ratelimit import Rate
 from auth.tokens import TokenConfig
 from domain.accounts import LoginPolicy
 from persistence.crypto import KeyRing, development_keyring
@@ -79,6 +80,29 @@ class Settings(BaseSettings):
     tip_follow_up_failure_rate: str = Field(
         default="10/15minutes", description="Wrong receipts per client before 429"
     )
+
+    # Volunteer registry. Applications often come from one office or training-day network,
+    # so the per-client budget is generous; activation counts failed attempts only.
+    volunteer_application_rate: str = Field(
+        default="30/hour", description="Public volunteer applications per client"
+    )
+    volunteer_activation_failure_rate: str = Field(
+        default="10/15minutes", description="Failed activation attempts per client"
+    )
+    volunteer_activation_days: int = Field(
+        default=14, ge=1, le=90, description="Lifetime of a volunteer's activation code"
+    )
+
+    @field_validator(
+        "volunteer_application_rate",
+        "volunteer_activation_failure_rate",
+        "tip_submit_anonymous_rate",
+        "tip_follow_up_failure_rate",
+    )
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        Rate.parse(value)  # fail at start, not at the first request
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_production_secret(self) -> Settings:

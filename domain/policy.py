@@ -83,6 +83,24 @@ class Action(StrEnum):
     TIP_REASSIGN = "tip.reassign"
     TIP_MESSAGE = "tip.message"
     TIP_LINK = "tip.link"
+    # volunteer registry
+    VOLUNTEER_APPLY = "volunteer.apply"
+    VOLUNTEER_ACTIVATE = "volunteer.activate"
+    VOLUNTEER_LIST = "volunteer.list"
+    VOLUNTEER_READ = "volunteer.read"
+    VOLUNTEER_UPDATE = "volunteer.update"
+    VOLUNTEER_MOVE = "volunteer.move"
+    VOLUNTEER_APPROVE = "volunteer.approve"
+    VOLUNTEER_REJECT = "volunteer.reject"
+    VOLUNTEER_SUSPEND = "volunteer.suspend"
+    VOLUNTEER_REINSTATE = "volunteer.reinstate"
+    VOLUNTEER_RETIRE = "volunteer.retire"
+    VOLUNTEER_ERASE = "volunteer.erase"
+    VOLUNTEER_TRAINING_RECORD = "volunteer.training_record"
+    VOLUNTEER_PLEDGE = "volunteer.pledge"
+    VOLUNTEER_SELF_READ = "volunteer.self_read"
+    VOLUNTEER_SELF_UPDATE = "volunteer.self_update"
+    VOLUNTEER_SELF_EXPORT = "volunteer.self_export"
 
 
 #: Actions anyone may perform without signing in.
@@ -95,6 +113,8 @@ PUBLIC_ACTIONS: frozenset[Action] = frozenset(
         Action.AUTH_LOGOUT,
         Action.TIP_SUBMIT,
         Action.TIP_FOLLOW_UP,
+        Action.VOLUNTEER_APPLY,
+        Action.VOLUNTEER_ACTIVATE,
     }
 )
 
@@ -108,6 +128,13 @@ _EVERY_ROLE = dict.fromkeys(Role, Scope.ALL)
 _ADMIN = {Role.ADMIN: Scope.ALL}
 _ADMIN_AND_CENTRAL = {Role.ADMIN: Scope.ALL, Role.CENTRAL_OFFICER: Scope.ALL}
 _AUDITORS = {Role.AUDITOR: Scope.ALL, Role.ADMIN: Scope.ALL}
+#: Who manages volunteers: the central centre everywhere, provincial offices at home.
+_VOLUNTEER_MANAGERS = {
+    Role.ADMIN: Scope.ALL,
+    Role.CENTRAL_OFFICER: Scope.ALL,
+    Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+}
+_VOLUNTEER_SELF = {Role.VOLUNTEER: Scope.OWN}
 
 #: The access table. An action missing here, or a role missing under an action, is denied.
 RULES: dict[Action, dict[Role, Scope]] = {
@@ -168,6 +195,23 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.CENTRAL_OFFICER: Scope.ALL,
         Role.ADMIN: Scope.ALL,
     },
+    Action.VOLUNTEER_APPLY: _EVERY_ROLE,
+    Action.VOLUNTEER_ACTIVATE: _EVERY_ROLE,
+    Action.VOLUNTEER_LIST: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_READ: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_UPDATE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_MOVE: {Role.ADMIN: Scope.ALL, Role.CENTRAL_OFFICER: Scope.ALL},
+    Action.VOLUNTEER_APPROVE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_REJECT: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_SUSPEND: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_REINSTATE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_RETIRE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_ERASE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_TRAINING_RECORD: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_PLEDGE: _VOLUNTEER_MANAGERS,
+    Action.VOLUNTEER_SELF_READ: _VOLUNTEER_SELF,
+    Action.VOLUNTEER_SELF_UPDATE: _VOLUNTEER_SELF,
+    Action.VOLUNTEER_SELF_EXPORT: _VOLUNTEER_SELF,
 }
 
 

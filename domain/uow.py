@@ -14,6 +14,7 @@ from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
 from domain.sessions import RefreshTokenRepository
 from domain.tips.repository import TipRepository
+from domain.volunteers.model import VolunteerRepository
 
 
 class ProvinceRepository(Protocol):
@@ -32,6 +33,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
+    @property
+    def volunteers(self) -> VolunteerRepository: ...
     @property
     def audit(self) -> AuditLog: ...
     @property

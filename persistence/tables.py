@@ -6,6 +6,7 @@ from persistence.idempotency import IdempotencyRow
 from persistence.provinces import ProvinceRow
 from persistence.refresh_tokens import RefreshTokenRow
 from persistence.tips import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.volunteers import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
 __all__ = [
     "AccountRow",
@@ -18,4 +19,7 @@ __all__ = [
     "TipLinkRow",
     "TipMessageRow",
     "TipRow",
+    "VolunteerRow",
+    "VolunteerStatusRow",
+    "VolunteerTrainingRow",
 ]

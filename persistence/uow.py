@@ -15,6 +15,7 @@ from persistence.idempotency import SqlIdempotencyStore
 from persistence.provinces import SqlProvinceRepository
 from persistence.refresh_tokens import SqlRefreshTokenRepository
 from persistence.tips import SqlTipRepository
+from persistence.volunteers import SqlVolunteerRepository
 
 
 class SqlUnitOfWork:
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(self.session)
         self.idempotency = SqlIdempotencyStore(self.session)
         self.refresh_tokens = SqlRefreshTokenRepository(self.session)
+        self.volunteers = SqlVolunteerRepository(self.session, self.keyring)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         self.audit_reader = SqlAuditReader(self.session)
         self.tips = SqlTipRepository(self.session, self.keyring)

@@ -1,0 +1,366 @@
+"""The volunteer (อาสาสมัครแรงงาน): entity, lifecycle state machine, repository protocol.
+
+Lifecycle::
+
+    applied --approve--> active --suspend--> suspended --reinstate--> active
+    applied --reject---> rejected
+    active | suspended --retire--> retired
+
+Every transition takes a reason, records who and when (a `StatusChange`, kept in the
+status history), and bumps the version. The national ID and other personal fields are
+plaintext here; persistence seals them at rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from domain.volunteers.identity import clean_text, mask_national_id
+
+#: What erased names become; the record (counts, history, audit) stays.
+ERASED_NAME = "[ลบข้อมูลแล้ว / erased]"
+
+
+class VolunteerStatus(StrEnum):
+    APPLIED = "applied"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    RETIRED = "retired"
+
+
+class Transition(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    RETIRE = "retire"
+
+
+#: (from, to) of every transition; anything else is an InvalidTransition (409).
+TRANSITIONS: dict[Transition, tuple[frozenset[VolunteerStatus], VolunteerStatus]] = {
+    Transition.APPROVE: (frozenset({VolunteerStatus.APPLIED}), VolunteerStatus.ACTIVE),
+    Transition.REJECT: (frozenset({VolunteerStatus.APPLIED}), VolunteerStatus.REJECTED),
+    Transition.SUSPEND: (frozenset({VolunteerStatus.ACTIVE}), VolunteerStatus.SUSPENDED),
+    Transition.REINSTATE: (frozenset({VolunteerStatus.SUSPENDED}), VolunteerStatus.ACTIVE),
+    Transition.RETIRE: (
+        frozenset({VolunteerStatus.ACTIVE, VolunteerStatus.SUSPENDED}),
+        VolunteerStatus.RETIRED,
+    ),
+}
+
+
+@dataclass(slots=True)
+class Training:
+    id: UUID
+    course_title: str
+    held_on: date
+    hours: int
+    certificate_number: str | None
+    organiser: str | None
+    recorded_at: datetime
+    recorded_by: UUID
+
+
+@dataclass(slots=True)
+class StatusChange:
+    """One step of the lifecycle; `reason` is free text and never goes to the audit log."""
+
+    id: UUID
+    from_status: VolunteerStatus | None
+    to_status: VolunteerStatus
+    reason: str | None
+    actor_id: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Volunteer:
+    id: UUID
+    full_name_th: str
+    full_name_en: str | None
+    national_id: str | None  # None only once erased
+    date_of_birth: date | None
+    phone: str | None
+    email: str | None
+    province_code: str
+    district: str | None
+    occupation: str | None
+    status: VolunteerStatus
+    applied_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    approved_at: datetime | None = None
+    approved_by: UUID | None = None
+    pledged_on: date | None = None
+    account_id: UUID | None = None
+    erased_at: datetime | None = None
+    trainings: list[Training] = field(default_factory=list)
+    history: list[StatusChange] = field(default_factory=list)
+
+    @classmethod
+    def apply(
+        cls,
+        *,
+        full_name_th: str,
+        full_name_en: str | None,
+        national_id: str,
+        date_of_birth: date,
+        phone: str,
+        email: str | None,
+        province_code: str,
+        district: str | None,
+        occupation: str | None,
+        now: datetime,
+        actor_id: str,
+    ) -> Volunteer:
+        volunteer = cls(
+            id=uuid.uuid4(),
+            full_name_th=full_name_th,
+            full_name_en=full_name_en,
+            national_id=national_id,
+            date_of_birth=date_of_birth,
+            phone=phone,
+            email=email,
+            province_code=province_code,
+            district=district,
+            occupation=occupation,
+            status=VolunteerStatus.APPLIED,
+            applied_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        volunteer.history.append(
+            StatusChange(uuid.uuid4(), None, VolunteerStatus.APPLIED, None, actor_id, now)
+        )
+        return volunteer
+
+    # -- derived -------------------------------------------------------------------------
+
+    @property
+    def national_id_last4(self) -> str | None:
+        return None if self.national_id is None else self.national_id[-4:]
+
+    @property
+    def national_id_masked(self) -> str | None:
+        return mask_national_id(self.national_id_last4)
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.trainings)
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+    # -- changes -------------------------------------------------------------------------
+
+    def touch(self, now: datetime) -> None:
+        self.updated_at = now
+        self.version += 1
+
+    def transition(
+        self, transition: Transition, *, reason: str, actor_id: str, now: datetime
+    ) -> StatusChange:
+        sources, target = TRANSITIONS[transition]
+        if self.status not in sources:
+            raise InvalidTransition("volunteer", self.status.value, target.value)
+        text = clean_text(reason, field="reason", max_length=1000, required=True)
+        change = StatusChange(uuid.uuid4(), self.status, target, text, actor_id, now)
+        self.status = target
+        if transition is Transition.APPROVE:
+            self.approved_at = now
+            self.approved_by = uuid.UUID(actor_id)
+        self.history.append(change)
+        self.touch(now)
+        return change
+
+    def record_training(self, training: Training, *, now: datetime) -> None:
+        if self.status not in (VolunteerStatus.APPLIED, VolunteerStatus.ACTIVE):
+            raise VolunteerNotActive("record a training for", self.status)
+        self.trainings.append(training)
+        self.touch(now)
+
+    def pledge(self, *, on: date, now: datetime) -> None:
+        """The public pledge (ประกาศเจตนารมณ์) that ends the training day; recorded once."""
+        if self.status is not VolunteerStatus.ACTIVE:
+            raise VolunteerNotActive("record the pledge of", self.status)
+        if self.pledged_on is not None:
+            raise Conflict("This volunteer's pledge is already recorded.")
+        self.pledged_on = on
+        self.touch(now)
+
+    def erase(self, *, now: datetime) -> None:
+        """Irreversibly anonymise personal data (PDPA erasure); counts and history stay.
+
+        Not a status transition: the status (retired or rejected) stays, the version moves.
+        """
+        if self.status not in (VolunteerStatus.RETIRED, VolunteerStatus.REJECTED):
+            raise Conflict(
+                "Personal data can be erased only for a retired volunteer or a rejected "
+                "application: retire the volunteer first."
+            )
+        self.full_name_th = ERASED_NAME
+        self.full_name_en = None
+        self.national_id = None  # frees the ID: the person may apply again one day
+        self.date_of_birth = None
+        self.phone = None
+        self.email = None
+        self.district = None
+        self.occupation = None
+        for change in self.history:
+            change.reason = None  # free text written about the person
+        for training in self.trainings:
+            training.certificate_number = None
+        self.erased_at = now
+        self.touch(now)
+
+
+class VolunteerNotFound(NotFound):
+    def __init__(self, volunteer_id: object = None) -> None:
+        super().__init__(
+            "No volunteer with that id."
+            if volunteer_id is None
+            else f"No volunteer with id '{volunteer_id}'."
+        )
+
+
+class NoVolunteerProfile(NotFound):
+    def __init__(self) -> None:
+        super().__init__("The signed-in account has no volunteer profile.")
+
+
+class DuplicateNationalId(Conflict):
+    """Says nothing about the existing record: not its status, name or province."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "An application with this national ID already exists in the registry. "
+            "Contact your provincial labour office if you believe this is a mistake."
+        )
+
+
+class VolunteerNotActive(Conflict):
+    def __init__(self, what: str, status: VolunteerStatus) -> None:
+        super().__init__(f"Cannot {what} a volunteer in status '{status}'.")
+
+
+class VolunteerErased(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This volunteer's personal data was erased; it cannot be changed.")
+
+
+class ActivationCodeInvalid(NotFound):
+    """Wrong, used or expired: the client is not told which."""
+
+    def __init__(self) -> None:
+        super().__init__("The activation code is not valid (wrong, already used or expired).")
+
+
+class InvalidCursor(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("The cursor is not valid; start again without one.")
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerFilter:
+    province_code: str | None = None
+    status: VolunteerStatus | None = None
+    trained: bool | None = None
+    name: str | None = None  # substring of the Thai or English name
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Position after the last item of a page: (created_at, id), newest first."""
+
+    created_at: datetime
+    id: UUID
+
+    def encode(self) -> str:
+        """Opaque to clients: base64url of a small JSON document."""
+        document = json.dumps({"c": self.created_at.isoformat(), "i": str(self.id)})
+        return base64.urlsafe_b64encode(document.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            document = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            created_at = datetime.fromisoformat(document["c"])
+            if created_at.tzinfo is None:
+                raise ValueError("naive timestamp")
+            return cls(created_at=created_at, id=UUID(document["i"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidCursor() from exc
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerSummary:
+    """A list item: no national ID, no contact data, no date of birth."""
+
+    id: UUID
+    full_name_th: str
+    full_name_en: str | None
+    province_code: str
+    district: str | None
+    status: VolunteerStatus
+    trained: bool
+    applied_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerPage:
+    items: list[VolunteerSummary]
+    next_cursor: Cursor | None
+
+
+class VolunteerRepository(Protocol):
+    async def add(self, volunteer: Volunteer) -> None:
+        """Insert; raise DuplicateNationalId when the ID is already registered."""
+        ...
+
+    async def get(self, volunteer_id: UUID, *, for_update: bool = False) -> Volunteer | None:
+        """With trainings and history; `for_update` locks the row until commit."""
+        ...
+
+    async def get_by_account(
+        self, account_id: UUID, *, for_update: bool = False
+    ) -> Volunteer | None: ...
+
+    async def save(self, volunteer: Volunteer) -> None:
+        """Write every field back, with new trainings and history entries."""
+        ...
+
+    async def list(
+        self,
+        criteria: VolunteerFilter,
+        *,
+        only_province: str | None,
+        after: Cursor | None,
+        limit: int,
+    ) -> VolunteerPage:
+        """Newest first; `only_province` is the caller's scope (applied in the query)."""
+        ...
+
+    async def store_activation_code(
+        self, volunteer_id: UUID, code: str, *, expires_at: datetime
+    ) -> None:
+        """Keep only a keyed hash of the code, replacing any earlier one."""
+        ...
+
+    async def find_by_activation_code(self, code: str, *, now: datetime) -> Volunteer | None:
+        """The volunteer whose unexpired code this is (row locked), else None."""
+        ...
+
+    async def clear_activation_code(self, volunteer_id: UUID) -> None: ...
