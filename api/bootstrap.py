@@ -19,7 +19,9 @@ async def bootstrap_first_admin(engine: AsyncEngine, settings: Settings) -> None
     """With no accounts: create BOOTSTRAP_ADMIN_USERNAME/PASSWORD, or `admin` with a
     generated password printed once to stdout (never to the JSON log on stderr)."""
     password = settings.bootstrap_admin_password
-    async with SqlUnitOfWork(create_session_factory(engine), clock=SystemClock()) as uow:
+    async with SqlUnitOfWork(
+        create_session_factory(engine), clock=SystemClock(), keyring=settings.keyring()
+    ) as uow:
         try:
             result = await accounts.bootstrap_admin(
                 uow,

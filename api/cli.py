@@ -37,7 +37,9 @@ async def create_admin(
         password = generated = accounts.generate_password()
     try:
         await upgrade_to_head(engine)
-        async with SqlUnitOfWork(create_session_factory(engine), clock=SystemClock()) as uow:
+        async with SqlUnitOfWork(
+            create_session_factory(engine), clock=SystemClock(), keyring=settings.keyring()
+        ) as uow:
             await accounts.create_account(
                 uow,
                 Argon2PasswordHasher(),

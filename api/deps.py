@@ -52,7 +52,12 @@ def get_uow_factory(request: Request) -> UowFactory:
     request_id = request.state.request_id
 
     def open_uow() -> AbstractAsyncContextManager[UnitOfWork]:
-        return SqlUnitOfWork(state.session_factory, clock=state.clock, request_id=request_id)
+        return SqlUnitOfWork(
+            state.session_factory,
+            clock=state.clock,
+            request_id=request_id,
+            keyring=state.keyring,
+        )
 
     return open_uow
 

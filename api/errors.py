@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -123,6 +124,25 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     )
 
 
+def _database_error(request: Request, exc: DBAPIError) -> Response:
+    """PostgreSQL's class 22 (data exception: a value out of range, a NUL character, ...)
+    can only come from a value the client sent: a 422, not a 500."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    if sqlstate.startswith("22"):
+        return problem_response(
+            status=422,
+            slug="invalid-input",
+            title="Invalid input",
+            detail=(
+                "A value in the request cannot be stored or compared: it is out of range "
+                "or contains characters the database refuses (such as NUL)."
+            ),
+            instance=request.url.path,
+            request_id=request_id_of(request),
+        )
+    raise exc  # anything else is a server fault: the middleware logs it and answers 500
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, e.DomainError)
@@ -136,6 +156,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return _validation_error(request, exc)
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DBAPIError)
+        return _database_error(request, exc)
+
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(e.DomainError, on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

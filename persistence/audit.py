@@ -33,6 +33,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.audit import (
+    ANONYMOUS,
     GENESIS_HASH,
     AuditActor,
     AuditDetailsRejected,
@@ -91,6 +92,10 @@ class AuditRow(SQLModel, table=True):
         )
 
 
+#: Actors whose entries carry no request id (see SqlAuditLog.record).
+UNLINKABLE_ACTOR_IDS = frozenset({ANONYMOUS.id, "reporter"})
+
+
 class SqlAuditLog:
     """Appends audit entries inside the unit of work's transaction."""
 
@@ -129,9 +134,13 @@ class SqlAuditLog:
         entity = None if entity_id is None else (str(entity_id) or None)
         if entity is not None and looks_like_national_id(entity):
             raise AuditDetailsRejected("an audit entity_id looks like a national ID")
-        # The request id comes from the client: never let it carry a national id.
+        # The request id comes from the client: never let it carry a national id. Entries of
+        # actors who must stay unlinkable (anonymous reporters) get none at all: proxies log
+        # the request id beside the client address, which would tie the address to the tip.
         request_id = self._request_id or None
-        if request_id is not None and looks_like_national_id(request_id):
+        if actor.id in UNLINKABLE_ACTOR_IDS or (
+            request_id is not None and looks_like_national_id(request_id)
+        ):
             request_id = None
         if self._head is None:
             self._head = await self._lock_and_read_head()

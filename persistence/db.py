@@ -12,6 +12,8 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # Errors must never carry bound values (password hashes, personal data) into logs.
+        hide_parameters=True,
         echo=echo,
         connect_args={"server_settings": {"application_name": "duangta", "timezone": "UTC"}},
     )

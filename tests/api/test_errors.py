@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
+
+from domain.policy import Role
+from tests.conftest import LoginAs
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -87,3 +92,34 @@ async def test_malformed_json_is_422_problem(app: FastAPI, client: httpx.AsyncCl
     )
     body = assert_problem(response, 422)
     assert json.dumps(body["errors"])
+
+
+async def test_values_the_database_refuses_are_422_not_500(
+    client: httpx.AsyncClient, login_as: LoginAs, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await login_as(Role.ADMIN)
+    with caplog.at_level(logging.INFO):
+        response = await client.post(
+            "/api/v1/users",
+            json={
+                "username": "nul-in-name",
+                "password": "a long enough password",
+                "display_name": "a\u0000b",
+                "role": "auditor",
+            },
+            headers=admin,
+        )
+    body = assert_problem(response, 422)
+    assert "NUL" in str(body["detail"])
+    assert "$argon2" not in caplog.text  # no bound parameters in any log line
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_out_of_range_cursor_dates_are_422(
+    client: httpx.AsyncClient, login_as: LoginAs, moment: str
+) -> None:
+    admin = await login_as(Role.ADMIN)
+    raw = json.dumps([moment, str(uuid.uuid4())]).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = await client.get("/api/v1/users", params={"cursor": cursor}, headers=admin)
+    assert_problem(response, 422)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from domain.audit import GENESIS_HASH, SYSTEM, AuditActor
+from domain.audit import ANONYMOUS, GENESIS_HASH, SYSTEM, AuditActor
 from domain.clock import FrozenClock
 from persistence.audit import AuditRow
 from persistence.db import create_session_factory
@@ -62,3 +62,15 @@ async def test_audit_log_is_append_only(
     async with db.connect() as conn:
         with pytest.raises(DBAPIError, match="append-only"):
             await conn.execute(text(statement))
+
+
+async def test_anonymous_entries_carry_no_request_id(db: AsyncEngine, clock: FrozenClock) -> None:
+    factory = create_session_factory(db)
+    async with SqlUnitOfWork(factory, clock=clock, request_id="req-from-proxy-log") as uow:
+        anonymous = await uow.audit.record(ANONYMOUS, "test.anonymous")
+        official = await uow.audit.record(AuditActor("u1", "central_officer"), "test.official")
+        await uow.commit()
+    # Proxies log the request id beside the client address: an anonymous reporter's
+    # entry must not carry it, an official's entry keeps it for support.
+    assert anonymous.request_id is None
+    assert official.request_id == "req-from-proxy-log"
