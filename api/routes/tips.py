@@ -542,7 +542,7 @@ def _now(request: Request) -> datetime:
     "",
     status_code=201,
     response_model=TipCreated,
-    responses=problem_responses(401, 403, 422, 429),
+    responses=problem_responses(401, 403, 409, 422, 429),
 )
 async def tips_create(
     request: Request,
@@ -558,7 +558,9 @@ async def tips_create(
     Send an `Idempotency-Key`: a retry with the same key returns the original answer
     (same id, reference and receipt) with `Idempotent-Replayed: true`, never a second
     tip. The 201 comes only after the tip is stored. Anonymous submitters get a receipt,
-    once, to follow up with; no address or device data is stored or logged.
+    once, to follow up with; no address or device data is stored or logged. A provincial
+    officer cannot record a tip accusing their own provincial labour office (409): the
+    central centre records those.
     """
     if caller is None:
         limiter: RateLimiter = request.app.state.rate_limiter

@@ -18,7 +18,7 @@ from domain import policy
 from domain.audit import ANONYMOUS, REPORTER, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
-from domain.policy import Action, Principal, RecordScope
+from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces import normalize_province_code
 from domain.tips.access import can_see, is_official, visibility
 from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
@@ -26,6 +26,7 @@ from domain.tips.errors import (
     ChannelNotAllowed,
     InternalNoteNotAllowed,
     ReceiptNotFound,
+    RecusedOfficeCannotRecord,
     TipNotFound,
     UnknownProvince,
 )
@@ -194,6 +195,16 @@ async def submit_tip(
         RecordScope(province_code=province_code, owner_id=actor.account_id),
     ):
         raise Forbidden("Provincial officers record tips for their own province only.")
+    if (
+        official
+        and actor is not None
+        and actor.role is Role.PROVINCIAL_OFFICER
+        and submission.accused is not None
+        and submission.accused.is_provincial_labour_office
+        and province_code == actor.province_code
+    ):
+        # The office would hold the receipt of a tip recused from it and could follow it.
+        raise RecusedOfficeCannotRecord()
 
     now = uow.clock.now()
     if idempotency is not None:

@@ -73,3 +73,41 @@ async def test_a_volunteer_is_never_audited_by_account_on_their_own_tip(
             await conn.execute(text("SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1"))
         ).scalar()
     assert last == officer["X-Test-Account-Id"]
+
+
+async def test_an_officer_cannot_record_a_tip_against_their_own_office(
+    client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
+) -> None:
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    accused = {
+        "office": "สำนักงานแรงงานจังหวัดขอนแก่น",
+        "person_name": None,
+        "position": "เจ้าหน้าที่",
+        "is_provincial_labour_office": True,
+    }
+    before = await _max_seq(db)
+    for channel in ("walk_in", "hotline", "web"):
+        refused = await client.post(
+            "/api/v1/tips", json=tip_body(channel=channel, accused=accused), headers=officer
+        )
+        assert refused.status_code == 409, channel
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "central" in refused.json()["detail"]
+    async with db.connect() as conn:
+        tips = (await conn.execute(text("SELECT count(*) FROM tips"))).scalar()
+    assert tips == 0
+    assert await _max_seq(db) == before
+
+    # Another office's tip, or a tip about someone else, they still record.
+    other = {**accused, "is_provincial_labour_office": False}
+    ok = await client.post(
+        "/api/v1/tips", json=tip_body(channel="walk_in", accused=other), headers=officer
+    )
+    assert ok.status_code == 201
+    # The central centre records the recused tip and gets the receipt.
+    central = await login_as(Role.CENTRAL_OFFICER)
+    recorded = await client.post(
+        "/api/v1/tips", json=tip_body(channel="hotline", accused=accused), headers=central
+    )
+    assert recorded.status_code == 201
+    assert recorded.json()["receipt"]
