@@ -226,6 +226,14 @@ class TipLinkRow(SQLModel, table=True):
     __tablename__ = "tip_links"
     __table_args__ = (
         Index("ix_tip_links_target_id", "target_id"),
+        # One link per pair of tips whichever way round (A->B and B->A are the same pair),
+        # so two concurrent requests cannot link them both ways (migration 0008).
+        Index(
+            "uq_tip_links_pair",
+            func.least(text("tip_id"), text("target_id")),
+            func.greatest(text("tip_id"), text("target_id")),
+            unique=True,
+        ),
         CheckConstraint("tip_id <> target_id", name="not_self"),
         CheckConstraint("kind IN ('duplicate_of', 'related')", name="kind_known"),
     )

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -73,6 +75,33 @@ async def test_a_volunteer_is_never_audited_by_account_on_their_own_tip(
             await conn.execute(text("SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1"))
         ).scalar()
     assert last == officer["X-Test-Account-Id"]
+
+
+async def test_two_tips_cannot_be_linked_both_ways_at_once(
+    client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
+) -> None:
+    central = await login_as(Role.CENTRAL_OFFICER)
+    a = (await client.post("/api/v1/tips", json=tip_body())).json()["id"]
+    b = (await client.post("/api/v1/tips", json=tip_body())).json()["id"]
+    responses = await asyncio.gather(
+        client.post(
+            f"/api/v1/tips/{a}/links", json={"target_id": b, "kind": "related"}, headers=central
+        ),
+        client.post(
+            f"/api/v1/tips/{b}/links", json={"target_id": a, "kind": "related"}, headers=central
+        ),
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    refused = next(r for r in responses if r.status_code == 409)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "These tips are already linked."
+    async with db.connect() as conn:
+        links = (await conn.execute(text("SELECT count(*) FROM tip_links"))).scalar()
+        audited = (
+            await conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'tip.linked'"))
+        ).scalar()
+    assert links == 1
+    assert audited == 1
 
 
 async def test_an_officer_cannot_record_a_tip_against_their_own_office(
