@@ -52,6 +52,9 @@ from domain.tips.repository import Cursor, TipPage, TipQuery
 from domain.uow import UnitOfWork
 
 MESSAGE_MAX = 5_000
+#: Message lists hold the newest this many (then `truncated`): a receipt holder could
+#: otherwise grow every later follow-up without bound.
+MESSAGE_LIST_MAX = 200
 ENTITY = "tip"
 
 
@@ -123,6 +126,16 @@ class FollowUp:
     tip: Tip
     history: list[TipEvent]
     messages: list[TipMessage]
+    #: Older messages exist beyond the newest MESSAGE_LIST_MAX shown.
+    messages_truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageList:
+    """The newest MESSAGE_LIST_MAX messages of a tip, oldest first."""
+
+    items: list[TipMessage]
+    truncated: bool
 
 
 def _audit_province(tip: Tip) -> str | None:
@@ -482,15 +495,22 @@ async def _add_reporter_message(uow: UnitOfWork, *, tip: Tip, body: str) -> TipM
     return message
 
 
-async def list_messages(
-    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID
-) -> list[TipMessage]:
-    """Messages of a tip, oldest first; reporters never see internal notes."""
+async def _newest_messages(uow: UnitOfWork, tip_id: UUID, *, include_internal: bool) -> MessageList:
+    messages = await uow.tips.messages(
+        tip_id, include_internal=include_internal, newest=MESSAGE_LIST_MAX + 1
+    )
+    if len(messages) > MESSAGE_LIST_MAX:
+        return MessageList(items=messages[-MESSAGE_LIST_MAX:], truncated=True)
+    return MessageList(items=messages, truncated=False)
+
+
+async def list_messages(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> MessageList:
+    """The newest messages of a tip, oldest first; reporters never see internal notes."""
     tip = await _visible_tip(uow, actor, Action.TIP_MESSAGE, tip_id)
     official = is_official(actor)
-    messages = await uow.tips.messages(tip.id, include_internal=official)
+    messages = await _newest_messages(uow, tip.id, include_internal=official)
     if not official:  # reporters see that an official wrote, not which one
-        messages = [for_reporter(m) for m in messages]
+        messages = replace(messages, items=[for_reporter(m) for m in messages.items])
     await uow.audit.viewed(
         _audit_actor(actor, tip),
         ENTITY,
@@ -577,12 +597,17 @@ async def follow_up(uow: UnitOfWork, *, receipt: str) -> FollowUp:
     """Status, deadlines, status changes and reporter-visible messages, by receipt."""
     tip = await _by_receipt(uow, receipt)
     history = await uow.tips.history(tip.id)
-    messages = [for_reporter(m) for m in await uow.tips.messages(tip.id, include_internal=False)]
+    messages = await _newest_messages(uow, tip.id, include_internal=False)
     await uow.audit.record(
         ANONYMOUS, "tip.followed_up", entity_type=ENTITY, entity_id=tip.id, details={}
     )
     await uow.commit()
-    return FollowUp(tip=tip, history=history, messages=messages)
+    return FollowUp(
+        tip=tip,
+        history=history,
+        messages=[for_reporter(m) for m in messages.items],
+        messages_truncated=messages.truncated,
+    )
 
 
 async def follow_up_message(uow: UnitOfWork, *, receipt: str, body: str) -> TipMessage:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.policy import Role
+from domain.tips import use_cases
 from tests.api.tips_helpers import tip_body
 from tests.conftest import LoginAs
 
@@ -75,6 +78,78 @@ async def test_a_volunteer_is_never_audited_by_account_on_their_own_tip(
             await conn.execute(text("SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1"))
         ).scalar()
     assert last == officer["X-Test-Account-Id"]
+
+
+async def test_reporters_messages_are_rate_limited_per_client(
+    app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"tip_reporter_message_rate": "2/hour"}
+    )
+    receipt = (await client.post("/api/v1/tips", json=tip_body())).json()["receipt"]
+    url = "/api/v1/tips/follow-up/messages"
+    # A wrong receipt is not a message posted (it counts against the receipt limit only).
+    wrong = await client.post(url, json={"receipt": "AAAA-AAAA-AAAA-AAAA-AAAA", "body": "x"})
+    assert wrong.status_code == 404
+    for _ in range(2):
+        posted = await client.post(url, json={"receipt": receipt, "body": "ข้อมูลเพิ่มเติม"})
+        assert posted.status_code == 201
+    limited = await client.post(url, json={"receipt": receipt, "body": "ข้อมูลเพิ่มเติม"})
+    assert limited.status_code == 429
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert "retry-after" in limited.headers
+
+    # A volunteer posting from the same client shares the budget.
+    volunteer = await login_as(Role.VOLUNTEER, "40")
+    own = (await client.post("/api/v1/tips", json=tip_body(), headers=volunteer)).json()["id"]
+    answer = await client.post(
+        f"/api/v1/tips/{own}/messages", json={"body": "ตอบครับ"}, headers=volunteer
+    )
+    assert answer.status_code == 429
+    # Officials are not held back by it.
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    question = await client.post(
+        f"/api/v1/tips/{own}/messages", json={"body": "ขอรายละเอียด"}, headers=officer
+    )
+    assert question.status_code == 201
+
+
+async def test_a_volunteer_may_post_within_the_limit(
+    app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"tip_reporter_message_rate": "1/hour"}
+    )
+    volunteer = await login_as(Role.VOLUNTEER, "40")
+    own = (await client.post("/api/v1/tips", json=tip_body(), headers=volunteer)).json()["id"]
+    url = f"/api/v1/tips/{own}/messages"
+    assert (await client.post(url, json={"body": "หนึ่ง"}, headers=volunteer)).status_code == 201
+    assert (await client.post(url, json={"body": "สอง"}, headers=volunteer)).status_code == 429
+
+
+async def test_message_lists_hold_the_newest_messages_only(
+    client: httpx.AsyncClient, login_as: LoginAs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(use_cases, "MESSAGE_LIST_MAX", 3)
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    created = (await client.post("/api/v1/tips", json=tip_body())).json()
+    tip_id, receipt = created["id"], created["receipt"]
+    url = f"/api/v1/tips/{tip_id}/messages"
+    for n in range(1, 4):
+        assert (await client.post(url, json={"body": f"m{n}"}, headers=officer)).status_code == 201
+
+    listed = (await client.get(url, headers=officer)).json()
+    assert [m["body"] for m in listed["items"]] == ["m1", "m2", "m3"]
+    assert listed["messages_truncated"] is False
+
+    assert (await client.post(url, json={"body": "m4"}, headers=officer)).status_code == 201
+    listed = (await client.get(url, headers=officer)).json()
+    assert [m["body"] for m in listed["items"]] == ["m2", "m3", "m4"]
+    assert listed["messages_truncated"] is True
+
+    followed = (await client.post("/api/v1/tips/follow-up", json={"receipt": receipt})).json()
+    assert [m["body"] for m in followed["messages"]] == ["m2", "m3", "m4"]
+    assert followed["messages_truncated"] is True
 
 
 async def test_two_tips_cannot_be_linked_both_ways_at_once(
