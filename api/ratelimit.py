@@ -123,6 +123,11 @@ class RateLimiter:
         if await self.counter.get(key) >= rate.count:
             raise TooManyRequests(_detail(rate), retry_after=retry_after)
 
+    async def count(self, name: str, rate: Rate, client: str) -> None:
+        """Count one success without refusing it (pair with check() before the work)."""
+        key, _ = self._window(name, rate, client)
+        await self.counter.incr(key, rate.seconds + 1)
+
 
 def _detail(rate: Rate) -> str:
     return (

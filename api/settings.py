@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     tip_follow_up_failure_rate: str = Field(
         default="10/15minutes", description="Wrong receipts per client before 429"
     )
+    tip_reporter_message_rate: str = Field(
+        default="20/hour", description="Messages a reporter (receipt or volunteer) posts per client"
+    )
 
     # Volunteer registry. Applications often come from one office or training-day network,
     # so the per-client budget is generous; activation counts failed attempts only.
@@ -98,6 +101,7 @@ class Settings(BaseSettings):
         "volunteer_activation_failure_rate",
         "tip_submit_anonymous_rate",
         "tip_follow_up_failure_rate",
+        "tip_reporter_message_rate",
     )
     @classmethod
     def _valid_rate(cls, value: str) -> str:

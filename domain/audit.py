@@ -85,7 +85,7 @@ class AuditDetailsRejected(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class AuditActor:
-    """Who acted: an account (id and role), `anonymous` or `system`."""
+    """Who acted: an account (id and role), `anonymous`, `reporter` or `system`."""
 
     id: str
     role: str | None = None
@@ -99,6 +99,9 @@ class AuditActor:
 
 ANONYMOUS = AuditActor("anonymous")
 SYSTEM = AuditActor("system")
+#: A signed-in reporter acting on their own tip: their account id next to the tip's id
+#: would tell anyone who can read the log who reported what, so it is never written.
+REPORTER = AuditActor("reporter")
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,6 +226,14 @@ class TipLinkRow(SQLModel, table=True):
     __tablename__ = "tip_links"
     __table_args__ = (
         Index("ix_tip_links_target_id", "target_id"),
+        # One link per pair of tips whichever way round (A->B and B->A are the same pair),
+        # so two concurrent requests cannot link them both ways (migration 0008).
+        Index(
+            "uq_tip_links_pair",
+            func.least(text("tip_id"), text("target_id")),
+            func.greatest(text("tip_id"), text("target_id")),
+            unique=True,
+        ),
         CheckConstraint("tip_id <> target_id", name="not_self"),
         CheckConstraint("kind IN ('duplicate_of', 'related')", name="kind_known"),
     )
@@ -551,15 +559,17 @@ class SqlTipRepository:
         )
         await self._session.flush()
 
-    async def messages(self, tip_id: uuid.UUID, *, include_internal: bool) -> list[TipMessage]:
-        query = (
-            select(TipMessageRow)
-            .where(TipMessageRow.tip_id == tip_id)
-            .order_by(col(TipMessageRow.seq))
-        )
+    async def messages(
+        self, tip_id: uuid.UUID, *, include_internal: bool, newest: int | None = None
+    ) -> list[TipMessage]:
+        query = select(TipMessageRow).where(TipMessageRow.tip_id == tip_id)
         if not include_internal:
             query = query.where(col(TipMessageRow.internal).is_(False))
-        rows = (await self._session.exec(query)).all()
+        if newest is None:
+            rows = list((await self._session.exec(query.order_by(col(TipMessageRow.seq)))).all())
+        else:  # the newest ones (ix_tip_messages_tip_id_seq backwards), then oldest first
+            query = query.order_by(col(TipMessageRow.seq).desc()).limit(newest)
+            rows = list(reversed((await self._session.exec(query)).all()))
         result = []
         for row in rows:
             body = self._sealer.open(row.body, _message_aad(row.id, row.tip_id))

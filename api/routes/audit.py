@@ -53,7 +53,7 @@ class AuditEntryPublic(ApiModel):
 
     seq: int = Field(description="Position in the chain: 1, 2, 3, ... without gaps")
     occurred_at: datetime
-    actor_id: str = Field(description="Account id, or `anonymous` / `system`")
+    actor_id: str = Field(description="Account id, or `anonymous` / `reporter` / `system`")
     actor_role: str | None
     action: str = Field(description="Dotted verb, e.g. `auth.login_failed`, `tip.viewed`")
     entity_type: str | None

@@ -22,6 +22,7 @@ from api.ratelimit import Rate, RateLimiter
 from api.schemas import ApiModel
 from domain.policy import Action, Principal
 from domain.tips import use_cases as tips
+from domain.tips.access import is_official
 from domain.tips.deadlines import DeadlineRules, DeadlineStatus, OverdueKind
 from domain.tips.errors import ReceiptNotFound
 from domain.tips.model import (
@@ -361,7 +362,12 @@ class TipMessagePublic(ApiModel):
 
 
 class TipMessageList(ApiModel):
-    items: list[TipMessagePublic]
+    items: list[TipMessagePublic] = Field(
+        description=f"The newest {tips.MESSAGE_LIST_MAX} messages at most, oldest first"
+    )
+    messages_truncated: bool = Field(
+        default=False, description=f"Older messages exist beyond the newest {tips.MESSAGE_LIST_MAX}"
+    )
 
 
 class TipMessageCreate(ApiModel):
@@ -472,7 +478,12 @@ class TipFollowUpPublic(ApiModel):
     feedback_due_at: datetime
     feedback_status: DeadlineStatus
     history: list[StatusChangePublic]
-    messages: list[ReporterMessagePublic]
+    messages: list[ReporterMessagePublic] = Field(
+        description=f"The newest {tips.MESSAGE_LIST_MAX} messages at most, oldest first"
+    )
+    messages_truncated: bool = Field(
+        default=False, description=f"Older messages exist beyond the newest {tips.MESSAGE_LIST_MAX}"
+    )
 
 
 #: GET /tips/{id}: the full record (officials) or the reporter's view, told apart by `view`.
@@ -542,7 +553,7 @@ def _now(request: Request) -> datetime:
     "",
     status_code=201,
     response_model=TipCreated,
-    responses=problem_responses(401, 403, 422, 429),
+    responses=problem_responses(401, 403, 409, 422, 429),
 )
 async def tips_create(
     request: Request,
@@ -558,7 +569,9 @@ async def tips_create(
     Send an `Idempotency-Key`: a retry with the same key returns the original answer
     (same id, reference and receipt) with `Idempotent-Replayed: true`, never a second
     tip. The 201 comes only after the tip is stored. Anonymous submitters get a receipt,
-    once, to follow up with; no address or device data is stored or logged.
+    once, to follow up with; no address or device data is stored or logged. A provincial
+    officer cannot record a tip accusing their own provincial labour office (409): the
+    central centre records those.
     """
     if caller is None:
         limiter: RateLimiter = request.app.state.rate_limiter
@@ -609,6 +622,23 @@ async def tips_create(
     )
 
 
+class _ReporterMessageBudget:
+    """Messages reporters post, per client: checked before, counted after a success."""
+
+    NAME = "tip_reporter_message"
+
+    def __init__(self, request: Request) -> None:
+        self.limiter: RateLimiter = request.app.state.rate_limiter
+        self.rate = Rate.parse(request.app.state.settings.tip_reporter_message_rate)
+        self.client = self.limiter.client_key(request)
+
+    async def check(self) -> None:
+        await self.limiter.check(self.NAME, self.rate, self.client)
+
+    async def spend(self) -> None:
+        await self.limiter.count(self.NAME, self.rate, self.client)
+
+
 async def _receipt_guard(request: Request) -> tuple[RateLimiter, Rate, str]:
     limiter: RateLimiter = request.app.state.rate_limiter
     rate = Rate.parse(request.app.state.settings.tip_follow_up_failure_rate)
@@ -648,6 +678,7 @@ async def tips_follow_up(
         feedback_status=tip.feedback_status(now),
         history=[StatusChangePublic.of(e) for e in result.history],
         messages=[ReporterMessagePublic.of(m) for m in result.messages],
+        messages_truncated=result.messages_truncated,
     )
 
 
@@ -660,13 +691,19 @@ async def tips_follow_up(
 async def tips_follow_up_message(
     request: Request, uow: Uow, _caller: ReceiptHolder, body: FollowUpMessageCreate
 ) -> ReporterMessagePublic:
-    """Answer officials or add information to a tip, with its receipt."""
+    """Answer officials or add information to a tip, with its receipt.
+
+    At most `TIP_REPORTER_MESSAGE_RATE` (default 20 an hour) messages per client, then 429.
+    """
     limiter, rate, client = await _receipt_guard(request)
+    budget = _ReporterMessageBudget(request)
+    await budget.check()
     try:
         message = await tips.follow_up_message(uow, receipt=body.receipt, body=body.body)
     except ReceiptNotFound:
         await limiter.hit("tip_receipt", rate, client)
         raise
+    await budget.spend()
     return ReporterMessagePublic.of(message)
 
 
@@ -803,24 +840,38 @@ async def tips_reassign(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def tips_messages_list(uow: Uow, caller: Messenger, tip_id: UUID) -> TipMessageList:
-    """Messages of a tip, oldest first (reporters never see internal notes)."""
+    """Messages of a tip, oldest first (reporters never see internal notes).
+
+    At most the newest 200; `messages_truncated` tells that older ones exist.
+    """
     messages = await tips.list_messages(uow, actor=caller, tip_id=tip_id)
-    return TipMessageList(items=[TipMessagePublic.of(m) for m in messages])
+    return TipMessageList(
+        items=[TipMessagePublic.of(m) for m in messages.items],
+        messages_truncated=messages.truncated,
+    )
 
 
 @router.post(
     "/{tip_id}/messages",
     status_code=201,
     response_model=TipMessagePublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_messages_create(
-    uow: Uow, caller: Messenger, tip_id: UUID, body: TipMessageCreate
+    request: Request, uow: Uow, caller: Messenger, tip_id: UUID, body: TipMessageCreate
 ) -> TipMessagePublic:
-    """Write to the reporter, add an internal note, or (as its reporter) answer."""
+    """Write to the reporter, add an internal note, or (as its reporter) answer.
+
+    A reporter's messages count against the same per-client limit as follow-up messages.
+    """
+    budget = None if is_official(caller) else _ReporterMessageBudget(request)
+    if budget is not None:
+        await budget.check()
     message = await tips.post_message(
         uow, actor=caller, tip_id=tip_id, body=body.body, internal=body.internal
     )
+    if budget is not None:
+        await budget.spend()
     return TipMessagePublic.of(message)
 
 

@@ -35,3 +35,14 @@ class TipLinkExists(Conflict):
 class InternalNoteNotAllowed(Forbidden):
     def __init__(self) -> None:
         super().__init__("Only officials may write internal notes.")
+
+
+class RecusedOfficeCannotRecord(Conflict):
+    """A provincial officer tried to record a tip accusing their own provincial office."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This tip accuses your own provincial labour office, so it is recused from your "
+            "province: it must be recorded by the central centre (central officers), not by "
+            "your office. Refer the reporter to the central hotline or the web form."
+        )

@@ -109,7 +109,11 @@ class TipRepository(Protocol):
 
     async def add_message(self, message: TipMessage) -> None: ...
 
-    async def messages(self, tip_id: UUID, *, include_internal: bool) -> list[TipMessage]: ...
+    async def messages(
+        self, tip_id: UUID, *, include_internal: bool, newest: int | None = None
+    ) -> list[TipMessage]:
+        """Oldest first; with `newest`, only the newest that many."""
+        ...
 
     async def add_link(self, link: TipLink) -> None:
         """Raise TipLinkExists when the pair is already linked (either way round)."""

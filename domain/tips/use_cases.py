@@ -15,10 +15,10 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import policy
-from domain.audit import ANONYMOUS, AuditActor, DetailValue
+from domain.audit import ANONYMOUS, REPORTER, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
-from domain.policy import Action, Principal, RecordScope
+from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces import normalize_province_code
 from domain.tips.access import can_see, is_official, visibility
 from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
@@ -26,6 +26,7 @@ from domain.tips.errors import (
     ChannelNotAllowed,
     InternalNoteNotAllowed,
     ReceiptNotFound,
+    RecusedOfficeCannotRecord,
     TipNotFound,
     UnknownProvince,
 )
@@ -51,6 +52,9 @@ from domain.tips.repository import Cursor, TipPage, TipQuery
 from domain.uow import UnitOfWork
 
 MESSAGE_MAX = 5_000
+#: Message lists hold the newest this many (then `truncated`): a receipt holder could
+#: otherwise grow every later follow-up without bound.
+MESSAGE_LIST_MAX = 200
 ENTITY = "tip"
 
 
@@ -122,6 +126,16 @@ class FollowUp:
     tip: Tip
     history: list[TipEvent]
     messages: list[TipMessage]
+    #: Older messages exist beyond the newest MESSAGE_LIST_MAX shown.
+    messages_truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageList:
+    """The newest MESSAGE_LIST_MAX messages of a tip, oldest first."""
+
+    items: list[TipMessage]
+    truncated: bool
 
 
 def _audit_province(tip: Tip) -> str | None:
@@ -132,6 +146,22 @@ def _audit_province(tip: Tip) -> str | None:
 
 def _actor(principal: Principal | None) -> AuditActor:
     return AuditActor.of(principal)
+
+
+def _audit_actor(principal: Principal | None, tip: Tip) -> AuditActor:
+    """Officials are audited by account; a tip's own reporter only as `reporter`.
+
+    The repository seals the reporter's identity so nobody can list a volunteer's tips;
+    an audit entry with their account id next to the tip's id would undo that.
+    """
+    if (
+        principal is not None
+        and not is_official(principal)
+        and tip.reporter_account_id is not None
+        and tip.reporter_account_id == principal.account_id
+    ):
+        return REPORTER
+    return _actor(principal)
 
 
 async def _visible_tip(
@@ -178,6 +208,16 @@ async def submit_tip(
         RecordScope(province_code=province_code, owner_id=actor.account_id),
     ):
         raise Forbidden("Provincial officers record tips for their own province only.")
+    if (
+        official
+        and actor is not None
+        and actor.role is Role.PROVINCIAL_OFFICER
+        and submission.accused is not None
+        and submission.accused.is_provincial_labour_office
+        and province_code == actor.province_code
+    ):
+        # The office would hold the receipt of a tip recused from it and could follow it.
+        raise RecusedOfficeCannotRecord()
 
     now = uow.clock.now()
     if idempotency is not None:
@@ -206,7 +246,7 @@ async def submit_tip(
     receipt = new_receipt() if reporter is None else None
     await uow.tips.add(tip, receipt=normalize_receipt(receipt) if receipt else None)
     await uow.audit.record(
-        _actor(actor),
+        _audit_actor(actor, tip),
         "tip.submitted",
         entity_type=ENTITY,
         entity_id=tip.id,
@@ -243,7 +283,7 @@ async def get_tip(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> 
     history = await uow.tips.history(tip.id)
     links = await uow.tips.links(tip.id, visibility(actor, Action.TIP_READ)) if official else []
     await uow.audit.viewed(
-        _actor(actor),
+        _audit_actor(actor, tip),
         ENTITY,
         tip.id,
         province_code=_audit_province(tip),
@@ -455,17 +495,28 @@ async def _add_reporter_message(uow: UnitOfWork, *, tip: Tip, body: str) -> TipM
     return message
 
 
-async def list_messages(
-    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID
-) -> list[TipMessage]:
-    """Messages of a tip, oldest first; reporters never see internal notes."""
+async def _newest_messages(uow: UnitOfWork, tip_id: UUID, *, include_internal: bool) -> MessageList:
+    messages = await uow.tips.messages(
+        tip_id, include_internal=include_internal, newest=MESSAGE_LIST_MAX + 1
+    )
+    if len(messages) > MESSAGE_LIST_MAX:
+        return MessageList(items=messages[-MESSAGE_LIST_MAX:], truncated=True)
+    return MessageList(items=messages, truncated=False)
+
+
+async def list_messages(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> MessageList:
+    """The newest messages of a tip, oldest first; reporters never see internal notes."""
     tip = await _visible_tip(uow, actor, Action.TIP_MESSAGE, tip_id)
     official = is_official(actor)
-    messages = await uow.tips.messages(tip.id, include_internal=official)
+    messages = await _newest_messages(uow, tip.id, include_internal=official)
     if not official:  # reporters see that an official wrote, not which one
-        messages = [for_reporter(m) for m in messages]
+        messages = replace(messages, items=[for_reporter(m) for m in messages.items])
     await uow.audit.viewed(
-        _actor(actor), ENTITY, tip.id, province_code=_audit_province(tip), fields=["messages"]
+        _audit_actor(actor, tip),
+        ENTITY,
+        tip.id,
+        province_code=_audit_province(tip),
+        fields=["messages"],
     )
     await uow.commit()
     return messages
@@ -486,7 +537,7 @@ async def post_message(
     else:
         message = await _add_reporter_message(uow, tip=tip, body=body)
     await uow.audit.record(
-        _actor(who),
+        _audit_actor(who, tip),
         "tip.message_added",
         entity_type=ENTITY,
         entity_id=tip.id,
@@ -546,12 +597,17 @@ async def follow_up(uow: UnitOfWork, *, receipt: str) -> FollowUp:
     """Status, deadlines, status changes and reporter-visible messages, by receipt."""
     tip = await _by_receipt(uow, receipt)
     history = await uow.tips.history(tip.id)
-    messages = [for_reporter(m) for m in await uow.tips.messages(tip.id, include_internal=False)]
+    messages = await _newest_messages(uow, tip.id, include_internal=False)
     await uow.audit.record(
         ANONYMOUS, "tip.followed_up", entity_type=ENTITY, entity_id=tip.id, details={}
     )
     await uow.commit()
-    return FollowUp(tip=tip, history=history, messages=messages)
+    return FollowUp(
+        tip=tip,
+        history=history,
+        messages=[for_reporter(m) for m in messages.items],
+        messages_truncated=messages.truncated,
+    )
 
 
 async def follow_up_message(uow: UnitOfWork, *, receipt: str, body: str) -> TipMessage:
