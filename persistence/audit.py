@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.audit import (
     ANONYMOUS,
     GENESIS_HASH,
+    REPORTER,
     AuditActor,
     AuditDetailsRejected,
     AuditEntry,
@@ -93,7 +94,7 @@ class AuditRow(SQLModel, table=True):
 
 
 #: Actors whose entries carry no request id (see SqlAuditLog.record).
-UNLINKABLE_ACTOR_IDS = frozenset({ANONYMOUS.id, "reporter"})
+UNLINKABLE_ACTOR_IDS = frozenset({ANONYMOUS.id, REPORTER.id})
 
 
 class SqlAuditLog:
