@@ -196,6 +196,10 @@ class AccountRepository(Protocol):
         """By (normalised) username, row-locked until the end of the transaction."""
         ...
 
+    async def get_for_update_by_id(self, account_id: UUID) -> Account | None:
+        """By id, row-locked until the end of the transaction (see "Lock order" below)."""
+        ...
+
     async def list_page(
         self,
         *,
