@@ -19,6 +19,7 @@ from persistence.accounts import AccountRow
 from tests.api.test_auth import PASSWORD, bearer, sign_in
 from tests.api.test_errors import assert_problem
 from tests.api.test_users import USERS, audit_actions
+from tests.api.volunteer_helpers import apply, approve
 from tests.conftest import CreateAccount, LoginAs
 
 ME_PASSWORD = "/api/v1/me/password"
@@ -130,3 +131,23 @@ async def test_sign_in_racing_a_password_reset_keeps_the_reset(
         assert (await sign_in(client, f"officer-{n}", temporary)).status_code == 200
         row = await account_row(app, f"officer-{n}")
         assert row.must_change_password is True
+
+
+async def test_two_activations_choosing_one_username_at_once(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    """Two new volunteers pick the same username at the same moment: one gets it, the
+    other a 409 (not a 500) and can still activate with another name."""
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    codes = [await approve(client, await apply(client), officer) for _ in range(2)]
+
+    async def activate(code: str, username: str = "somsri.k") -> httpx.Response:
+        body = {"activation_code": code, "username": username, "password": PASSWORD}
+        return await client.post("/api/v1/volunteers/activate", json=body)
+
+    answers = await asyncio.gather(*(activate(code) for code in codes))
+
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    loser = codes[[a.status_code for a in answers].index(409)]
+    assert_problem(answers[codes.index(loser)], 409)
+    assert (await activate(loser, "somsri.k2")).status_code == 200
