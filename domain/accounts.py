@@ -151,7 +151,10 @@ class LoginPolicy:
 
 async def record_wrong_password(uow: UnitOfWork, account: Account, rules: LoginPolicy) -> None:
     """Count a wrong password (sign-in or password change) and commit; at
-    `rules.max_failures` consecutive failures lock the account and raise AccountLocked."""
+    `rules.max_failures` consecutive failures lock the account and raise AccountLocked.
+
+    The caller must have read `account` row-locked (`get_for_update*`), or parallel
+    failures lose increments and never lock."""
     now = uow.clock.now()
     account.failed_logins += 1
     locked = account.failed_logins >= rules.max_failures
@@ -194,6 +197,10 @@ class AccountRepository(Protocol):
 
     async def get_for_update(self, username: str) -> Account | None:
         """By (normalised) username, row-locked until the end of the transaction."""
+        ...
+
+    async def get_for_update_by_id(self, account_id: UUID) -> Account | None:
+        """By id, row-locked until the end of the transaction (see "Lock order" below)."""
         ...
 
     async def list_page(
@@ -262,6 +269,25 @@ class NotOwnAccountChange(Conflict):
 
 # ---------------------------------------------------------------------------------------
 # Use cases
+#
+# Lock order (every use case in domain/ that changes rows follows it):
+#   1. lock the rows you will change first: an account by `uow.accounts.get_for_update`
+#      (username) or `get_for_update_by_id`, a volunteer or tip by `for_update=True`
+#      (a volunteer before its account);
+#   2. then read, decide and write;
+#   3. write the audit entry last: `uow.audit.record` takes the audit chain's advisory
+#      lock, which is always the last lock a transaction takes, and is held to the commit.
+# Taking the audit lock before a row lock deadlocks against a sign-in (which holds the
+# account row and then audits). Reading an account without the lock and saving it back
+# overwrites what a concurrent transaction committed meanwhile (failed_logins,
+# last_login_at, a rehashed password): never save an account read by plain `get`.
+
+
+async def _locked_account(uow: UnitOfWork, account_id: UUID) -> Account:
+    account = await uow.accounts.get_for_update_by_id(account_id)
+    if account is None:
+        raise AccountNotFound(account_id)
+    return account
 
 
 async def _checked_province(uow: UnitOfWork, raw: str | None) -> str | None:
@@ -451,9 +477,7 @@ async def update_account(
     """Change an account (admin). A role or province change or a deactivation ends its
     sessions: its refresh tokens are revoked and its access tokens stop working at once."""
     policy.require(actor, Action.USER_UPDATE)
-    account = await uow.accounts.get(account_id)
-    if account is None:
-        raise AccountNotFound(account_id)
+    account = await _locked_account(uow, account_id)
     now = uow.clock.now()
     old_role, old_province, was_active = account.role, account.province_code, account.is_active
     changed: list[str] = []
@@ -525,9 +549,7 @@ async def reset_password(
     """Give the account a one-time temporary password (returned once); it must be changed
     at the next sign-in. The account's sessions end and a lockout is lifted."""
     policy.require(actor, Action.USER_RESET_PASSWORD)
-    account = await uow.accounts.get(account_id)
-    if account is None:
-        raise AccountNotFound(account_id)
+    account = await _locked_account(uow, account_id)
     now = uow.clock.now()
     temporary = generate_password()
     account.password_hash = await hasher.hash(temporary)
@@ -563,7 +585,9 @@ async def change_own_password(
     cannot be used to guess the password): enough of them lock the account.
     """
     policy.require(actor, Action.ME_PASSWORD_CHANGE)
-    account = await get_own_account(uow, actor=actor)
+    # Locked first: parallel wrong guesses are counted one after another (none lost),
+    # so they lock the account like sign-ins do.
+    account = await _locked_account(uow, actor.account_id)
     locked_for = account.locked_for(uow.clock.now())
     if locked_for:
         raise AccountLocked(locked_for)

@@ -124,9 +124,20 @@ class SqlAccountRepository:
         row = await self._session.get(AccountRow, account.id)
         if row is None:
             raise LookupError(f"account {account.id} vanished")
-        row.update_from(account)
-        self._session.add(row)
-        await self._session.flush()
+        try:
+            # A savepoint, so a clash (two activations choosing one username at the same
+            # moment) leaves the transaction usable and surfaces as a 409, like `add`.
+            async with self._session.begin_nested():
+                row.update_from(account)
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError as exc:
+            # The savepoint rollback expired the row; forget it, so the next read of this
+            # account comes from the database, not from the failed change.
+            self._session.expunge(row)
+            if "uq_accounts_username" in str(exc.orig):
+                raise UsernameTaken() from exc
+            raise
 
     async def count(self) -> int:
         return (await self._session.exec(select(func.count()).select_from(AccountRow))).one()
@@ -135,6 +146,16 @@ class SqlAccountRepository:
         query = (
             select(AccountRow)
             .where(AccountRow.username == username.strip().lower())
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.exec(query)).first()
+        return row.to_domain() if row else None
+
+    async def get_for_update_by_id(self, account_id: uuid.UUID) -> Account | None:
+        query = (
+            select(AccountRow)
+            .where(AccountRow.id == account_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )

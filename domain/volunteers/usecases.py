@@ -378,7 +378,8 @@ async def _sync_account(uow: UnitOfWork, actor: Principal | None, volunteer: Vol
     """
     if volunteer.account_id is None:
         return
-    account = await uow.accounts.get(volunteer.account_id)
+    # Row-locked and read fresh: a concurrent sign-in's changes must not be overwritten.
+    account = await uow.accounts.get_for_update_by_id(volunteer.account_id)
     if account is None:  # pragma: no cover - accounts are never deleted
         return
     active = volunteer.status.value == "active"
@@ -465,6 +466,10 @@ async def _transition(
     volunteer = await _load(
         uow, actor, _TRANSITION_ACTIONS[transition], volunteer_id, for_update=True
     )
+    if volunteer.account_id is not None:
+        # Suspend/reinstate/retire change the account too: lock it now, before the audit
+        # entry below takes the audit lock (lock order: domain/accounts.py).
+        await uow.accounts.get_for_update_by_id(volunteer.account_id)
     before = volunteer.status
     volunteer.transition(
         transition, reason=reason, actor_id=AuditActor.of(actor).id, now=uow.clock.now()
@@ -639,7 +644,7 @@ async def _erase_account(uow: UnitOfWork, actor: Principal | None, volunteer: Vo
     """The account stays (audit entries point at it) but loses name, username and password."""
     if volunteer.account_id is None:
         return
-    account = await uow.accounts.get(volunteer.account_id)
+    account = await uow.accounts.get_for_update_by_id(volunteer.account_id)
     if account is None:  # pragma: no cover
         return
     account.username = f"erased-{account.id.hex[:16]}"
@@ -853,7 +858,7 @@ async def activate_account(
     )
     if volunteer is None or volunteer.account_id is None or volunteer.status.value != "active":
         raise ActivationCodeInvalid()
-    account = await uow.accounts.get(volunteer.account_id)
+    account = await uow.accounts.get_for_update_by_id(volunteer.account_id)
     if account is None:  # pragma: no cover
         raise ActivationCodeInvalid()
     if wanted != account.username:
