@@ -11,6 +11,7 @@ Access tokens (JWTs) are issued by the api layer from the account this module re
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,29 @@ from domain.errors import InvalidInput, NotAuthenticated
 
 if TYPE_CHECKING:
     from domain.uow import UnitOfWork
+
+
+@dataclass(slots=True)
+class LoginThrottle:
+    """Failed sign-ins under a username that has no account able to sign in (unknown,
+    inactive, or without a password). They lock like a real account does, so a burst of
+    guesses cannot tell existing usernames (429 after `max_failures`) from unknown ones."""
+
+    failures: int = 0
+    locked_until: datetime | None = None
+
+    def locked_for(self, now: datetime) -> int:
+        if self.locked_until is None or self.locked_until <= now:
+            return 0
+        return math.ceil((self.locked_until - now).total_seconds())
+
+
+class LoginThrottleRepository(Protocol):
+    async def get_for_update(self, username: str) -> LoginThrottle:
+        """The throttle of a username, row-locked (created empty on first use)."""
+        ...
+
+    async def save(self, username: str, throttle: LoginThrottle) -> None: ...
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -153,7 +177,21 @@ async def login(
         raise AccountLocked(locked_for)
 
     if account is None or not account.is_active or account.password_hash is None:
+        # No password can succeed here; throttle the username exactly as an account
+        # would be locked, so lockouts do not reveal which usernames exist.
+        throttled = normalized or username.strip().lower()
+        throttle = await uow.login_throttles.get_for_update(throttled)
+        throttle_locked_for = throttle.locked_for(now)
+        if throttle_locked_for:
+            await fail("locked")
+            await uow.commit()
+            raise AccountLocked(throttle_locked_for)
         await hasher.verify_dummy(password)
+        throttle.failures += 1
+        locks = throttle.failures >= rules.max_failures
+        if locks:
+            throttle.failures, throttle.locked_until = 0, now + rules.lockout
+        await uow.login_throttles.save(throttled, throttle)
         await fail(
             "unknown_username"
             if account is None
@@ -162,6 +200,8 @@ async def login(
             else "no_password"
         )
         await uow.commit()
+        if locks:
+            raise AccountLocked(int(rules.lockout.total_seconds()))
         raise InvalidCredentials()
 
     matches, new_hash = await hasher.verify(password, account.password_hash)

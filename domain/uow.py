@@ -12,7 +12,7 @@ from domain.audit import AuditLog, AuditReader
 from domain.clock import Clock
 from domain.idempotency import IdempotencyStore
 from domain.provinces import Province, Region
-from domain.sessions import RefreshTokenRepository
+from domain.sessions import LoginThrottleRepository, RefreshTokenRepository
 from domain.tips.repository import TipRepository
 from domain.volunteers.model import VolunteerRepository
 
@@ -33,6 +33,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
+    @property
+    def login_throttles(self) -> LoginThrottleRepository: ...
     @property
     def volunteers(self) -> VolunteerRepository: ...
     @property

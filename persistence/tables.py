@@ -3,6 +3,7 @@
 from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
 from persistence.idempotency import IdempotencyRow
+from persistence.login_throttles import LoginThrottleRow
 from persistence.provinces import ProvinceRow
 from persistence.refresh_tokens import RefreshTokenRow
 from persistence.tips import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
@@ -12,6 +13,7 @@ __all__ = [
     "AccountRow",
     "AuditRow",
     "IdempotencyRow",
+    "LoginThrottleRow",
     "ProvinceRow",
     "RefreshTokenRow",
     "TipCounterRow",

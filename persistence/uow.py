@@ -12,6 +12,7 @@ from persistence.accounts import SqlAccountRepository
 from persistence.audit import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
+from persistence.login_throttles import SqlLoginThrottleRepository
 from persistence.provinces import SqlProvinceRepository
 from persistence.refresh_tokens import SqlRefreshTokenRepository
 from persistence.tips import SqlTipRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(self.session)
         self.idempotency = SqlIdempotencyStore(self.session)
         self.refresh_tokens = SqlRefreshTokenRepository(self.session)
+        self.login_throttles = SqlLoginThrottleRepository(self.session, self.keyring)
         self.volunteers = SqlVolunteerRepository(self.session, self.keyring)
         self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
         self.audit_reader = SqlAuditReader(self.session)

@@ -25,6 +25,7 @@ from domain.clock import FrozenClock
 from domain.policy import Role
 from persistence.accounts import AccountRow
 from persistence.audit import AuditRow
+from persistence.login_throttles import LoginThrottleRow
 from persistence.refresh_tokens import RefreshTokenRow
 from tests.api.test_errors import assert_problem
 from tests.conftest import CreateAccount, LoginAs
@@ -164,6 +165,31 @@ async def test_five_failures_lock_the_account_until_the_window_passes(
     assert actions.count("auth.locked") == 1
     assert actions.count("auth.login_failed") == 6  # 5 wrong passwords + 1 while locked
     assert actions[-1] == "auth.login_succeeded"
+
+
+async def test_unknown_usernames_lock_like_real_ones(
+    app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock, create_account: CreateAccount
+) -> None:
+    """Lockouts must not reveal which usernames exist: an unknown (or inactive) username
+    answers the same sequence of statuses and Retry-After values as a real account."""
+    await create_account("somchai", PASSWORD)
+
+    async def attempts(username: str) -> list[tuple[int, str | None]]:
+        seen = []
+        for _ in range(6):
+            response = await sign_in(client, username, "wrong password!")
+            seen.append((response.status_code, response.headers.get("retry-after")))
+        return seen
+
+    real, unknown = await attempts("somchai"), await attempts("nobody-by-this-name")
+    assert real == unknown == [(401, None)] * 4 + [(429, str(15 * 60))] * 2
+
+    clock.advance(timedelta(minutes=15))
+    assert_unauthenticated(await sign_in(client, "nobody-by-this-name", "wrong password!"))
+
+    async with app.state.session_factory() as session:
+        dumped = repr((await session.exec(select(LoginThrottleRow))).all())
+    assert "nobody-by-this-name" not in dumped  # only a keyed hash of the name is stored
 
 
 async def test_a_success_resets_the_failure_count(
