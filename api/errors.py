@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -124,23 +125,56 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     )
 
 
+def describe_database_error(exc: DBAPIError) -> dict[str, Any]:
+    """Loggable facts of a database error, without its message: PostgreSQL's messages
+    quote values ("Failing row contains (...)", "Key (x)=(...)"), i.e. personal data."""
+    orig = exc.orig
+    cause = getattr(orig, "__cause__", None)
+    return {
+        "error": type(cause or orig).__name__,
+        "sqlstate": getattr(orig, "sqlstate", None),
+        "constraint": getattr(cause, "constraint_name", None),
+        "traceback": "".join(traceback.format_tb(exc.__traceback__)),
+    }
+
+
+#: Database errors that only a client's values (or a race between two clients) cause.
+_CLIENT_DATABASE_ERRORS = {
+    "22": ProblemKind(422, "invalid-input", "Invalid input"),  # data exception
+    "23505": ProblemKind(409, "conflict", "Conflict"),  # unique violation (a race)
+    "23514": ProblemKind(422, "invalid-input", "Invalid input"),  # check violation
+    "23502": ProblemKind(422, "invalid-input", "Invalid input"),  # not-null violation
+    "23503": ProblemKind(422, "invalid-input", "Invalid input"),  # foreign-key violation
+}
+_CLIENT_DATABASE_DETAILS = {
+    409: "The request conflicts with a record that was just written: read it again and retry.",
+    422: (
+        "A value in the request cannot be stored or compared: it is out of range, breaks "
+        "a rule of the record, or contains characters the database refuses (such as NUL)."
+    ),
+}
+
+
 def _database_error(request: Request, exc: DBAPIError) -> Response:
-    """PostgreSQL's class 22 (data exception: a value out of range, a NUL character, ...)
-    can only come from a value the client sent: a 422, not a 500."""
+    """Data exceptions and constraint violations come from the client's values: a 4xx,
+    never a 500. They also mean a domain check is missing, so they are logged (without
+    values) as warnings. Anything else is a server fault: the middleware answers 500."""
     sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-    if sqlstate.startswith("22"):
-        return problem_response(
-            status=422,
-            slug="invalid-input",
-            title="Invalid input",
-            detail=(
-                "A value in the request cannot be stored or compared: it is out of range "
-                "or contains characters the database refuses (such as NUL)."
-            ),
-            instance=request.url.path,
-            request_id=request_id_of(request),
-        )
-    raise exc  # anything else is a server fault: the middleware logs it and answers 500
+    kind = _CLIENT_DATABASE_ERRORS.get(sqlstate) or _CLIENT_DATABASE_ERRORS.get(sqlstate[:2])
+    if kind is None:
+        raise exc
+    logger.warning(
+        "database refused a client value",
+        extra={"request_id": request_id_of(request), **describe_database_error(exc)},
+    )
+    return problem_response(
+        status=kind.status,
+        slug=kind.slug,
+        title=kind.title,
+        detail=_CLIENT_DATABASE_DETAILS[kind.status],
+        instance=request.url.path,
+        request_id=request_id_of(request),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

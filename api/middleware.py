@@ -8,10 +8,12 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import describe_database_error
 from api.problems import problem_response
 
 logger = logging.getLogger("duangta.request")
@@ -42,6 +44,7 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
+        no_store = str(scope.get("path", "")).startswith("/api/")
         status = 500
         response_started = False
 
@@ -50,15 +53,30 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                if no_store and "cache-control" not in headers:
+                    # API responses carry personal data and tip content: never cached by
+                    # browsers or proxies unless a route says otherwise.
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
-            logger.exception(
-                "unhandled exception", extra={"request_id": request_id, **_route(scope)}
-            )
+        except Exception as exc:
+            if isinstance(exc, DBAPIError):  # its message quotes row values: log facts only
+                logger.error(
+                    "unhandled database error",
+                    extra={
+                        "request_id": request_id,
+                        **_route(scope),
+                        **describe_database_error(exc),
+                    },
+                )
+            else:
+                logger.exception(
+                    "unhandled exception", extra={"request_id": request_id, **_route(scope)}
+                )
             if response_started:
                 raise
             status = 500

@@ -175,6 +175,19 @@ async def record_wrong_password(uow: UnitOfWork, account: Account, rules: LoginP
         raise AccountLocked(int(rules.lockout.total_seconds()))
 
 
+class VolunteerAccountManagedByRegistry(Conflict):
+    """Volunteer accounts follow their volunteer's lifecycle (approve, suspend, reinstate,
+    retire, move): changing their role, province or active flag elsewhere would let a
+    suspended or retired volunteer back in, or split account and record apart."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Volunteer accounts are managed through the volunteer registry "
+            "(/api/v1/volunteers/{id}/approve, suspend, reinstate, retire, PATCH province_code); "
+            "their role, province and active flag cannot be changed here."
+        )
+
+
 class AccountNotFound(NotFound):
     def __init__(self, account_id: object) -> None:
         super().__init__(f"No account with id '{account_id}'.")
@@ -316,6 +329,8 @@ async def create_account(
     """Create an account (admin; `actor=None` for the bootstrap and the CLI, audited as system)."""
     if actor is not None:
         policy.require(actor, Action.USER_CREATE)
+    if actor is not None and role is Role.VOLUNTEER:
+        raise VolunteerAccountManagedByRegistry()
     check_password_rules(password)
     account = Account.new(
         username=username,
@@ -496,6 +511,12 @@ async def update_account(
         account.province_code = await _checked_province(uow, changes.province_code)
     if changes.is_active is not UNSET:
         account.is_active = changes.is_active
+    if Role.VOLUNTEER in (old_role, account.role) and (
+        account.role is not old_role
+        or account.province_code != old_province
+        or account.is_active != was_active
+    ):
+        raise VolunteerAccountManagedByRegistry()
     role_changed = account.role is not old_role or account.province_code != old_province
     scope_changed = role_changed or "agency_code" in changed
     deactivated = was_active and not account.is_active

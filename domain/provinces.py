@@ -47,7 +47,7 @@ class Province:
         return f"TH-{self.code}"
 
 
-_CODE = re.compile(r"^(?:TH-)?(\d{2})$", re.IGNORECASE)
+_CODE = re.compile(r"^(?:TH-)?([0-9]{2})$", re.IGNORECASE)
 
 
 def normalize_province_code(raw: str) -> str | None:

@@ -40,7 +40,7 @@ IfMatch = Annotated[
         examples=['"v3"'],
     ),
 ]
-_ETAG = re.compile(r'^(?:W/)?"v(\d{1,9})"$')
+_ETAG = re.compile(r'^"v([0-9]{1,9})"$')
 
 #: The 200 response of reads and writes of one volunteer documents its ETag header.
 _WITH_ETAG: dict[int | str, dict[str, Any]] = {
@@ -103,7 +103,7 @@ class VolunteerApplicationCreate(ApiModel):
         max_length=20, description="Thai mobile: 06/08/09 + 8 digits, or +66; stored as E.164"
     )
     email: str | None = Field(default=None, max_length=254)
-    province_code: str = Field(pattern=r"^\d{2}$", examples=["40"])
+    province_code: str = Field(pattern=r"^[0-9]{2}$", examples=["40"])
     district: str | None = Field(default=None, max_length=100, description="Free text")
     occupation: str | None = Field(default=None, max_length=200, description="Or affiliation")
 
@@ -365,7 +365,7 @@ class VolunteerUpdate(ApiModel):
     occupation: str | None = Field(default=None, max_length=200)
     province_code: str | None = Field(
         default=None,
-        pattern=r"^\d{2}$",
+        pattern=r"^[0-9]{2}$",
         description="Moving to another province: admin and central officers only",
     )
 
@@ -585,15 +585,19 @@ def etag(volunteer: Volunteer) -> str:
     return f'"v{volunteer.version}"'
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """None without If-Match (428); -1 for an ETag that cannot match (412)."""
+def expected_version(if_match: str | None) -> uc.VersionMatch | None:
+    """None without If-Match (428). `*` matches any current version; otherwise any of the
+    listed strong ETags may match. Weak ETags (W/...) never match (RFC 9110 13.1.1)."""
     if if_match is None:
         return None
+    if if_match.strip() == "*":
+        return uc.VersionMatch(any_version=True)
+    versions = set()
     for tag in if_match.split(","):
         match = _ETAG.match(tag.strip())
         if match:
-            return int(match.group(1))
-    return -1
+            versions.add(int(match.group(1)))
+    return uc.VersionMatch(versions=frozenset(versions))
 
 
 def changes_of(body: VolunteerUpdate | OwnVolunteerUpdate) -> uc.VolunteerChanges:
@@ -705,7 +709,7 @@ async def volunteers_activate(
 async def volunteers_list(
     uow: Uow,
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_LIST)],
-    province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    province_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
     status: VolunteerStatus | None = None,
     trained: Annotated[bool | None, Query(description="Has at least one training")] = None,
     q: Annotated[

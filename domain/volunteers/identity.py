@@ -15,9 +15,9 @@ BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 ADULT_AGE = 18
 
 _SEPARATORS = re.compile(r"[\s\-().]")
-_THIRTEEN_DIGITS = re.compile(r"^\d{13}$")
-_THAI_MOBILE_LOCAL = re.compile(r"^0([689]\d{8})$")
-_THAI_MOBILE_INTL = re.compile(r"^\+66([689]\d{8})$")
+_THIRTEEN_DIGITS = re.compile(r"^[0-9]{13}$")
+_THAI_MOBILE_LOCAL = re.compile(r"^0([689][0-9]{8})$")
+_THAI_MOBILE_INTL = re.compile(r"^\+66([689][0-9]{8})$")
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )

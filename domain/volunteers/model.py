@@ -299,8 +299,8 @@ class Cursor:
             created_at = datetime.fromisoformat(document["c"])
             if created_at.tzinfo is None:
                 raise ValueError("naive timestamp")
-            return cls(created_at=created_at, id=UUID(document["i"]))
-        except (ValueError, KeyError, TypeError) as exc:
+            return cls(created_at=created_at, id=UUID(str(document["i"])))
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise InvalidCursor() from exc
 
 

@@ -264,12 +264,23 @@ SELF_EDITABLE = frozenset({"full_name_en", "phone", "email", "district", "occupa
 OFFICER_EDITABLE = SELF_EDITABLE | {"full_name_th", "date_of_birth", "province_code"}
 
 
-def check_version(volunteer: Volunteer, expected_version: int | None) -> None:
+@dataclass(frozen=True, slots=True)
+class VersionMatch:
+    """An If-Match precondition: any current version (`*`), or one of these versions."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+
+    def matches(self, version: int) -> bool:
+        return self.any_version or version in self.versions
+
+
+def check_version(volunteer: Volunteer, expected_version: VersionMatch | None) -> None:
     if expected_version is None:
         raise PreconditionRequired(
             "Send If-Match with the ETag of the volunteer you read (GET it first)."
         )
-    if expected_version != volunteer.version:
+    if not expected_version.matches(volunteer.version):
         raise PreconditionFailed(
             "The volunteer was changed since you read it: GET it again and retry."
         )
@@ -323,7 +334,7 @@ async def update_volunteer(
     actor: Principal | None,
     volunteer_id: UUID,
     changes: VolunteerChanges,
-    expected_version: int | None,
+    expected_version: VersionMatch | None,
 ) -> Volunteer:
     """Officers correct a volunteer's data; moving province is for admin / central only."""
     volunteer = await _load(uow, actor, Action.VOLUNTEER_UPDATE, volunteer_id, for_update=True)
@@ -774,7 +785,7 @@ async def update_own_profile(
     *,
     actor: Principal | None,
     changes: VolunteerChanges,
-    expected_version: int | None,
+    expected_version: VersionMatch | None,
 ) -> Volunteer:
     """A volunteer updates their own contact details (limited fields)."""
     volunteer = await _own(uow, actor, Action.VOLUNTEER_SELF_UPDATE, for_update=True)

@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
+from api.logging import JsonFormatter
 from domain.policy import Role
 from tests.conftest import LoginAs
 
@@ -123,3 +125,29 @@ async def test_out_of_range_cursor_dates_are_422(
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     response = await client.get("/api/v1/users", params={"cursor": cursor}, headers=admin)
     assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(
+    ("statement", "status"),
+    [
+        ("SELECT CAST('นายสมชาย-secret' AS integer)", 422),  # data exception (22P02)
+        ('SELECT * FROM "นายสมชาย-secret"', 500),  # a server fault (42P01)
+    ],
+)
+async def test_database_errors_are_logged_without_values(
+    app: FastAPI, caplog: pytest.LogCaptureFixture, statement: str, status: int
+) -> None:
+    @app.get("/__db", include_in_schema=False)
+    async def failing() -> None:
+        async with app.state.engine.connect() as conn:
+            await conn.execute(text(statement))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with caplog.at_level(logging.INFO):
+            response = await client.get("/__db")
+    assert_problem(response, status)
+    assert "secret" not in response.text
+    formatted = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert "secret" not in formatted  # PostgreSQL's message quotes the value: never logged
+    assert '"sqlstate"' in formatted

@@ -36,3 +36,9 @@ async def test_invalid_request_id_is_replaced(client: httpx.AsyncClient, bad: st
     echoed = response.headers["x-request-id"]
     assert echoed != bad
     assert len(echoed) == 32
+
+
+async def test_api_responses_are_never_cached(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/v1/provinces/40")).headers["cache-control"] == "no-store"
+    assert (await client.get("/api/v1/nowhere")).headers["cache-control"] == "no-store"
+    assert "cache-control" not in (await client.get("/health/live")).headers
