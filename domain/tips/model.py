@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from domain.contact import normalize_any_phone, normalize_email
 from domain.errors import InvalidInput, InvalidTransition
 from domain.policy import Principal
 from domain.tips.deadlines import DeadlineRules, DeadlineStatus, ack_status, feedback_status
@@ -106,6 +107,14 @@ class Contact:
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+
+    def checked(self) -> Contact | None:
+        """Validated and normalised; None when nothing was actually given."""
+        name = (self.name or "").strip() or None
+        phone, email = normalize_any_phone(self.phone), normalize_email(self.email)
+        if name is None and phone is None and email is None:
+            return None
+        return Contact(name=name, phone=phone, email=email)
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,7 +239,7 @@ async def submit_tip(
         incident=submission.incident,
         location=submission.location,
         amount_thb=submission.amount_thb,
-        contact=submission.contact,
+        contact=submission.contact.checked() if submission.contact else None,
         reporter_account_id=reporter,
         recorded_by=actor.account_id if official and actor is not None else None,
     )

@@ -8,19 +8,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from domain.contact import SEPARATORS
+from domain.contact import normalize_email as normalize_email
 from domain.errors import InvalidInput
 
 #: Thailand has no daylight saving time: ages are counted on the Bangkok calendar.
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 ADULT_AGE = 18
 
-_SEPARATORS = re.compile(r"[\s\-().]")
 _THIRTEEN_DIGITS = re.compile(r"^[0-9]{13}$")
 _THAI_MOBILE_LOCAL = re.compile(r"^0([689][0-9]{8})$")
 _THAI_MOBILE_INTL = re.compile(r"^\+66([689][0-9]{8})$")
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 _THAI_LETTER = re.compile(r"[\u0E01-\u0E2E]")
 
 
@@ -38,7 +36,7 @@ def is_valid_national_id(value: str) -> bool:
 
 def normalize_national_id(raw: str) -> str:
     """13 digits (spaces and hyphens as in '1-1017-00230-70-8' are dropped), check digit valid."""
-    value = _SEPARATORS.sub("", raw)
+    value = SEPARATORS.sub("", raw)
     if not _THIRTEEN_DIGITS.match(value):
         raise InvalidInput("A Thai national ID has exactly 13 digits.")
     if not is_valid_national_id(value):
@@ -53,7 +51,7 @@ def mask_national_id(last4: str | None) -> str | None:
 
 def normalize_phone(raw: str) -> str:
     """A Thai mobile number (06/08/09 + 8 digits, or +66...) as E.164: '+66812345678'."""
-    value = _SEPARATORS.sub("", raw)
+    value = SEPARATORS.sub("", raw)
     match = _THAI_MOBILE_LOCAL.match(value) or _THAI_MOBILE_INTL.match(value)
     if not match:
         raise InvalidInput(
@@ -61,16 +59,6 @@ def normalize_phone(raw: str) -> str:
             "or +66 followed by 9 digits."
         )
     return "+66" + match.group(1)
-
-
-def normalize_email(raw: str | None) -> str | None:
-    if raw is None or not raw.strip():
-        return None
-    value = raw.strip()
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise InvalidInput("The email address is not valid.")
-    local, _, domain_part = value.rpartition("@")
-    return f"{local}@{domain_part.lower()}"
 
 
 def age_on(born: date, day: date) -> int:

@@ -215,3 +215,37 @@ async def test_an_officer_cannot_record_a_tip_against_their_own_office(
     )
     assert recorded.status_code == 201
     assert recorded.json()["receipt"]
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [
+        {"phone": "12"},
+        {"phone": "08๑๒๓๔๕๖๗๘"},
+        {"phone": "call me maybe"},
+        {"email": "not-an-address"},
+        {"email": "a@b"},
+    ],
+)
+async def test_contact_details_are_validated(
+    client: httpx.AsyncClient, contact: dict[str, str]
+) -> None:
+    response = await client.post("/api/v1/tips", json=tip_body(contact=contact))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_contact_details_are_normalised(client: httpx.AsyncClient, login_as: LoginAs) -> None:
+    central = await login_as(Role.CENTRAL_OFFICER)
+    contact = {"name": "  ", "phone": "+66 (81) 234-5678", "email": "Reporter@Example.ORG"}
+    created = await client.post("/api/v1/tips", json=tip_body(contact=contact))
+    assert created.status_code == 201, created.text
+    full = await client.get(f"/api/v1/tips/{created.json()['id']}", headers=central)
+    assert full.json()["contact"] == {
+        "name": None,
+        "phone": "+66812345678",
+        "email": "Reporter@example.org",
+    }
+    blank = await client.post("/api/v1/tips", json=tip_body(contact={"name": " "}))
+    blank_read = await client.get(f"/api/v1/tips/{blank.json()['id']}", headers=central)
+    assert blank_read.json()["contact"] is None
