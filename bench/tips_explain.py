@@ -21,10 +21,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.pagination import Cursor
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
 from domain.tips.model import TipCategory, TipStatus
-from domain.tips.repository import Cursor, TipQuery
+from domain.tips.repository import TipQuery
 from persistence.crypto import development_keyring
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import upgrade_to_head
@@ -129,7 +130,7 @@ async def explain(engine: AsyncEngine) -> None:
                 )
             )
         ).one()
-        deep = Cursor(received_at=row[0], id=row[1])
+        deep = Cursor(at=row[0], id=row[1])
         reporter = (
             await conn.execute(
                 text("SELECT reporter_hash FROM tips WHERE reporter_hash IS NOT NULL LIMIT 1")

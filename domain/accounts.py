@@ -6,9 +6,6 @@ deleted, only deactivated.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
 import re
 import secrets
@@ -22,6 +19,7 @@ from uuid import UUID
 from domain import policy
 from domain.audit import SYSTEM, AuditActor, DetailValue
 from domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from domain.pagination import Cursor
 from domain.policy import PROVINCIAL_ROLES, Action, Principal, RecordScope, Role
 from domain.provinces import normalize_province_code
 
@@ -421,21 +419,8 @@ class AccountPage:
     next_cursor: str | None
 
 
-def encode_cursor(account: Account) -> str:
-    raw = json.dumps([account.created_at.isoformat(), str(account.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, account_id = json.loads(raw)
-        at = datetime.fromisoformat(created_at)
-        if at.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return at, UUID(account_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise InvalidInput("The cursor is not valid; start again without one.") from exc
+def _after(cursor: Cursor) -> tuple[datetime, UUID]:
+    return cursor.at, cursor.id
 
 
 async def list_accounts(
@@ -457,14 +442,17 @@ async def list_accounts(
             raise InvalidInput(f"No province has the code '{province_code[:8]}'.")
     items = await uow.accounts.list_page(
         limit=limit + 1,
-        after=decode_cursor(cursor) if cursor else None,
+        after=_after(Cursor.decode(cursor)) if cursor else None,
         role=role,
         province_code=province,
         is_active=is_active,
     )
     more = len(items) > limit
     items = items[:limit]
-    return AccountPage(items=items, next_cursor=encode_cursor(items[-1]) if more else None)
+    last = items[-1] if more else None
+    return AccountPage(
+        items=items, next_cursor=Cursor(at=last.created_at, id=last.id).encode() if last else None
+    )
 
 
 class Unset(Enum):

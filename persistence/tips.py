@@ -661,7 +661,7 @@ class SqlTipRepository:
         if query.after is not None:
             conditions.append(
                 tuple_(col(TipRow.received_at), col(TipRow.id))
-                < tuple_(query.after.received_at, query.after.id)
+                < tuple_(query.after.at, query.after.id)
             )
         return (
             select(TipRow)

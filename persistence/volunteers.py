@@ -32,8 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.pagination import Cursor
 from domain.volunteers.model import (
-    Cursor,
     DuplicateNationalId,
     StatusChange,
     Training,
@@ -431,9 +431,9 @@ class SqlVolunteerRepository:
         if after is not None:
             query = query.where(
                 or_(
-                    col(VolunteerRow.created_at) < after.created_at,
+                    col(VolunteerRow.created_at) < after.at,
                     and_(
-                        col(VolunteerRow.created_at) == after.created_at,
+                        col(VolunteerRow.created_at) == after.at,
                         col(VolunteerRow.id) < after.id,
                     ),
                 )
@@ -444,7 +444,7 @@ class SqlVolunteerRepository:
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = Cursor(created_at=last.created_at, id=last.id)
+            next_cursor = Cursor(at=last.created_at, id=last.id)
         return VolunteerPage(items, next_cursor)
 
     async def store_activation_code(

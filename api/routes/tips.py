@@ -20,6 +20,7 @@ from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_k
 from api.problems import problem_responses
 from api.ratelimit import Rate, RateLimiter
 from api.schemas import ApiModel
+from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.tips import use_cases as tips
 from domain.tips.access import is_official
@@ -43,7 +44,7 @@ from domain.tips.model import (
     TipStatus,
     TipSummary,
 )
-from domain.tips.repository import DEFAULT_PAGE, MAX_PAGE, Cursor, TipQuery
+from domain.tips.repository import TipQuery
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 

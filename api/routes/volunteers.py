@@ -15,11 +15,11 @@ from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_k
 from api.problems import problem_responses
 from api.ratelimit import Rate, RateLimiter, rate_limited
 from api.schemas import ApiModel
+from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.volunteers import usecases as uc
 from domain.volunteers.model import (
     ActivationCodeInvalid,
-    Cursor,
     StatusChange,
     Training,
     Volunteer,
@@ -722,7 +722,7 @@ async def volunteers_list(
         ),
     ] = None,
     cursor: Annotated[str | None, Query(max_length=512, description="From `next_cursor`")] = None,
-    limit: Annotated[int, Query(ge=1, le=uc.MAX_PAGE)] = uc.DEFAULT_PAGE,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
 ) -> VolunteerList:
     """List volunteers, newest application first (provincial officers: own province only)."""
     page = await uc.list_volunteers(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from domain.errors import InvalidInput
+from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
 from domain.tips.model import (
@@ -23,38 +21,6 @@ from domain.tips.model import (
     TipStatus,
     TipSummary,
 )
-
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
-
-
-class InvalidCursor(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("The cursor is not valid; start again without it.")
-
-
-@dataclass(frozen=True, slots=True)
-class Cursor:
-    """Position after the last item of a page, ordered by (received_at DESC, id DESC)."""
-
-    received_at: datetime
-    id: UUID
-
-    def encode(self) -> str:
-        raw = json.dumps([self.received_at.isoformat(), str(self.id)]).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            at, tip_id = json.loads(raw)
-            received_at = datetime.fromisoformat(at)
-            if received_at.tzinfo is None:
-                raise ValueError("naive")
-            return cls(received_at=received_at, id=UUID(tip_id))
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-            raise InvalidCursor() from exc
 
 
 @dataclass(frozen=True, slots=True)

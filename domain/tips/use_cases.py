@@ -18,6 +18,7 @@ from domain import policy
 from domain.audit import ANONYMOUS, REPORTER, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
+from domain.pagination import Cursor
 from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces import normalize_province_code
 from domain.tips.access import can_see, is_official, visibility
@@ -48,7 +49,7 @@ from domain.tips.model import (
     TipStatus,
 )
 from domain.tips.receipts import new_receipt, normalize_receipt
-from domain.tips.repository import Cursor, TipPage, TipQuery
+from domain.tips.repository import TipPage, TipQuery
 from domain.uow import UnitOfWork
 
 MESSAGE_MAX = 5_000
@@ -309,9 +310,7 @@ async def list_tips(uow: UnitOfWork, *, actor: Principal | None, query: TipQuery
     if len(rows) > query.limit:
         rows = rows[: query.limit]
         last = rows[-1]
-        return TipPage(
-            items=rows, next_cursor=Cursor(received_at=last.received_at, id=last.id).encode()
-        )
+        return TipPage(items=rows, next_cursor=Cursor(at=last.received_at, id=last.id).encode())
     return TipPage(items=rows, next_cursor=None)
 
 

@@ -13,8 +13,6 @@ plaintext here; persistence seals them at rest.
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +20,8 @@ from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
-from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from domain.errors import Conflict, InvalidTransition, NotFound
+from domain.pagination import Cursor
 from domain.volunteers.identity import clean_text, mask_national_id
 
 #: What erased names become; the record (counts, history, audit) stays.
@@ -266,42 +265,12 @@ class ActivationCodeInvalid(NotFound):
         super().__init__("The activation code is not valid (wrong, already used or expired).")
 
 
-class InvalidCursor(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("The cursor is not valid; start again without one.")
-
-
 @dataclass(frozen=True, slots=True)
 class VolunteerFilter:
     province_code: str | None = None
     status: VolunteerStatus | None = None
     trained: bool | None = None
     name: str | None = None  # substring of the Thai or English name
-
-
-@dataclass(frozen=True, slots=True)
-class Cursor:
-    """Position after the last item of a page: (created_at, id), newest first."""
-
-    created_at: datetime
-    id: UUID
-
-    def encode(self) -> str:
-        """Opaque to clients: base64url of a small JSON document."""
-        document = json.dumps({"c": self.created_at.isoformat(), "i": str(self.id)})
-        return base64.urlsafe_b64encode(document.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            padded = text + "=" * (-len(text) % 4)
-            document = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            created_at = datetime.fromisoformat(document["c"])
-            if created_at.tzinfo is None:
-                raise ValueError("naive timestamp")
-            return cls(created_at=created_at, id=UUID(str(document["i"])))
-        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
-            raise InvalidCursor() from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from domain.accounts import (
 from domain.audit import AuditActor, DetailValue
 from domain.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from domain.idempotency import IdempotencyKey, Outcome
+from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.volunteers.identity import (
     BANGKOK,
@@ -39,7 +40,6 @@ from domain.volunteers.identity import (
 )
 from domain.volunteers.model import (
     ActivationCodeInvalid,
-    Cursor,
     NoVolunteerProfile,
     Training,
     Transition,
@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     from domain.uow import UnitOfWork
 
 ENTITY = "volunteer"
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
 
 
 # -- application -------------------------------------------------------------------------

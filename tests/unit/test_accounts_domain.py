@@ -12,11 +12,10 @@ from domain import policy
 from domain.accounts import (
     Account,
     check_password_rules,
-    decode_cursor,
-    encode_cursor,
     generate_password,
 )
 from domain.errors import Forbidden, InvalidInput
+from domain.pagination import Cursor
 from domain.policy import Action, PasswordChangeRequired, Role
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -52,10 +51,11 @@ def test_generated_passwords_are_long_and_distinct() -> None:
 
 def test_cursor_round_trips_and_garbage_is_invalid_input() -> None:
     a = account()
-    assert decode_cursor(encode_cursor(a)) == (a.created_at, a.id)
-    for bad in ("", "!!!", "bm90IGpzb24", encode_cursor(a)[:-3]):
+    encoded = Cursor(at=a.created_at, id=a.id).encode()
+    assert Cursor.decode(encoded) == Cursor(at=a.created_at, id=a.id)
+    for bad in ("", "!!!", "bm90IGpzb24", encoded[:-3]):
         with pytest.raises(InvalidInput):
-            decode_cursor(bad)
+            Cursor.decode(bad)
 
 
 def test_a_token_matches_only_the_current_role_province_and_active_state() -> None:

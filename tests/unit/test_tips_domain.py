@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.errors import InvalidInput, InvalidTransition
+from domain.pagination import Cursor, InvalidCursor
 from domain.policy import Action, Principal, Role
 from domain.tips.access import can_see, visibility
 from domain.tips.deadlines import (
@@ -17,7 +18,6 @@ from domain.tips.deadlines import (
 )
 from domain.tips.model import Accused, Incident, Tip, TipCategory, TipChannel, TipOutcome, TipStatus
 from domain.tips.receipts import ALPHABET, new_receipt, normalize_receipt
-from domain.tips.repository import Cursor, InvalidCursor
 
 RULES = DeadlineRules()
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -189,7 +189,7 @@ def test_visibility_and_can_see_agree() -> None:
 
 
 def test_cursor_round_trip_and_garbage() -> None:
-    cursor = Cursor(received_at=T0, id=uuid.uuid4())
+    cursor = Cursor(at=T0, id=uuid.uuid4())
     assert Cursor.decode(cursor.encode()) == cursor
     for bad in ["", "x", "bm90IGpzb24", "WyJhIiwgImIiXQ"]:
         with pytest.raises(InvalidCursor):
