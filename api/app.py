@@ -130,7 +130,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    # Built once here, not on every request that checks a token or a sign-in.
     app.state.keyring = settings.keyring()
+    app.state.token_config = settings.token_config()
+    app.state.login_policy = settings.login_policy()
     app.state.rate_limiter = RateLimiter(
         RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
         app.state.clock,

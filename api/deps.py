@@ -71,7 +71,7 @@ def get_password_hasher(request: Request) -> PasswordHasher:
 
 
 def get_login_policy(request: Request) -> LoginPolicy:
-    rules: LoginPolicy = request.app.state.settings.login_policy()
+    rules: LoginPolicy = request.app.state.login_policy
     return rules
 
 
@@ -91,7 +91,7 @@ async def optional_principal(
     if token is None:
         return None
     try:
-        claimed = decode_access_token(request.app.state.settings.token_config(), token)
+        claimed = decode_access_token(request.app.state.token_config, token)
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
     account = await uow.accounts.get(claimed.account_id)

@@ -154,7 +154,7 @@ def login_as(app: FastAPI, clock: FrozenClock) -> LoginAs:
             await uow.accounts.add(account)
             await uow.commit()
         issued = issue_access_token(
-            app.state.settings.token_config(), account.principal(), now=datetime.now(UTC)
+            app.state.token_config, account.principal(), now=datetime.now(UTC)
         )
         remember_secret(issued.token)
         return {

@@ -55,7 +55,7 @@ class RefreshRequest(ApiModel):
 
 
 def _tokens(request: Request, response: Response, signed_in: sessions.SignedIn) -> TokenPublic:
-    config = request.app.state.settings.token_config()
+    config = request.app.state.token_config
     # PyJWT checks exp/nbf/iat against the system clock, so tokens are stamped with it.
     issued = issue_access_token(config, signed_in.account.principal(), now=datetime.now(UTC))
     response.headers.update(NO_STORE)
