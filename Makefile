@@ -37,7 +37,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 openapi: $(STAMP)
-	$(BIN)/python -m api.openapi
+	$(BIN)/python -m api.cli write-openapi
 
 lock:
 	$(PYTHON) -m venv .venv-lock

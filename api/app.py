@@ -11,14 +11,20 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 
+from api.accounts import routes as accounts
+from api.audit import routes as audit
 from api.errors import install_error_handlers
+from api.health import routes as health
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
+from api.provinces import routes as provinces
 from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-from api.routes import audit, auth, health, provinces, tips, users, volunteers
+from api.sessions import routes as sessions
 from api.settings import Settings, get_settings
+from api.tips import routes as tips
+from api.volunteers import routes as volunteers
 from auth.passwords import Argon2PasswordHasher
-from domain.accounts import PasswordHasher
+from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision
@@ -148,9 +154,9 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(provinces.router)
-    app.include_router(auth.router)
-    app.include_router(users.me_router)
-    app.include_router(users.router)
+    app.include_router(sessions.router)
+    app.include_router(accounts.me_router)
+    app.include_router(accounts.router)
     app.include_router(audit.router)
     app.include_router(tips.router)
     app.include_router(volunteers.router)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import Settings
 from auth.passwords import Argon2PasswordHasher
-from domain import accounts
+from domain.accounts.use_cases import bootstrap_admin
 from domain.clock import SystemClock
 from domain.errors import DomainError
 from persistence.db import create_session_factory
@@ -23,7 +23,7 @@ async def bootstrap_first_admin(engine: AsyncEngine, settings: Settings) -> None
         create_session_factory(engine), clock=SystemClock(), keyring=settings.keyring()
     ) as uow:
         try:
-            result = await accounts.bootstrap_admin(
+            result = await bootstrap_admin(
                 uow,
                 Argon2PasswordHasher(),
                 username=settings.bootstrap_admin_username,

@@ -17,7 +17,8 @@ from api.__main__ import resolve_database
 from api.bootstrap import print_generated_password
 from api.settings import Settings, get_settings
 from auth.passwords import Argon2PasswordHasher
-from domain import accounts
+from domain.accounts.model import generate_password
+from domain.accounts.use_cases import create_account
 from domain.clock import SystemClock
 from domain.errors import DomainError
 from domain.policy import Role
@@ -34,13 +35,13 @@ async def create_admin(
     engine = create_engine(settings.database_url, pool_size=1)
     generated = None
     if password is None:
-        password = generated = accounts.generate_password()
+        password = generated = generate_password()
     try:
         await upgrade_to_head(engine)
         async with SqlUnitOfWork(
             create_session_factory(engine), clock=SystemClock(), keyring=settings.keyring()
         ) as uow:
-            await accounts.create_account(
+            await create_account(
                 uow,
                 Argon2PasswordHasher(),
                 actor=None,
@@ -55,6 +56,17 @@ async def create_admin(
     return generated
 
 
+def write_openapi() -> None:
+    """Write openapi/openapi.json from the app (`make openapi`)."""
+    from api.app import create_app
+    from api.openapi import OPENAPI_PATH, render
+
+    app = create_app(Settings(database_url="postgresql+asyncpg://unused@localhost/unused"))
+    OPENAPI_PATH.parent.mkdir(exist_ok=True)
+    OPENAPI_PATH.write_text(render(app.openapi()), encoding="utf-8")
+    print(f"wrote {OPENAPI_PATH}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.cli", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -66,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read the password from the first line of stdin (else one is generated)",
     )
+    commands.add_parser(
+        "write-openapi", help="write openapi/openapi.json from the app (no database needed)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "write-openapi":
+        write_openapi()
+        return 0
 
     password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
     settings = resolve_database(get_settings())

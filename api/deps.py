@@ -16,7 +16,8 @@ from fastapi.security import OAuth2PasswordBearer
 
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
-from domain.accounts import LoginPolicy, PasswordHasher
+from domain.accounts.model import LoginPolicy
+from domain.accounts.ports import PasswordHasher
 from domain.errors import NotAuthenticated
 from domain.policy import Action, Principal
 from domain.uow import UnitOfWork

@@ -1,4 +1,4 @@
-"""Post-processing of the generated OpenAPI document, and `make openapi`.
+"""Post-processing of the generated OpenAPI document (`make openapi` writes it: api/cli.py).
 
 Every error response is documented as `application/problem+json` with the `Problem`
 schema (FastAPI's built-in 422 `HTTPValidationError` included), and every operation
@@ -39,18 +39,3 @@ def finish_openapi(document: dict[str, Any]) -> dict[str, Any]:
 
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def main() -> None:
-    """Write openapi/openapi.json from the app (no database needed)."""
-    from api.app import create_app
-    from api.settings import Settings
-
-    app = create_app(Settings(database_url="postgresql+asyncpg://unused@localhost/unused"))
-    OPENAPI_PATH.parent.mkdir(exist_ok=True)
-    OPENAPI_PATH.write_text(render(app.openapi()), encoding="utf-8")
-    print(f"wrote {OPENAPI_PATH}")
-
-
-if __name__ == "__main__":
-    main()

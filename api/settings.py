@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.ratelimit import Rate
 from auth.tokens import TokenConfig
-from domain.accounts import LoginPolicy
+from domain.accounts.model import LoginPolicy
 from persistence.crypto import KeyRing, development_keyring
 
 #: The development signing secret. Refused when ENVIRONMENT=production.

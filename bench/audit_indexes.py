@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from domain.audit import AuditFilter
-from persistence.audit import export_statement, page_statement
+from domain.audit.model import AuditFilter
+from persistence.audit.repository import export_statement, page_statement
 from persistence.db import create_engine
 from persistence.migrate import upgrade_to_head
 

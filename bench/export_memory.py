@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.settings import Settings
 from auth.tokens import issue_access_token
-from domain.accounts import Account
-from domain.audit import CANONICAL_FIELDS, GENESIS_HASH, AuditEntry
+from domain.accounts.model import Account
+from domain.audit.model import CANONICAL_FIELDS, GENESIS_HASH, AuditEntry
 from domain.clock import SystemClock
 from domain.policy import Role
 from persistence.db import create_engine, create_session_factory

@@ -25,11 +25,11 @@ from domain.pagination import Cursor
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
 from domain.tips.model import TipCategory, TipStatus
-from domain.tips.repository import TipQuery
+from domain.tips.ports import TipQuery
 from persistence.crypto import development_keyring
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import upgrade_to_head
-from persistence.tips import RECEIPT_PURPOSE, SqlTipRepository
+from persistence.tips.repository import RECEIPT_PURPOSE, SqlTipRepository
 
 GENERATE = """
 WITH codes AS (SELECT array_agg(code ORDER BY code) AS a FROM provinces)

@@ -1,13 +1,12 @@
-"""Imports every table module, so the metadata is complete (Alembic, tests)."""
+"""Every table, imported once so that the metadata knows them all (Alembic, tests)."""
 
-from persistence.accounts import AccountRow
-from persistence.audit import AuditRow
+from persistence.accounts.tables import AccountRow
+from persistence.audit.tables import AuditRow
 from persistence.idempotency import IdempotencyRow
-from persistence.login_throttles import LoginThrottleRow
-from persistence.provinces import ProvinceRow
-from persistence.refresh_tokens import RefreshTokenRow
-from persistence.tips import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
-from persistence.volunteers import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
+from persistence.provinces.tables import ProvinceRow
+from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
+from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
 __all__ = [
     "AccountRow",

@@ -8,15 +8,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
-from persistence.accounts import SqlAccountRepository
-from persistence.audit import SqlAuditLog, SqlAuditReader
+from persistence.accounts.repository import SqlAccountRepository
+from persistence.audit.repository import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
-from persistence.login_throttles import SqlLoginThrottleRepository
-from persistence.provinces import SqlProvinceRepository
-from persistence.refresh_tokens import SqlRefreshTokenRepository
-from persistence.tips import SqlTipRepository
-from persistence.volunteers import SqlVolunteerRepository
+from persistence.provinces.repository import SqlProvinceRepository
+from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
+from persistence.tips.repository import SqlTipRepository
+from persistence.volunteers.repository import SqlVolunteerRepository
 
 
 class SqlUnitOfWork:

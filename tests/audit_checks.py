@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.audit import FORBIDDEN_DETAIL_KEYS, NATIONAL_ID_LIKE
+from domain.audit.model import FORBIDDEN_DETAIL_KEYS, NATIONAL_ID_LIKE
 
 #: Secret values seen during the current test (cleared before each test).
 KNOWN_SECRETS: set[str] = set()

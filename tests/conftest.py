@@ -24,8 +24,8 @@ from api.app import create_app
 from api.settings import Environment, Settings
 from auth.passwords import Argon2PasswordHasher
 from auth.tokens import issue_access_token
-from domain import accounts
-from domain.accounts import Account
+from domain.accounts import use_cases as accounts
+from domain.accounts.model import Account
 from domain.clock import FrozenClock
 from domain.policy import Role
 from persistence.db import create_engine

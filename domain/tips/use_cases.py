@@ -15,12 +15,12 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import policy
-from domain.audit import ANONYMOUS, REPORTER, AuditActor, DetailValue
+from domain.audit.model import ANONYMOUS, REPORTER, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
 from domain.pagination import Cursor
 from domain.policy import Action, Principal, RecordScope, Role
-from domain.provinces import normalize_province_code
+from domain.provinces.model import normalize_province_code
 from domain.tips.access import can_see, is_official, visibility
 from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
 from domain.tips.errors import (
@@ -48,9 +48,8 @@ from domain.tips.model import (
     TipOutcome,
     TipStatus,
 )
+from domain.tips.ports import TipPage, TipQuery, TipsUnitOfWork
 from domain.tips.receipts import new_receipt, normalize_receipt
-from domain.tips.repository import TipPage, TipQuery
-from domain.uow import UnitOfWork
 
 MESSAGE_MAX = 5_000
 #: Message lists hold the newest this many (then `truncated`): a receipt holder could
@@ -166,7 +165,7 @@ def _audit_actor(principal: Principal | None, tip: Tip) -> AuditActor:
 
 
 async def _visible_tip(
-    uow: UnitOfWork,
+    uow: TipsUnitOfWork,
     actor: Principal | None,
     action: Action,
     tip_id: UUID,
@@ -184,7 +183,7 @@ async def _visible_tip(
 
 
 async def submit_tip(
-    uow: UnitOfWork,
+    uow: TipsUnitOfWork,
     *,
     actor: Principal | None,
     submission: TipSubmission,
@@ -277,7 +276,7 @@ async def submit_tip(
 # -- reading -----------------------------------------------------------------------------
 
 
-async def get_tip(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> TipRecord:
+async def get_tip(uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID) -> TipRecord:
     """The full record of one tip (decrypted); every read is audited as a view."""
     tip = await _visible_tip(uow, actor, Action.TIP_READ, tip_id)
     official = is_official(actor)
@@ -294,7 +293,7 @@ async def get_tip(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> 
     return TipRecord(tip=tip, history=history, links=links, reporter_view=not official)
 
 
-async def list_tips(uow: UnitOfWork, *, actor: Principal | None, query: TipQuery) -> TipPage:
+async def list_tips(uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQuery) -> TipPage:
     """Summaries of the tips the caller may see, newest first, keyset-paginated."""
     policy.require(actor, Action.TIP_READ)
     query.check()
@@ -318,7 +317,7 @@ async def list_tips(uow: UnitOfWork, *, actor: Principal | None, query: TipQuery
 
 
 async def _after_transition(
-    uow: UnitOfWork,
+    uow: TipsUnitOfWork,
     *,
     actor: Principal,
     tip: Tip,
@@ -356,7 +355,7 @@ def _principal(actor: Principal | None) -> Principal:
 
 
 async def acknowledge_tip(
-    uow: UnitOfWork,
+    uow: TipsUnitOfWork,
     *,
     actor: Principal | None,
     tip_id: UUID,
@@ -374,7 +373,7 @@ async def acknowledge_tip(
 
 
 async def start_review(
-    uow: UnitOfWork,
+    uow: TipsUnitOfWork,
     *,
     actor: Principal | None,
     tip_id: UUID,
@@ -391,7 +390,7 @@ async def start_review(
 
 
 async def start_investigation(
-    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
 ) -> Tip:
     """in_review -> investigating. For the investigations feature; no tip endpoint."""
     tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
@@ -403,7 +402,7 @@ async def start_investigation(
 
 
 async def close_tip(
-    uow: UnitOfWork,
+    uow: TipsUnitOfWork,
     *,
     actor: Principal | None,
     tip_id: UUID,
@@ -427,7 +426,7 @@ async def close_tip(
 
 
 async def reassign_tip(
-    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, province_code: str
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, province_code: str
 ) -> Tip:
     """Move a tip to another province (central officers); never to a recused province."""
     tip = await _visible_tip(uow, actor, Action.TIP_REASSIGN, tip_id, for_update=True)
@@ -463,7 +462,7 @@ def _check_body(body: str) -> str:
 
 
 async def _add_official_message(
-    uow: UnitOfWork, *, actor: Principal, tip: Tip, body: str, internal: bool
+    uow: TipsUnitOfWork, *, actor: Principal, tip: Tip, body: str, internal: bool
 ) -> TipMessage:
     now = uow.clock.now()
     message = TipMessage(
@@ -482,7 +481,7 @@ async def _add_official_message(
     return message
 
 
-async def _add_reporter_message(uow: UnitOfWork, *, tip: Tip, body: str) -> TipMessage:
+async def _add_reporter_message(uow: TipsUnitOfWork, *, tip: Tip, body: str) -> TipMessage:
     message = TipMessage(
         id=uuid.uuid4(),
         tip_id=tip.id,
@@ -494,7 +493,9 @@ async def _add_reporter_message(uow: UnitOfWork, *, tip: Tip, body: str) -> TipM
     return message
 
 
-async def _newest_messages(uow: UnitOfWork, tip_id: UUID, *, include_internal: bool) -> MessageList:
+async def _newest_messages(
+    uow: TipsUnitOfWork, tip_id: UUID, *, include_internal: bool
+) -> MessageList:
     messages = await uow.tips.messages(
         tip_id, include_internal=include_internal, newest=MESSAGE_LIST_MAX + 1
     )
@@ -503,7 +504,9 @@ async def _newest_messages(uow: UnitOfWork, tip_id: UUID, *, include_internal: b
     return MessageList(items=messages, truncated=False)
 
 
-async def list_messages(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID) -> MessageList:
+async def list_messages(
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID
+) -> MessageList:
     """The newest messages of a tip, oldest first; reporters never see internal notes."""
     tip = await _visible_tip(uow, actor, Action.TIP_MESSAGE, tip_id)
     official = is_official(actor)
@@ -522,7 +525,7 @@ async def list_messages(uow: UnitOfWork, *, actor: Principal | None, tip_id: UUI
 
 
 async def post_message(
-    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, body: str, internal: bool
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, body: str, internal: bool
 ) -> TipMessage:
     """An official's message or internal note, or the (volunteer) reporter's message."""
     tip = await _visible_tip(uow, actor, Action.TIP_MESSAGE, tip_id, for_update=True)
@@ -551,7 +554,7 @@ async def post_message(
 
 
 async def link_tips(
-    uow: UnitOfWork, *, actor: Principal | None, tip_id: UUID, target_id: UUID, kind: LinkKind
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, target_id: UUID, kind: LinkKind
 ) -> LinkedTip:
     """Link a tip to another the caller can also see (duplicate_of or related)."""
     tip = await _visible_tip(uow, actor, Action.TIP_LINK, tip_id)
@@ -584,7 +587,7 @@ async def link_tips(
 # token was sent, so a receipt is never tied to an account in the audit log.
 
 
-async def _by_receipt(uow: UnitOfWork, receipt: str) -> Tip:
+async def _by_receipt(uow: TipsUnitOfWork, receipt: str) -> Tip:
     # Always normalise, hash and query the same way: no shortcut for malformed codes.
     tip = await uow.tips.get_by_receipt(normalize_receipt(receipt))
     if tip is None:
@@ -592,7 +595,7 @@ async def _by_receipt(uow: UnitOfWork, receipt: str) -> Tip:
     return tip
 
 
-async def follow_up(uow: UnitOfWork, *, receipt: str) -> FollowUp:
+async def follow_up(uow: TipsUnitOfWork, *, receipt: str) -> FollowUp:
     """Status, deadlines, status changes and reporter-visible messages, by receipt."""
     tip = await _by_receipt(uow, receipt)
     history = await uow.tips.history(tip.id)
@@ -609,7 +612,7 @@ async def follow_up(uow: UnitOfWork, *, receipt: str) -> FollowUp:
     )
 
 
-async def follow_up_message(uow: UnitOfWork, *, receipt: str, body: str) -> TipMessage:
+async def follow_up_message(uow: TipsUnitOfWork, *, receipt: str, body: str) -> TipMessage:
     """The anonymous reporter answers a question or adds information."""
     tip = await _by_receipt(uow, receipt)
     message = await _add_reporter_message(uow, tip=tip, body=body)

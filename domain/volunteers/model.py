@@ -17,11 +17,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
 from uuid import UUID
 
-from domain.errors import Conflict, InvalidTransition, NotFound
-from domain.pagination import Cursor
+from domain.errors import Conflict, InvalidTransition
+from domain.volunteers.errors import VolunteerNotActive
 from domain.volunteers.identity import clean_text, mask_national_id
 
 #: What erased names become; the record (counts, history, audit) stays.
@@ -222,114 +221,3 @@ class Volunteer:
             training.certificate_number = None
         self.erased_at = now
         self.touch(now)
-
-
-class VolunteerNotFound(NotFound):
-    def __init__(self, volunteer_id: object = None) -> None:
-        super().__init__(
-            "No volunteer with that id."
-            if volunteer_id is None
-            else f"No volunteer with id '{volunteer_id}'."
-        )
-
-
-class NoVolunteerProfile(NotFound):
-    def __init__(self) -> None:
-        super().__init__("The signed-in account has no volunteer profile.")
-
-
-class DuplicateNationalId(Conflict):
-    """Says nothing about the existing record: not its status, name or province."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "An application with this national ID already exists in the registry. "
-            "Contact your provincial labour office if you believe this is a mistake."
-        )
-
-
-class VolunteerNotActive(Conflict):
-    def __init__(self, what: str, status: VolunteerStatus) -> None:
-        super().__init__(f"Cannot {what} a volunteer in status '{status}'.")
-
-
-class VolunteerErased(Conflict):
-    def __init__(self) -> None:
-        super().__init__("This volunteer's personal data was erased; it cannot be changed.")
-
-
-class ActivationCodeInvalid(NotFound):
-    """Wrong, used or expired: the client is not told which."""
-
-    def __init__(self) -> None:
-        super().__init__("The activation code is not valid (wrong, already used or expired).")
-
-
-@dataclass(frozen=True, slots=True)
-class VolunteerFilter:
-    province_code: str | None = None
-    status: VolunteerStatus | None = None
-    trained: bool | None = None
-    name: str | None = None  # substring of the Thai or English name
-
-
-@dataclass(frozen=True, slots=True)
-class VolunteerSummary:
-    """A list item: no national ID, no contact data, no date of birth."""
-
-    id: UUID
-    full_name_th: str
-    full_name_en: str | None
-    province_code: str
-    district: str | None
-    status: VolunteerStatus
-    trained: bool
-    applied_at: datetime
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class VolunteerPage:
-    items: list[VolunteerSummary]
-    next_cursor: Cursor | None
-
-
-class VolunteerRepository(Protocol):
-    async def add(self, volunteer: Volunteer) -> None:
-        """Insert; raise DuplicateNationalId when the ID is already registered."""
-        ...
-
-    async def get(self, volunteer_id: UUID, *, for_update: bool = False) -> Volunteer | None:
-        """With trainings and history; `for_update` locks the row until commit."""
-        ...
-
-    async def get_by_account(
-        self, account_id: UUID, *, for_update: bool = False
-    ) -> Volunteer | None: ...
-
-    async def save(self, volunteer: Volunteer) -> None:
-        """Write every field back, with new trainings and history entries."""
-        ...
-
-    async def list(
-        self,
-        criteria: VolunteerFilter,
-        *,
-        only_province: str | None,
-        after: Cursor | None,
-        limit: int,
-    ) -> VolunteerPage:
-        """Newest first; `only_province` is the caller's scope (applied in the query)."""
-        ...
-
-    async def store_activation_code(
-        self, volunteer_id: UUID, code: str, *, expires_at: datetime
-    ) -> None:
-        """Keep only a keyed hash of the code, replacing any earlier one."""
-        ...
-
-    async def find_by_activation_code(self, code: str, *, now: datetime) -> Volunteer | None:
-        """The volunteer whose unexpired code this is (row locked), else None."""
-        ...
-
-    async def clear_activation_code(self, volunteer_id: UUID) -> None: ...

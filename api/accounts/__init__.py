@@ -1,0 +1,1 @@
+"""accounts: HTTP routes and schemas."""

@@ -1,0 +1,1 @@
+"""audit: HTTP routes and schemas."""

@@ -1,0 +1,1 @@
+"""health: HTTP routes and schemas."""

@@ -1,0 +1,1 @@
+"""provinces: HTTP routes and schemas."""

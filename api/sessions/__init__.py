@@ -1,0 +1,1 @@
+"""sessions: HTTP routes and schemas."""

@@ -1,0 +1,1 @@
+"""tips: HTTP routes and schemas."""

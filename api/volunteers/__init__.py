@@ -1,0 +1,1 @@
+"""volunteers: HTTP routes and schemas."""

@@ -1,0 +1,1 @@
+"""Accounts feature (see README: Layout)."""

@@ -1,0 +1,146 @@
+"""Accounts: the account entity, usernames and password rules."""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.audit.model import AuditActor
+from domain.errors import InvalidInput
+from domain.policy import PROVINCIAL_ROLES, Principal, Role
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+def normalize_username(raw: str) -> str:
+    """Usernames are case-insensitive: stored and compared in lower case."""
+    username = raw.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            "A username is 3-64 characters: letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    return username
+
+
+@dataclass(slots=True)
+class Account:
+    id: UUID
+    username: str
+    display_name: str
+    role: Role
+    password_hash: str | None
+    created_at: datetime
+    updated_at: datetime
+    email: str | None = None
+    province_code: str | None = None
+    agency_code: str | None = None
+    is_active: bool = True
+    must_change_password: bool = False
+    last_login_at: datetime | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    version: int = 1
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        username: str,
+        display_name: str,
+        role: Role,
+        password_hash: str | None,
+        now: datetime,
+        email: str | None = None,
+        province_code: str | None = None,
+        agency_code: str | None = None,
+        must_change_password: bool = False,
+    ) -> Account:
+        account = cls(
+            id=uuid.uuid4(),
+            username=normalize_username(username),
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            created_at=now,
+            updated_at=now,
+            email=email,
+            province_code=province_code,
+            agency_code=agency_code,
+            must_change_password=must_change_password,
+        )
+        account.check_scope()
+        return account
+
+    def check_scope(self) -> None:
+        """Provincial roles need a province; partner accounts need an agency."""
+        if self.role in PROVINCIAL_ROLES and not self.province_code:
+            raise InvalidInput(f"The role '{self.role}' needs a province_code.")
+        if self.role not in PROVINCIAL_ROLES and self.province_code:
+            raise InvalidInput(f"The role '{self.role}' is not bound to a province.")
+        if self.role is Role.PARTNER and not self.agency_code:
+            raise InvalidInput("The role 'partner' needs an agency_code.")
+
+    def principal(self) -> Principal:
+        return Principal(
+            account_id=self.id,
+            role=self.role,
+            province_code=self.province_code,
+            agency_code=self.agency_code,
+            must_change_password=self.must_change_password,
+        )
+
+    def actor(self) -> AuditActor:
+        return AuditActor(id=str(self.id), role=str(self.role))
+
+    def matches(self, principal: Principal) -> bool:
+        """Does a token's principal still speak for this account (active, same role/scope)?"""
+        return (
+            self.is_active
+            and self.id == principal.account_id
+            and self.role is principal.role
+            and self.province_code == principal.province_code
+            and self.agency_code == principal.agency_code
+        )
+
+    def locked_for(self, now: datetime) -> int:
+        """Seconds until a lockout ends (0 when not locked)."""
+        if self.locked_until is None or self.locked_until <= now:
+            return 0
+        return math.ceil((self.locked_until - now).total_seconds())
+
+    def touch(self, now: datetime) -> None:
+        self.updated_at = now
+        self.version += 1
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=14)
+
+
+# ---------------------------------------------------------------------------------------
+# Passwords
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+
+
+def check_password_rules(password: str) -> None:
+    """12 to 1024 characters; longer ones are refused, never silently truncated."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise InvalidInput(f"A password needs at least {PASSWORD_MIN_LENGTH} characters.")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidInput(f"A password may have at most {PASSWORD_MAX_LENGTH} characters.")
+
+
+def generate_password() -> str:
+    """A random one-time password (24 URL-safe characters, 144 bits)."""
+    return secrets.token_urlsafe(18)

@@ -1,0 +1,1 @@
+"""Audit feature (see README: Layout)."""

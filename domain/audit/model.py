@@ -1,0 +1,374 @@
+"""The tamper-evident audit trail: entries, their canonical encoding and hash chain.
+
+Every entry is hashed as SHA-256 over its canonical encoding, which includes the hash of
+the previous entry, so altering, removing or reordering any entry breaks every later
+hash. The encoding (see docs/audit.md) is JSON with sorted keys, no insignificant
+whitespace, UTF-8, of exactly these fields:
+
+    seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id,
+    province_code, request_id, details, prev_hash
+
+`occurred_at` is written as ISO 8601 UTC with microseconds and a `Z` suffix.
+
+Below the writer's side (entries, encoding, `AuditLog`) is the readers' side: filters and
+keyset pages for auditors, the chain verifier, and the export formats (NDJSON and CSV,
+whose rows hold exactly the canonical fields plus `hash`, so anyone can recompute them).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TypeAlias
+
+from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter
+from domain.policy import Principal
+from domain.provinces.model import normalize_province_code
+
+GENESIS_HASH = "0" * 64
+
+#: JSON-compatible values allowed in `details`: no floats, so hashes survive a jsonb round trip.
+DetailValue: TypeAlias = "str | int | bool | list[DetailValue] | dict[str, DetailValue] | None"
+
+#: Substrings of detail keys that would carry confidential data; refused where entries are built.
+FORBIDDEN_DETAIL_KEYS = (
+    "password",
+    "secret",
+    "token",
+    "receipt",
+    "national_id",
+    "nationalid",
+    "description",
+    "content",
+    "message",
+    "body",
+    "contact",
+    "phone",
+    "email",
+    "address",
+    "name",
+    "accused",
+    "reporter",
+    "activation",
+    "birth",
+)
+_MAX_DETAIL_STRING = 200
+_MAX_DETAILS_BYTES = 4096
+_THIRTEEN_DIGITS = re.compile(r"\d{13}")
+_PRINTED_NATIONAL_ID = re.compile(r"(?<!\d)\d-\d{4}-\d{5}-\d{2}-\d(?!\d)")
+#: A national id standing alone: 13 digits that are not part of a longer token (the hex
+#: of a UUID holds 13 digits in a row now and then), or its printed form 1-2345-67890-12-3.
+NATIONAL_ID_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])\d{13}(?![0-9A-Za-z])|" + _PRINTED_NATIONAL_ID.pattern
+)
+
+
+def looks_like_national_id(text: str) -> bool:
+    return NATIONAL_ID_LIKE.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditActor:
+    """Who acted: an account (id and role), `anonymous`, `reporter` or `system`."""
+
+    id: str
+    role: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal | None) -> AuditActor:
+        if principal is None:
+            return ANONYMOUS
+        return cls(id=str(principal.account_id), role=str(principal.role))
+
+
+ANONYMOUS = AuditActor("anonymous")
+SYSTEM = AuditActor("system")
+#: A signed-in reporter acting on their own tip: their account id next to the tip's id
+#: would tell anyone who can read the log who reported what, so it is never written.
+REPORTER = AuditActor("reporter")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str | None
+    action: str
+    entity_type: str | None
+    entity_id: str | None
+    province_code: str | None
+    request_id: str | None
+    details: dict[str, DetailValue] = field(default_factory=dict)
+    prev_hash: str = GENESIS_HASH
+    hash: str = ""
+
+    def canonical(self) -> bytes:
+        return canonical_encoding(self)
+
+    def computed_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+
+def format_timestamp(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise ValueError("audit timestamps must be timezone-aware")
+    # Same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), several times faster (verify, export).
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+#: The fields of the canonical encoding, in the order exports list them.
+CANONICAL_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "province_code",
+    "request_id",
+    "details",
+    "prev_hash",
+)
+
+
+def canonical_document(entry: AuditEntry) -> dict[str, DetailValue]:
+    """The fields that are hashed, as JSON values (timestamps already formatted)."""
+    return {
+        "seq": entry.seq,
+        "occurred_at": format_timestamp(entry.occurred_at),
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "province_code": entry.province_code,
+        "request_id": entry.request_id,
+        "details": entry.details,
+        "prev_hash": entry.prev_hash,
+    }
+
+
+def canonical_json(value: DetailValue) -> str:
+    """JSON with sorted keys, no insignificant whitespace, non-ASCII characters kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_encoding(entry: AuditEntry) -> bytes:
+    return canonical_json(canonical_document(entry)).encode("utf-8")
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text and jsonb refuse NUL; UTF-8 refuses lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_details(details: dict[str, DetailValue]) -> None:
+    """Refuse details that could carry confidential data (see FORBIDDEN_DETAIL_KEYS)."""
+
+    def walk(value: DetailValue, path: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if not _storable(key):
+                    raise AuditDetailsRejected("an audit detail key has a NUL or lone surrogate")
+                lowered = key.lower()
+                for forbidden in FORBIDDEN_DETAIL_KEYS:
+                    if forbidden in lowered:
+                        raise AuditDetailsRejected(f"audit detail key '{path}{key}' is not allowed")
+                walk(inner, f"{path}{key}.")
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, path)
+        elif isinstance(value, float):
+            raise AuditDetailsRejected(f"audit detail '{path}' is a float; use int or str")
+        elif isinstance(value, str):
+            if not _storable(value):
+                raise AuditDetailsRejected(f"audit detail '{path}' has a NUL or lone surrogate")
+            if len(value) > _MAX_DETAIL_STRING:
+                raise AuditDetailsRejected(f"audit detail '{path}' is longer than allowed")
+            if _THIRTEEN_DIGITS.search(value) or _PRINTED_NATIONAL_ID.search(value):
+                raise AuditDetailsRejected(f"audit detail '{path}' looks like a national ID")
+        elif value is not None and not isinstance(value, (bool, int)):
+            raise AuditDetailsRejected(f"audit detail '{path}' has unsupported type")
+
+    walk(details, "")
+    if len(json.dumps(details, ensure_ascii=False).encode("utf-8")) > _MAX_DETAILS_BYTES:
+        raise AuditDetailsRejected("audit details are too large")
+
+
+# --------------------------------------------------------------------------------------
+# The readers' side: filters, keyset pages, verification and export (auditors and admins).
+# --------------------------------------------------------------------------------------
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+#: Entries read per round trip when verifying or exporting (memory stays bounded by it).
+BATCH_SIZE = 1000
+
+_ACTION_FILTER = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\.?$")
+_REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries an auditor wants; every given criterion must hold.
+
+    `action` is matched exactly, or as a prefix when it ends with '.' (`tip.` matches
+    `tip.created` and `tip.status.changed`). The time range is half-open:
+    `occurred_from <= occurred_at < occurred_to`.
+    """
+
+    actor_id: str | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    province_code: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        actor_id: str | None = None,
+        action: str | None = None,
+        entity_type: str | None = None,
+        entity_id: str | None = None,
+        province_code: str | None = None,
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
+    ) -> AuditFilter:
+        """Validate and normalise raw criteria; raise InvalidAuditFilter when they can't be."""
+        texts = (actor_id, action, entity_type, entity_id, province_code)
+        if any(value is not None and not _storable(value) for value in texts):
+            raise InvalidAuditFilter("A filter value holds a NUL character or a lone surrogate.")
+        if action is not None and not _ACTION_FILTER.match(action):
+            raise InvalidAuditFilter(
+                "The action filter is a dotted verb such as 'tip.created', or a prefix "
+                "ending with '.' such as 'tip.'."
+            )
+        if entity_id is not None and entity_type is None:
+            raise InvalidAuditFilter("Filtering by entity_id needs entity_type as well.")
+        code = None
+        if province_code is not None:
+            code = normalize_province_code(province_code)
+            if code is None:
+                raise InvalidAuditFilter("province_code is a two-digit code such as '40'.")
+        for name, moment in (("occurred_from", occurred_from), ("occurred_to", occurred_to)):
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidAuditFilter(f"{name} needs a time zone (e.g. a trailing 'Z').")
+        try:
+            occurred_from = occurred_from.astimezone(UTC) if occurred_from else None
+            occurred_to = occurred_to.astimezone(UTC) if occurred_to else None
+        except OverflowError as exc:
+            raise InvalidAuditFilter("The time range is outside the supported years.") from exc
+        if occurred_from and occurred_to and occurred_from >= occurred_to:
+            raise InvalidAuditFilter("occurred_from must be earlier than occurred_to.")
+        return cls(
+            actor_id=actor_id or None,
+            action=action,
+            entity_type=entity_type or None,
+            entity_id=entity_id or None,
+            province_code=code,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+        )
+
+    @property
+    def action_exact(self) -> str | None:
+        return self.action if self.action and not self.action.endswith(".") else None
+
+    @property
+    def action_prefix(self) -> str | None:
+        return self.action if self.action and self.action.endswith(".") else None
+
+    def as_details(self) -> dict[str, DetailValue]:
+        """The criteria for an audit entry: values that could be confidential are redacted."""
+        details: dict[str, DetailValue] = {}
+        for name in ("actor_id", "action", "entity_type", "entity_id", "province_code"):
+            value = getattr(self, name)
+            if value is not None:
+                details[name] = _safe_detail_string(value)
+        for name in ("occurred_from", "occurred_to"):
+            moment = getattr(self, name)
+            if moment is not None:
+                details[name] = format_timestamp(moment)
+        return details
+
+
+def _safe_detail_string(value: str) -> str:
+    """A caller-supplied value, or a marker when check_details would refuse it."""
+    try:
+        check_details({"value": value})
+    except AuditDetailsRejected:
+        return _REDACTED
+    return value
+
+
+def encode_cursor(seq: int) -> str:
+    """An opaque keyset cursor: the next page holds entries older than `seq`."""
+    return base64.urlsafe_b64encode(f"a1:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, number = raw.partition(":")
+        if version != "a1" or not number.isdigit() or len(number) > 18:
+            raise ValueError(raw)
+        return int(number)
+    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise InvalidAuditFilter("The cursor is not valid; start again without one.") from exc
+
+
+class ExportFormat(StrEnum):
+    NDJSON = "ndjson"
+    CSV = "csv"
+
+
+#: Columns of an export: the canonical fields (same names) plus the stored hash.
+EXPORT_FIELDS = (*CANONICAL_FIELDS, "hash")
+
+
+def export_document(entry: AuditEntry) -> dict[str, DetailValue]:
+    """One exported entry: the canonical fields plus the stored hash."""
+    document = canonical_document(entry)
+    document["hash"] = entry.hash
+    return document
+
+
+def export_line(entry: AuditEntry, fmt: ExportFormat) -> str:
+    document = export_document(entry)
+    if fmt is ExportFormat.NDJSON:
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return csv_line(
+        [
+            canonical_json(value) if name == "details" else _csv_cell(value)
+            for name, value in document.items()
+        ]
+    )
+
+
+def _csv_cell(value: DetailValue) -> str:
+    # The writer stores no empty strings, so an empty cell means null unambiguously.
+    return "" if value is None else str(value)
+
+
+def csv_line(cells: tuple[str, ...] | list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()

@@ -1,0 +1,82 @@
+"""Audit trail: the append-only log and its reader."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.audit.model import AuditActor, AuditEntry, AuditFilter, DetailValue
+from domain.transaction import Transaction
+
+
+class AuditLog(Protocol):
+    """Appends entries to the chain inside the caller's transaction."""
+
+    async def record(
+        self,
+        actor: AuditActor,
+        action: str,
+        *,
+        entity_type: str | None = None,
+        entity_id: object | None = None,
+        province_code: str | None = None,
+        details: dict[str, DetailValue] | None = None,
+    ) -> AuditEntry: ...
+
+    async def viewed(
+        self,
+        actor: AuditActor,
+        entity_type: str,
+        entity_id: object,
+        *,
+        province_code: str | None = None,
+        fields: list[str] | None = None,
+    ) -> AuditEntry:
+        """Record that the actor read a sensitive record in full (action `<type>.viewed`)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+class AuditReader(Protocol):
+    """Read access to the chain (no locks: the table is append-only)."""
+
+    async def page(
+        self, criteria: AuditFilter, *, before_seq: int | None, limit: int
+    ) -> list[AuditEntry]:
+        """Entries matching the criteria, newest first (seq descending), seq < before_seq."""
+        ...
+
+    async def head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the newest entry, or None when the log is empty."""
+        ...
+
+    async def hash_of(self, seq: int) -> str | None:
+        """The stored hash of one entry, or None when there is no entry with that seq."""
+        ...
+
+    def chain(
+        self, from_seq: int, to_seq: int, *, batch_size: int
+    ) -> AsyncIterator[list[AuditEntry]]:
+        """The entries from_seq..to_seq that exist, in seq order, in batches."""
+        ...
+
+    def stream(
+        self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
+    ) -> AsyncIterator[list[AuditEntry]]:
+        """Matching entries with seq <= up_to_seq in seq order, in batches (server-side cursor)."""
+        ...
+
+
+class AuditUnitOfWork(Transaction, Protocol):
+    """What the auditors' use cases need."""
+
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def audit_reader(self) -> AuditReader: ...

@@ -1,0 +1,203 @@
+"""Audit trail: auditors list, verify and export the chain."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from domain import policy
+from domain.audit.errors import InvalidAuditFilter
+from domain.audit.model import (
+    BATCH_SIZE,
+    DEFAULT_PAGE_SIZE,
+    EXPORT_FIELDS,
+    GENESIS_HASH,
+    MAX_PAGE_SIZE,
+    AuditActor,
+    AuditEntry,
+    AuditFilter,
+    DetailValue,
+    ExportFormat,
+    csv_line,
+    decode_cursor,
+    encode_cursor,
+    export_line,
+)
+from domain.audit.ports import AuditPage, AuditUnitOfWork
+from domain.policy import Action, Principal
+
+
+async def list_audit_entries(
+    uow: AuditUnitOfWork,
+    *,
+    actor: Principal | None,
+    criteria: AuditFilter,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> AuditPage:
+    """One page of entries matching the criteria, newest first."""
+    policy.require(actor, Action.AUDIT_READ)
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidAuditFilter(f"limit is between 1 and {MAX_PAGE_SIZE}.")
+    before = decode_cursor(cursor) if cursor else None
+    items = await uow.audit_reader.page(criteria, before_seq=before, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerification:
+    """The outcome of recomputing the chain over from_seq..to_seq.
+
+    `checked` counts the entries that verified before the first break (all of them when
+    valid); `head_hash` is the hash of the last entry that verified (entry `to_seq` when
+    valid), None when none did.
+    """
+
+    valid: bool
+    from_seq: int
+    to_seq: int
+    checked: int
+    head_hash: str | None
+    first_broken_seq: int | None
+    reason: str | None
+
+
+class ChainVerifier:
+    """Feed entries in seq order; stops at the first break. Holds one entry's state."""
+
+    def __init__(self, from_seq: int, to_seq: int, prev_hash: str | None) -> None:
+        """`prev_hash`: hash of entry from_seq-1 (GENESIS_HASH for seq 1), None if missing."""
+        self.from_seq = from_seq
+        self.to_seq = to_seq
+        self._expected_seq = from_seq
+        self._prev_hash = prev_hash
+        self._checked = 0
+        self._last_hash: str | None = None
+        self._broken: tuple[int, str] | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self._broken is not None
+
+    def feed(self, entry: AuditEntry) -> bool:
+        """Check one entry; False once the chain is broken (feed no more)."""
+        if self._broken is not None:
+            return False
+        seq = entry.seq
+        if seq != self._expected_seq:
+            missing = self._expected_seq
+            return self._break(missing, f"Entry {missing} is missing (deleted or renumbered).")
+        if self._prev_hash is None:
+            return self._break(seq, f"Entry {seq - 1}, which entry {seq} links to, is missing.")
+        if entry.prev_hash != self._prev_hash:
+            link = "the genesis hash" if seq == 1 else f"the hash of entry {seq - 1}"
+            return self._break(seq, f"prev_hash of entry {seq} does not match {link}.")
+        if entry.computed_hash() != entry.hash:
+            return self._break(
+                seq, f"Entry {seq} was altered: its content does not match its hash."
+            )
+        self._checked += 1
+        self._prev_hash = self._last_hash = entry.hash
+        self._expected_seq = seq + 1
+        return True
+
+    def _break(self, seq: int, reason: str) -> bool:
+        self._broken = (seq, reason)
+        return False
+
+    def result(self) -> ChainVerification:
+        if self._broken is None and self._expected_seq <= self.to_seq:
+            missing = self._expected_seq
+            self._broken = (missing, f"Entry {missing} is missing (deleted or never written).")
+        seq, reason = self._broken if self._broken else (None, None)
+        return ChainVerification(
+            valid=self._broken is None,
+            from_seq=self.from_seq,
+            to_seq=self.to_seq,
+            checked=self._checked,
+            head_hash=self._last_hash,
+            first_broken_seq=seq,
+            reason=reason,
+        )
+
+
+async def verify_audit_chain(
+    uow: AuditUnitOfWork,
+    *,
+    actor: Principal | None,
+    from_seq: int = 1,
+    to_seq: int | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ChainVerification:
+    """Recompute every hash and link in from_seq..to_seq (default: up to the newest entry).
+
+    Entries are read in batches, so memory does not grow with the range. The first entry
+    links to entry from_seq-1 (or to the genesis hash for seq 1). A `to_seq` beyond the
+    newest entry reports the first missing entry: an auditor who noted the head earlier
+    detects a truncated tail this way.
+    """
+    policy.require(actor, Action.AUDIT_VERIFY)
+    if from_seq < 1:
+        raise InvalidAuditFilter("from_seq is 1 or more.")
+    if to_seq is None:
+        head = await uow.audit_reader.head()
+        to_seq = head[0] if head else 0
+        if head is None and from_seq == 1:
+            return ChainVerification(True, 1, 0, 0, None, None, None)
+        if to_seq < from_seq:
+            raise InvalidAuditFilter(
+                f"from_seq ({from_seq}) is beyond the newest entry ({to_seq})."
+            )
+    if to_seq < from_seq:
+        raise InvalidAuditFilter(f"to_seq ({to_seq}) is lower than from_seq ({from_seq}).")
+    prev_hash = GENESIS_HASH if from_seq == 1 else await uow.audit_reader.hash_of(from_seq - 1)
+    verifier = ChainVerifier(from_seq, to_seq, prev_hash)
+    async for batch in uow.audit_reader.chain(from_seq, to_seq, batch_size=batch_size):
+        for entry in batch:
+            if not verifier.feed(entry):
+                break
+        if verifier.broken:
+            break
+    return verifier.result()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditExport:
+    """An export that was recorded (entry `exported_seq`); it covers seq <= up_to_seq."""
+
+    criteria: AuditFilter
+    format: ExportFormat
+    exported_seq: int
+    up_to_seq: int
+
+
+async def start_audit_export(
+    uow: AuditUnitOfWork, *, actor: Principal | None, criteria: AuditFilter, fmt: ExportFormat
+) -> AuditExport:
+    """Record `audit.exported` and commit it before a single row leaves the service.
+
+    The export covers every matching entry up to and including its own entry, so an
+    unfiltered export ends with the entry that records it.
+    """
+    policy.require(actor, Action.AUDIT_EXPORT)
+    details: dict[str, DetailValue] = {"format": fmt.value, "filters": criteria.as_details()}
+    entry = await uow.audit.record(
+        AuditActor.of(actor), "audit.exported", entity_type="audit_log", details=details
+    )
+    await uow.commit()
+    return AuditExport(criteria=criteria, format=fmt, exported_seq=entry.seq, up_to_seq=entry.seq)
+
+
+async def stream_audit_export(
+    uow: AuditUnitOfWork, export: AuditExport, *, batch_size: int = BATCH_SIZE
+) -> AsyncIterator[str]:
+    """The export's text, one chunk per batch of entries (a CSV starts with its header)."""
+    if export.format is ExportFormat.CSV:
+        yield csv_line(EXPORT_FIELDS)
+    reader = uow.audit_reader.stream(
+        export.criteria, up_to_seq=export.up_to_seq, batch_size=batch_size
+    )
+    async for batch in reader:
+        yield "".join(export_line(entry, export.format) for entry in batch)

@@ -1,0 +1,1 @@
+"""Provinces feature (see README: Layout)."""

@@ -1,0 +1,1 @@
+"""Sessions feature (see README: Layout)."""

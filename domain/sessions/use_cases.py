@@ -1,0 +1,213 @@
+"""Signing in: password login with lockout, rotating refresh tokens, logout.
+
+A refresh token is an opaque random value; only its SHA-256 is stored. Each use rotates
+it: the presented token is marked used and a new one of the same *family* is issued.
+Presenting a token that was already used means two parties hold copies (one of them
+stolen), so the whole family is revoked and both must sign in again.
+
+Access tokens (JWTs) are issued by the api layer from the account this module returns.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.accounts.errors import AccountLocked
+from domain.accounts.model import PASSWORD_MAX_LENGTH, Account, LoginPolicy, normalize_username
+from domain.accounts.ports import PasswordHasher
+from domain.accounts.use_cases import record_wrong_password
+from domain.audit.model import ANONYMOUS, DetailValue
+from domain.errors import InvalidInput
+from domain.sessions.errors import InvalidCredentials, InvalidRefreshToken
+from domain.sessions.model import RefreshToken, hash_refresh_token
+from domain.sessions.ports import SessionsUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A successful login or refresh: the account (for the access token) and the new
+    refresh token's value, which is never stored and shown only this once."""
+
+    account: Account
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+async def _issue_refresh_token(
+    uow: SessionsUnitOfWork,
+    account: Account,
+    *,
+    ttl: timedelta,
+    family_id: UUID | None = None,
+    parent_id: UUID | None = None,
+) -> tuple[str, RefreshToken]:
+    value = secrets.token_urlsafe(32)
+    now = uow.clock.now()
+    token = RefreshToken(
+        id=uuid.uuid4(),
+        account_id=account.id,
+        family_id=family_id or uuid.uuid4(),
+        parent_id=parent_id,
+        token_hash=hash_refresh_token(value),
+        issued_at=now,
+        expires_at=now + ttl,
+    )
+    await uow.refresh_tokens.add(token)
+    return value, token
+
+
+async def login(
+    uow: SessionsUnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    username: str,
+    password: str,
+    rules: LoginPolicy,
+) -> SignedIn:
+    """Check a username and password; on success start a new refresh-token family.
+
+    Failures are audited and counted (committed before the error is raised);
+    `rules.max_failures` consecutive failures lock the account for `rules.lockout`.
+    """
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidInput(f"A password may have at most {PASSWORD_MAX_LENGTH} characters.")
+    try:
+        normalized: str | None = normalize_username(username)
+    except InvalidInput:
+        normalized = None
+    account = await uow.accounts.get_for_update(normalized) if normalized else None
+    now = uow.clock.now()
+
+    async def fail(reason: str, **details: DetailValue) -> None:
+        await uow.audit.record(
+            account.actor() if account else ANONYMOUS,
+            "auth.login_failed",
+            entity_type="account" if account else None,
+            entity_id=account.id if account else None,
+            province_code=account.province_code if account else None,
+            details={"reason": reason, **details},
+        )
+
+    locked_for = account.locked_for(now) if account is not None else 0
+    if locked_for:
+        await fail("locked")
+        await uow.commit()
+        raise AccountLocked(locked_for)
+
+    if account is None or not account.is_active or account.password_hash is None:
+        # No password can succeed here; throttle the username exactly as an account
+        # would be locked, so lockouts do not reveal which usernames exist.
+        throttled = normalized or username.strip().lower()
+        throttle = await uow.login_throttles.get_for_update(throttled)
+        throttle_locked_for = throttle.locked_for(now)
+        if throttle_locked_for:
+            await fail("locked")
+            await uow.commit()
+            raise AccountLocked(throttle_locked_for)
+        await hasher.verify_dummy(password)
+        throttle.failures += 1
+        locks = throttle.failures >= rules.max_failures
+        if locks:
+            throttle.failures, throttle.locked_until = 0, now + rules.lockout
+        await uow.login_throttles.save(throttled, throttle)
+        await fail(
+            "unknown_username"
+            if account is None
+            else "inactive"
+            if not account.is_active
+            else "no_password"
+        )
+        await uow.commit()
+        if locks:
+            raise AccountLocked(int(rules.lockout.total_seconds()))
+        raise InvalidCredentials()
+
+    matches, new_hash = await hasher.verify(password, account.password_hash)
+    if not matches:
+        await fail("wrong_password", failed_logins=account.failed_logins + 1)
+        await record_wrong_password(uow, account, rules)  # commits; raises when it locks
+        raise InvalidCredentials()
+
+    if new_hash is not None:
+        account.password_hash = new_hash
+    account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+    await uow.accounts.save(account)
+    value, token = await _issue_refresh_token(uow, account, ttl=rules.refresh_ttl)
+    await uow.audit.record(
+        account.actor(),
+        "auth.login_succeeded",
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+        details={"rehashed": new_hash is not None},
+    )
+    await uow.commit()
+    return SignedIn(account=account, refresh_token=value, refresh_expires_at=token.expires_at)
+
+
+async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPolicy) -> SignedIn:
+    """Exchange a refresh token for a new one (and the account for a new access token).
+
+    A token presented a second time revokes its whole family (committed, then 401).
+    """
+    token = await uow.refresh_tokens.get_by_hash_for_update(hash_refresh_token(refresh_token))
+    if token is None or token.revoked_at is not None:
+        raise InvalidRefreshToken()
+    now = uow.clock.now()
+    account = await uow.accounts.get(token.account_id)
+    if token.used_at is not None or account is None or not account.is_active:
+        revoked = await uow.refresh_tokens.revoke_family(token.family_id, at=now)
+        if account is not None and revoked:
+            await uow.audit.record(
+                account.actor(),
+                "auth.token_family_revoked",
+                entity_type="account",
+                entity_id=account.id,
+                province_code=account.province_code,
+                details={
+                    "reason": "reuse" if token.used_at is not None else "inactive",
+                    "family": str(token.family_id),
+                    "revoked": revoked,
+                },
+            )
+        await uow.commit()
+        raise InvalidRefreshToken()
+    if token.expires_at <= now:
+        raise InvalidRefreshToken()
+    await uow.refresh_tokens.mark_used(token.id, at=now)
+    value, new = await _issue_refresh_token(
+        uow, account, ttl=rules.refresh_ttl, family_id=token.family_id, parent_id=token.id
+    )
+    await uow.audit.record(
+        account.actor(),
+        "auth.refreshed",
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+        details={"family": str(token.family_id)},
+    )
+    await uow.commit()
+    return SignedIn(account=account, refresh_token=value, refresh_expires_at=new.expires_at)
+
+
+async def logout(uow: SessionsUnitOfWork, *, refresh_token: str) -> None:
+    """Revoke the refresh token's family. Unknown or already revoked tokens are ignored."""
+    token = await uow.refresh_tokens.get_by_hash_for_update(hash_refresh_token(refresh_token))
+    if token is None:
+        return
+    revoked = await uow.refresh_tokens.revoke_family(token.family_id, at=uow.clock.now())
+    if revoked:
+        account = await uow.accounts.get(token.account_id)
+        await uow.audit.record(
+            account.actor() if account else ANONYMOUS,
+            "auth.token_family_revoked",
+            entity_type="account",
+            entity_id=token.account_id,
+            province_code=account.province_code if account else None,
+            details={"reason": "logout", "family": str(token.family_id), "revoked": revoked},
+        )
+    await uow.commit()

@@ -1,0 +1,114 @@
+"""What the tips use cases need from storage, and the list query with its cursor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from domain.audit.ports import AuditLog
+from domain.errors import InvalidInput
+from domain.idempotency import IdempotencyStore
+from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
+from domain.provinces.ports import ProvinceRepository
+from domain.tips.access import TipVisibility
+from domain.tips.deadlines import OverdueKind
+from domain.tips.model import (
+    LinkedTip,
+    Tip,
+    TipCategory,
+    TipEvent,
+    TipLink,
+    TipMessage,
+    TipStatus,
+    TipSummary,
+)
+from domain.transaction import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class TipQuery:
+    province_code: str | None = None
+    status: TipStatus | None = None
+    category: TipCategory | None = None
+    received_from: datetime | None = None  # inclusive
+    received_to: datetime | None = None  # exclusive
+    overdue: OverdueKind | None = None
+    limit: int = DEFAULT_PAGE
+    after: Cursor | None = None
+
+    def check(self) -> None:
+        if not 1 <= self.limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
+        if (
+            self.received_from is not None
+            and self.received_to is not None
+            and self.received_to <= self.received_from
+        ):
+            raise InvalidInput("received_to must be after received_from.")
+
+
+@dataclass(frozen=True, slots=True)
+class TipPage:
+    items: list[TipSummary]
+    next_cursor: str | None
+
+
+class TipRepository(Protocol):
+    async def next_sequence(self, year: int) -> int:
+        """The next reference number of the year; gap-free (the counter row stays locked
+        until the transaction ends, and a rollback gives the number back)."""
+        ...
+
+    async def add(self, tip: Tip, *, receipt: str | None) -> None:
+        """Insert a new tip; only a keyed hash of the (normalised) receipt is kept."""
+        ...
+
+    async def get(self, tip_id: UUID, *, for_update: bool = False) -> Tip | None: ...
+
+    async def get_by_receipt(self, receipt: str, *, for_update: bool = False) -> Tip | None:
+        """Find by normalised receipt: always hashes and queries the same way."""
+        ...
+
+    async def save(self, tip: Tip) -> None:
+        """Write the mutable fields back and insert `tip.new_events`."""
+        ...
+
+    async def history(self, tip_id: UUID) -> list[TipEvent]: ...
+
+    async def add_message(self, message: TipMessage) -> None: ...
+
+    async def messages(
+        self, tip_id: UUID, *, include_internal: bool, newest: int | None = None
+    ) -> list[TipMessage]:
+        """Oldest first; with `newest`, only the newest that many."""
+        ...
+
+    async def add_link(self, link: TipLink) -> None:
+        """Raise TipLinkExists when the pair is already linked (either way round)."""
+        ...
+
+    async def links(self, tip_id: UUID, visibility: TipVisibility) -> list[LinkedTip]:
+        """Links from and to the tip, limited to tips the visibility reaches."""
+        ...
+
+    async def list(
+        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+    ) -> list[TipSummary]:
+        """Up to `query.limit + 1` summaries after the cursor, newest first, filtered
+        by the visibility in SQL (so paging never shows or counts a hidden tip)."""
+        ...
+
+
+class TipsUnitOfWork(Transaction, Protocol):
+    """What the tip use cases need."""
+
+    @property
+    def tips(self) -> TipRepository: ...
+    @property
+    def provinces(self) -> ProvinceRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def audit(self) -> AuditLog: ...

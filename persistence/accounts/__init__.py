@@ -1,0 +1,1 @@
+"""accounts: tables and repository (see README: Layout)."""

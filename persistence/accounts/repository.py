@@ -1,0 +1,114 @@
+"""Accounts: rows <-> Account entities."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.accounts.errors import UsernameTaken
+from domain.accounts.model import Account
+from domain.policy import Role
+from persistence.accounts.tables import AccountRow
+
+
+class SqlAccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, account: Account) -> None:
+        row = AccountRow(
+            id=account.id,
+            role=account.role.value,
+            username=account.username,
+            display_name=account.display_name,
+            created_at=account.created_at,
+            updated_at=account.updated_at,
+        )
+        row.update_from(account)
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError as exc:
+            if "uq_accounts_username" in str(exc.orig):
+                raise UsernameTaken() from exc
+            raise
+
+    async def get(self, account_id: uuid.UUID) -> Account | None:
+        row = await self._session.get(AccountRow, account_id)
+        return row.to_domain() if row else None
+
+    async def get_by_username(self, username: str) -> Account | None:
+        query = select(AccountRow).where(AccountRow.username == username.strip().lower())
+        row = (await self._session.exec(query)).first()
+        return row.to_domain() if row else None
+
+    async def save(self, account: Account) -> None:
+        row = await self._session.get(AccountRow, account.id)
+        if row is None:
+            raise LookupError(f"account {account.id} vanished")
+        try:
+            # A savepoint, so a clash (two activations choosing one username at the same
+            # moment) leaves the transaction usable and surfaces as a 409, like `add`.
+            async with self._session.begin_nested():
+                row.update_from(account)
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError as exc:
+            # The savepoint rollback expired the row; forget it, so the next read of this
+            # account comes from the database, not from the failed change.
+            self._session.expunge(row)
+            if "uq_accounts_username" in str(exc.orig):
+                raise UsernameTaken() from exc
+            raise
+
+    async def count(self) -> int:
+        return (await self._session.exec(select(func.count()).select_from(AccountRow))).one()
+
+    async def get_for_update(self, username: str) -> Account | None:
+        query = (
+            select(AccountRow)
+            .where(AccountRow.username == username.strip().lower())
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.exec(query)).first()
+        return row.to_domain() if row else None
+
+    async def get_for_update_by_id(self, account_id: uuid.UUID) -> Account | None:
+        query = (
+            select(AccountRow)
+            .where(AccountRow.id == account_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.exec(query)).first()
+        return row.to_domain() if row else None
+
+    async def list_page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        role: Role | None = None,
+        province_code: str | None = None,
+        is_active: bool | None = None,
+    ) -> list[Account]:
+        created, ident = col(AccountRow.created_at), col(AccountRow.id)
+        query = select(AccountRow).order_by(created.desc(), ident.desc()).limit(limit)
+        if role is not None:
+            query = query.where(AccountRow.role == role.value)
+        if province_code is not None:
+            query = query.where(AccountRow.province_code == province_code)
+        if is_active is not None:
+            query = query.where(AccountRow.is_active == is_active)
+        if after is not None:
+            at, last_id = after
+            query = query.where(or_(created < at, and_(created == at, ident < last_id)))
+        rows = (await self._session.exec(query)).all()
+        return [row.to_domain() for row in rows]

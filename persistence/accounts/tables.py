@@ -1,0 +1,86 @@
+"""Accounts: the table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index, String, text
+from sqlmodel import Field, SQLModel
+
+from domain.accounts.model import Account
+from domain.policy import Role
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        # The account list pages by (created_at, id) DESC, optionally filtered.
+        Index("ix_accounts_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index("ix_accounts_role_created_at_id", "role", text("created_at DESC"), text("id DESC")),
+        Index(
+            "ix_accounts_province_code_created_at_id",
+            "province_code",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    username: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    role: str = Field(max_length=32, index=True)
+    province_code: str | None = Field(
+        default=None, foreign_key="provinces.code", max_length=2, index=True
+    )
+    agency_code: str | None = Field(default=None, max_length=32)
+    is_active: bool = True
+    must_change_password: bool = False
+    password_hash: str | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    last_login_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    version: int = 1
+
+    def to_domain(self) -> Account:
+        return Account(
+            id=self.id,
+            username=self.username,
+            display_name=self.display_name,
+            role=Role(self.role),
+            password_hash=self.password_hash,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            email=self.email,
+            province_code=self.province_code,
+            agency_code=self.agency_code,
+            is_active=self.is_active,
+            must_change_password=self.must_change_password,
+            last_login_at=self.last_login_at,
+            failed_logins=self.failed_logins,
+            locked_until=self.locked_until,
+            version=self.version,
+        )
+
+    def update_from(self, account: Account) -> None:
+        for name in (
+            "username",
+            "display_name",
+            "email",
+            "province_code",
+            "agency_code",
+            "is_active",
+            "must_change_password",
+            "password_hash",
+            "failed_logins",
+            "locked_until",
+            "last_login_at",
+            "created_at",
+            "updated_at",
+            "version",
+        ):
+            setattr(self, name, getattr(account, name))
+        self.role = account.role.value

@@ -1,0 +1,1 @@
+"""audit: tables and repository (see README: Layout)."""

@@ -1,0 +1,1 @@
+"""provinces: tables and repository (see README: Layout)."""

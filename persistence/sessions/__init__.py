@@ -1,0 +1,1 @@
+"""sessions: tables and repository (see README: Layout)."""

@@ -1,0 +1,103 @@
+"""Signing in: refresh-token families and login throttles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.sessions.model import LoginThrottle, RefreshToken
+from persistence.crypto import KeyRing
+from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
+
+
+class SqlRefreshTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: RefreshToken) -> None:
+        self._session.add(
+            RefreshTokenRow(
+                id=token.id,
+                account_id=token.account_id,
+                family_id=token.family_id,
+                parent_id=token.parent_id,
+                token_hash=token.token_hash,
+                issued_at=token.issued_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+        await self._session.flush()
+
+    async def get_by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
+        query = (
+            select(RefreshTokenRow)
+            .where(RefreshTokenRow.token_hash == token_hash)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.exec(query)).first()
+        return row.to_domain() if row else None
+
+    async def mark_used(self, token_id: uuid.UUID, at: datetime) -> None:
+        await self._session.exec(
+            update(RefreshTokenRow)
+            .where(col(RefreshTokenRow.id) == token_id)
+            .values(used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _revoke(self, condition: object, at: datetime) -> int:
+        result = await self._session.exec(
+            update(RefreshTokenRow)
+            .where(condition, col(RefreshTokenRow.revoked_at).is_(None))  # type: ignore[arg-type]
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)
+
+    async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
+        return await self._revoke(col(RefreshTokenRow.family_id) == family_id, at)
+
+    async def revoke_for_account(self, account_id: uuid.UUID, at: datetime) -> int:
+        return await self._revoke(col(RefreshTokenRow.account_id) == account_id, at)
+
+
+class SqlLoginThrottleRepository:
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    def _key(self, username: str) -> str:
+        return self._keyring.keyed_hash(username, purpose="login_throttle")
+
+    async def get_for_update(self, username: str) -> LoginThrottle:
+        key = self._key(username)
+        await self._session.exec(
+            insert(LoginThrottleRow)
+            .values(key_hash=key, failures=0)
+            .on_conflict_do_nothing(index_elements=["key_hash"])
+        )
+        row = (
+            await self._session.exec(
+                select(LoginThrottleRow)
+                .where(LoginThrottleRow.key_hash == key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one()
+        return LoginThrottle(failures=row.failures, locked_until=row.locked_until)
+
+    async def save(self, username: str, throttle: LoginThrottle) -> None:
+        row = await self._session.get(LoginThrottleRow, self._key(username))
+        if row is None:
+            raise LookupError("save() without get_for_update()")
+        row.failures, row.locked_until = throttle.failures, throttle.locked_until
+        self._session.add(row)
+        await self._session.flush()

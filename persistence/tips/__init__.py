@@ -1,0 +1,1 @@
+"""tips: tables and repository (see README: Layout)."""

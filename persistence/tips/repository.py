@@ -1,0 +1,486 @@
+"""Tips: tables and repository. Confidential fields are sealed here, opened here.
+
+Sealed at rest with the unit of work's KeyRing (AES-256-GCM): a tip's description,
+accused, location, contact and reporter identity; history reasons; message bodies.
+Each sealed value is stored as `len(kid) || kid || nonce || ciphertext || tag`, so its
+key id travels with it and keys can rotate value by value. The associated data binds
+each value to its table, row and field (`tip:<id>:description`), so a ciphertext cannot
+be moved to another tip. The receipt is stored only as a keyed hash; the reporter's
+account only sealed plus a keyed hash (to find "my tips" without storing who they are).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from domain.tips.access import TipVisibility
+from domain.tips.deadlines import OverdueKind
+from domain.tips.errors import TipLinkExists
+from domain.tips.model import (
+    Accused,
+    Contact,
+    Incident,
+    LinkedTip,
+    LinkKind,
+    MessageAuthor,
+    Tip,
+    TipCategory,
+    TipChannel,
+    TipEvent,
+    TipLink,
+    TipMessage,
+    TipOutcome,
+    TipStatus,
+    TipSummary,
+)
+from domain.tips.ports import TipQuery
+from persistence.crypto import KeyRing, Sealed
+from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
+
+RECEIPT_PURPOSE = "receipt"
+REPORTER_PURPOSE = "tip_reporter"
+
+
+# -- sealing -----------------------------------------------------------------------------
+
+
+def pack(sealed: Sealed) -> bytes:
+    kid = sealed.kid.encode()
+    return bytes([len(kid)]) + kid + sealed.blob
+
+
+def unpack(data: bytes) -> Sealed:
+    size = data[0]
+    return Sealed(data[1 : 1 + size].decode(), bytes(data[1 + size :]))
+
+
+class _Sealer:
+    def __init__(self, keyring: KeyRing) -> None:
+        self._keyring = keyring
+
+    def seal(self, value: str | None, aad: str) -> bytes | None:
+        return None if value is None else pack(self._keyring.seal(value, aad=aad))
+
+    def open(self, data: bytes | None, aad: str) -> str | None:
+        return None if data is None else self._keyring.open(unpack(bytes(data)), aad=aad)
+
+    def seal_json(self, value: dict[str, Any] | None, aad: str) -> bytes | None:
+        return None if value is None else self.seal(json.dumps(value, ensure_ascii=False), aad)
+
+    def open_json(self, data: bytes | None, aad: str) -> dict[str, Any] | None:
+        opened = self.open(data, aad)
+        if opened is None:
+            return None
+        document: dict[str, Any] = json.loads(opened)
+        return document
+
+
+def _tip_aad(tip_id: uuid.UUID, field: str) -> str:
+    return f"tip:{tip_id}:{field}"
+
+
+def _summary(row: TipRow) -> TipSummary:
+    return TipSummary(
+        id=row.id,
+        reference=row.reference,
+        province_code=row.province_code,
+        category=TipCategory(row.category),
+        status=TipStatus(row.status),
+        channel=TipChannel(row.channel),
+        received_at=row.received_at,
+        ack_due_at=row.ack_due_at,
+        feedback_due_at=row.feedback_due_at,
+        acknowledged_at=row.acknowledged_at,
+        first_feedback_at=row.first_feedback_at,
+    )
+
+
+def overdue_predicate(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
+    """The SQL twin of domain.tips.deadlines: passed without the act, or the act came late.
+
+    Plus a redundant bound that lets the newest-first index skip the tips too young to be
+    overdue: a breached deadline has passed, so the tip was received more than its own
+    window (deadline - receipt) ago, hence more than the smallest window of any tip ago
+    (an index lookup, so settings may change without making the bound wrong). For a late
+    act this holds because the act happened before now.
+    """
+    if kind is OverdueKind.ACK:
+        done, due = col(TipRow.acknowledged_at), col(TipRow.ack_due_at)
+    else:
+        done, due = col(TipRow.first_feedback_at), col(TipRow.feedback_due_at)
+    received = col(TipRow.received_at)
+    smallest_window = select(func.min(due - received)).scalar_subquery()
+    at = literal(now, DateTime(timezone=True))
+    return and_(received < at - smallest_window, or_(and_(done.is_(None), due < at), done > due))
+
+
+#: Columns a list never needs: not even loaded (and never decrypted) for summaries.
+SEALED_COLUMNS = ("description", "accused", "location", "contact", "reporter")
+
+
+class SqlTipRepository:
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._keyring = keyring
+        self._sealer = _Sealer(keyring)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _reporter_hash(self, account_id: uuid.UUID) -> str:
+        return self._keyring.keyed_hash(str(account_id), purpose=REPORTER_PURPOSE)
+
+    def _visible(self, visibility: TipVisibility) -> list[ColumnElement[bool]]:
+        if visibility.everything:
+            return []
+        if visibility.province_code is not None:
+            code = visibility.province_code
+            return [
+                col(TipRow.province_code) == code,
+                or_(
+                    col(TipRow.recused_province_code).is_(None),
+                    col(TipRow.recused_province_code) != code,
+                ),
+            ]
+        if visibility.reporter_id is not None:
+            return [col(TipRow.reporter_hash) == self._reporter_hash(visibility.reporter_id)]
+        return [false()]
+
+    def _to_domain(self, row: TipRow) -> Tip:
+        s = self._sealer
+        accused = s.open_json(row.accused, _tip_aad(row.id, "accused"))
+        contact = s.open_json(row.contact, _tip_aad(row.id, "contact"))
+        reporter = s.open(row.reporter, _tip_aad(row.id, "reporter"))
+        description = s.open(row.description, _tip_aad(row.id, "description"))
+        assert description is not None
+        return Tip(
+            id=row.id,
+            reference=row.reference,
+            province_code=row.province_code,
+            category=TipCategory(row.category),
+            channel=TipChannel(row.channel),
+            description=description,
+            received_at=row.received_at,
+            ack_due_at=row.ack_due_at,
+            feedback_due_at=row.feedback_due_at,
+            status=TipStatus(row.status),
+            accused=Accused(**accused) if accused is not None else None,
+            incident=Incident(
+                date=row.incident_date,
+                period_start=row.incident_period_start,
+                period_end=row.incident_period_end,
+            ),
+            location=s.open(row.location, _tip_aad(row.id, "location")),
+            amount_thb=row.amount_thb,
+            contact=Contact(**contact) if contact is not None else None,
+            reporter_account_id=uuid.UUID(reporter) if reporter else None,
+            recorded_by=row.recorded_by,
+            recused_province_code=row.recused_province_code,
+            outcome=TipOutcome(row.outcome) if row.outcome else None,
+            acknowledged_at=row.acknowledged_at,
+            first_feedback_at=row.first_feedback_at,
+            closed_at=row.closed_at,
+            version=row.version,
+        )
+
+    # -- tips ------------------------------------------------------------------------
+
+    async def next_sequence(self, year: int) -> int:
+        table = TipCounterRow.__table__  # type: ignore[attr-defined]
+        statement = (
+            insert(TipCounterRow)
+            .values(year=year, last_seq=1)
+            .on_conflict_do_update(index_elements=["year"], set_={"last_seq": table.c.last_seq + 1})
+            .returning(col(TipCounterRow.last_seq))
+        )
+        result = await self._session.exec(statement)
+        value: int = result.scalar_one()
+        return value
+
+    async def add(self, tip: Tip, *, receipt: str | None) -> None:
+        s = self._sealer
+        accused = tip.accused
+        contact = tip.contact
+        reporter = tip.reporter_account_id
+        row = TipRow(
+            id=tip.id,
+            reference=tip.reference,
+            province_code=tip.province_code,
+            recused_province_code=tip.recused_province_code,
+            category=tip.category.value,
+            channel=tip.channel.value,
+            status=tip.status.value,
+            outcome=tip.outcome.value if tip.outcome else None,
+            received_at=tip.received_at,
+            ack_due_at=tip.ack_due_at,
+            feedback_due_at=tip.feedback_due_at,
+            acknowledged_at=tip.acknowledged_at,
+            first_feedback_at=tip.first_feedback_at,
+            closed_at=tip.closed_at,
+            incident_date=tip.incident.date,
+            incident_period_start=tip.incident.period_start,
+            incident_period_end=tip.incident.period_end,
+            amount_thb=tip.amount_thb,
+            description=s.seal(tip.description, _tip_aad(tip.id, "description")) or b"",
+            accused=s.seal_json(
+                None
+                if accused is None
+                else {
+                    "office": accused.office,
+                    "person_name": accused.person_name,
+                    "position": accused.position,
+                    "is_provincial_labour_office": accused.is_provincial_labour_office,
+                },
+                _tip_aad(tip.id, "accused"),
+            ),
+            location=s.seal(tip.location, _tip_aad(tip.id, "location")),
+            contact=s.seal_json(
+                None
+                if contact is None
+                else {"name": contact.name, "phone": contact.phone, "email": contact.email},
+                _tip_aad(tip.id, "contact"),
+            ),
+            reporter=s.seal(
+                None if reporter is None else str(reporter), _tip_aad(tip.id, "reporter")
+            ),
+            reporter_hash=None if reporter is None else self._reporter_hash(reporter),
+            receipt_hash=(
+                None
+                if receipt is None
+                else self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
+            ),
+            recorded_by=tip.recorded_by,
+            version=tip.version,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        await self._add_events(tip)
+
+    async def _add_events(self, tip: Tip) -> None:
+        for event in tip.new_events:
+            self._session.add(
+                TipEventRow(
+                    id=event.id,
+                    tip_id=event.tip_id,
+                    at=event.at,
+                    actor_id=event.actor_id,
+                    actor_role=event.actor_role,
+                    from_status=event.from_status.value,
+                    to_status=event.to_status.value,
+                    outcome=event.outcome.value if event.outcome else None,
+                    reason=self._sealer.seal(event.reason, f"tip_event:{event.id}:reason"),
+                )
+            )
+        tip.new_events.clear()
+        await self._session.flush()
+
+    async def get(self, tip_id: uuid.UUID, *, for_update: bool = False) -> Tip | None:
+        query = select(TipRow).where(TipRow.id == tip_id).execution_options(populate_existing=True)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.exec(query)).first()
+        return self._to_domain(row) if row else None
+
+    async def get_by_receipt(self, receipt: str, *, for_update: bool = False) -> Tip | None:
+        digest = self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
+        query = select(TipRow).where(TipRow.receipt_hash == digest)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.exec(query)).first()
+        return self._to_domain(row) if row else None
+
+    async def save(self, tip: Tip) -> None:
+        row = await self._session.get(TipRow, tip.id)
+        if row is None:
+            raise LookupError(f"tip {tip.id} vanished")
+        row.province_code = tip.province_code
+        row.status = tip.status.value
+        row.outcome = tip.outcome.value if tip.outcome else None
+        row.acknowledged_at = tip.acknowledged_at
+        row.feedback_due_at = tip.feedback_due_at
+        row.first_feedback_at = tip.first_feedback_at
+        row.closed_at = tip.closed_at
+        row.version = tip.version
+        self._session.add(row)
+        await self._session.flush()
+        await self._add_events(tip)
+
+    async def history(self, tip_id: uuid.UUID) -> list[TipEvent]:
+        query = (
+            select(TipEventRow).where(TipEventRow.tip_id == tip_id).order_by(col(TipEventRow.seq))
+        )
+        rows = (await self._session.exec(query)).all()
+        return [
+            TipEvent(
+                id=row.id,
+                tip_id=row.tip_id,
+                at=row.at,
+                actor_id=row.actor_id,
+                actor_role=row.actor_role,
+                from_status=TipStatus(row.from_status),
+                to_status=TipStatus(row.to_status),
+                outcome=TipOutcome(row.outcome) if row.outcome else None,
+                reason=self._sealer.open(row.reason, f"tip_event:{row.id}:reason"),
+            )
+            for row in rows
+        ]
+
+    # -- messages --------------------------------------------------------------------
+
+    async def add_message(self, message: TipMessage) -> None:
+        self._session.add(
+            TipMessageRow(
+                id=message.id,
+                tip_id=message.tip_id,
+                created_at=message.created_at,
+                author=message.author.value,
+                author_account_id=message.author_account_id,
+                author_role=message.author_role,
+                internal=message.internal,
+                body=self._sealer.seal(message.body, _message_aad(message.id, message.tip_id))
+                or b"",
+            )
+        )
+        await self._session.flush()
+
+    async def messages(
+        self, tip_id: uuid.UUID, *, include_internal: bool, newest: int | None = None
+    ) -> list[TipMessage]:
+        query = select(TipMessageRow).where(TipMessageRow.tip_id == tip_id)
+        if not include_internal:
+            query = query.where(col(TipMessageRow.internal).is_(False))
+        if newest is None:
+            rows = list((await self._session.exec(query.order_by(col(TipMessageRow.seq)))).all())
+        else:  # the newest ones (ix_tip_messages_tip_id_seq backwards), then oldest first
+            query = query.order_by(col(TipMessageRow.seq).desc()).limit(newest)
+            rows = list(reversed((await self._session.exec(query)).all()))
+        result = []
+        for row in rows:
+            body = self._sealer.open(row.body, _message_aad(row.id, row.tip_id))
+            assert body is not None
+            result.append(
+                TipMessage(
+                    id=row.id,
+                    tip_id=row.tip_id,
+                    created_at=row.created_at,
+                    author=MessageAuthor(row.author),
+                    body=body,
+                    internal=row.internal,
+                    author_account_id=row.author_account_id,
+                    author_role=row.author_role,
+                )
+            )
+        return result
+
+    # -- links -----------------------------------------------------------------------
+
+    async def add_link(self, link: TipLink) -> None:
+        existing = select(TipLinkRow).where(
+            or_(
+                and_(
+                    col(TipLinkRow.tip_id) == link.tip_id,
+                    col(TipLinkRow.target_id) == link.target_id,
+                ),
+                and_(
+                    col(TipLinkRow.tip_id) == link.target_id,
+                    col(TipLinkRow.target_id) == link.tip_id,
+                ),
+            )
+        )
+        if (await self._session.exec(existing)).first() is not None:
+            raise TipLinkExists()
+        try:
+            async with self._session.begin_nested():
+                self._session.add(
+                    TipLinkRow(
+                        tip_id=link.tip_id,
+                        target_id=link.target_id,
+                        kind=link.kind.value,
+                        created_at=link.created_at,
+                        created_by=link.created_by,
+                    )
+                )
+                await self._session.flush()
+        except IntegrityError as exc:
+            raise TipLinkExists() from exc
+
+    async def links(self, tip_id: uuid.UUID, visibility: TipVisibility) -> list[LinkedTip]:
+        result: list[LinkedTip] = []
+        for outgoing in (True, False):
+            this = col(TipLinkRow.tip_id) if outgoing else col(TipLinkRow.target_id)
+            other = col(TipLinkRow.target_id) if outgoing else col(TipLinkRow.tip_id)
+            query = (
+                select(TipRow.id, TipRow.reference, TipLinkRow.kind)
+                .join(TipLinkRow, other == col(TipRow.id))
+                .where(this == tip_id, *self._visible(visibility))
+                .order_by(col(TipLinkRow.created_at), col(TipRow.id))
+            )
+            for other_id, reference, kind in (await self._session.exec(query)).all():
+                result.append(
+                    LinkedTip(
+                        tip_id=other_id, reference=reference, kind=LinkKind(kind), outgoing=outgoing
+                    )
+                )
+        return result
+
+    # -- lists -----------------------------------------------------------------------
+
+    def list_statement(
+        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+    ) -> SelectOfScalar[TipRow]:
+        """The list query (also used by bench/tips_explain.py to EXPLAIN it)."""
+        conditions = self._visible(visibility)
+        if query.province_code is not None:
+            conditions.append(col(TipRow.province_code) == query.province_code)
+        if query.status is not None:
+            conditions.append(col(TipRow.status) == query.status.value)
+        if query.category is not None:
+            conditions.append(col(TipRow.category) == query.category.value)
+        if query.received_from is not None:
+            conditions.append(col(TipRow.received_at) >= query.received_from)
+        if query.received_to is not None:
+            conditions.append(col(TipRow.received_at) < query.received_to)
+        if query.overdue is not None:
+            conditions.append(overdue_predicate(query.overdue, now))
+        if query.after is not None:
+            conditions.append(
+                tuple_(col(TipRow.received_at), col(TipRow.id))
+                < tuple_(query.after.at, query.after.id)
+            )
+        return (
+            select(TipRow)
+            .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
+            .where(*conditions)
+            .order_by(col(TipRow.received_at).desc(), col(TipRow.id).desc())
+            .limit(query.limit + 1)
+        )
+
+    async def list(
+        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+    ) -> list[TipSummary]:
+        statement = self.list_statement(query, visibility, now=now)
+        rows = (await self._session.exec(statement)).all()
+        return [_summary(row) for row in rows]
+
+
+def _message_aad(message_id: uuid.UUID, tip_id: uuid.UUID) -> str:
+    return f"tip_message:{tip_id}:{message_id}:body"

@@ -1,0 +1,1 @@
+"""volunteers: tables and repository (see README: Layout)."""

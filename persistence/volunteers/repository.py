@@ -1,0 +1,315 @@
+"""Volunteers: tables and repository.
+
+At rest, the national ID is a keyed hash (uniqueness, look-up), an AES-GCM ciphertext
+bound to the row (`volunteer:<id>:national_id`) and its last four digits for masking; the
+date of birth, phone and email are sealed together (`volunteer:<id>:personal`). Names,
+district and occupation stay readable: the names are searched with trigrams, and none of
+these is the protected identifier. Activation codes are stored only as keyed hashes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    and_,
+    or_,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.pagination import Cursor
+from domain.volunteers.errors import DuplicateNationalId
+from domain.volunteers.model import Volunteer, VolunteerStatus
+from domain.volunteers.ports import VolunteerFilter, VolunteerPage
+from persistence.crypto import KeyRing, Sealed
+from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
+
+NATIONAL_ID_PURPOSE = "national_id"
+ACTIVATION_PURPOSE = "volunteer_activation"
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlVolunteerRepository:
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    # -- encryption at the boundary ------------------------------------------------------
+
+    def _write_secrets(self, row: VolunteerRow, volunteer: Volunteer) -> None:
+        nid = volunteer.national_id
+        if nid is None:
+            row.national_id_hash = row.national_id_sealed = row.national_id_kid = None
+            row.national_id_last4 = None
+        else:
+            sealed = self._keyring.seal(nid, aad=f"volunteer:{volunteer.id}:national_id")
+            row.national_id_hash = self._keyring.keyed_hash(nid, purpose=NATIONAL_ID_PURPOSE)
+            row.national_id_sealed, row.national_id_kid = sealed.blob, sealed.kid
+            row.national_id_last4 = nid[-4:]
+        personal = {
+            "date_of_birth": volunteer.date_of_birth.isoformat()
+            if volunteer.date_of_birth
+            else None,
+            "phone": volunteer.phone,
+            "email": volunteer.email,
+        }
+        if not any(personal.values()):
+            row.personal_sealed = row.personal_kid = None
+        else:
+            sealed = self._keyring.seal(
+                json.dumps(personal, sort_keys=True), aad=f"volunteer:{volunteer.id}:personal"
+            )
+            row.personal_sealed, row.personal_kid = sealed.blob, sealed.kid
+
+    def _to_domain(
+        self,
+        row: VolunteerRow,
+        trainings: list[VolunteerTrainingRow],
+        history: list[VolunteerStatusRow],
+    ) -> Volunteer:
+        nid: str | None = None
+        if row.national_id_sealed is not None and row.national_id_kid is not None:
+            nid = self._keyring.open(
+                Sealed(row.national_id_kid, row.national_id_sealed),
+                aad=f"volunteer:{row.id}:national_id",
+            )
+        personal: dict[str, str | None] = {}
+        if row.personal_sealed is not None and row.personal_kid is not None:
+            personal = json.loads(
+                self._keyring.open(
+                    Sealed(row.personal_kid, row.personal_sealed),
+                    aad=f"volunteer:{row.id}:personal",
+                )
+            )
+        born = personal.get("date_of_birth")
+        return Volunteer(
+            id=row.id,
+            full_name_th=row.full_name_th,
+            full_name_en=row.full_name_en,
+            national_id=nid,
+            date_of_birth=date.fromisoformat(born) if born else None,
+            phone=personal.get("phone"),
+            email=personal.get("email"),
+            province_code=row.province_code,
+            district=row.district,
+            occupation=row.occupation,
+            status=VolunteerStatus(row.status),
+            applied_at=row.applied_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            approved_at=row.approved_at,
+            approved_by=row.approved_by,
+            pledged_on=row.pledged_on,
+            account_id=row.account_id,
+            erased_at=row.erased_at,
+            trainings=[t.to_domain() for t in trainings],
+            history=[h.to_domain() for h in history],
+        )
+
+    def _update_row(self, row: VolunteerRow, volunteer: Volunteer) -> None:
+        for name in (
+            "full_name_th",
+            "full_name_en",
+            "province_code",
+            "district",
+            "occupation",
+            "applied_at",
+            "approved_at",
+            "approved_by",
+            "pledged_on",
+            "account_id",
+            "erased_at",
+            "created_at",
+            "updated_at",
+            "version",
+        ):
+            setattr(row, name, getattr(volunteer, name))
+        row.status = volunteer.status.value
+        row.trainings_count = len(volunteer.trainings)
+        self._write_secrets(row, volunteer)
+
+    # -- repository ----------------------------------------------------------------------
+
+    async def add(self, volunteer: Volunteer) -> None:
+        row = VolunteerRow(
+            id=volunteer.id,
+            full_name_th=volunteer.full_name_th,
+            province_code=volunteer.province_code,
+            status=volunteer.status.value,
+            applied_at=volunteer.applied_at,
+            created_at=volunteer.created_at,
+            updated_at=volunteer.updated_at,
+        )
+        self._update_row(row, volunteer)
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError as exc:
+            if "uq_volunteers_national_id_hash" in str(exc.orig):
+                raise DuplicateNationalId() from exc
+            raise
+        await self._write_children(volunteer)
+
+    async def _load(self, row: VolunteerRow | None) -> Volunteer | None:
+        if row is None:
+            return None
+        trainings = (
+            await self._session.exec(
+                select(VolunteerTrainingRow)
+                .where(VolunteerTrainingRow.volunteer_id == row.id)
+                .order_by(col(VolunteerTrainingRow.position))
+            )
+        ).all()
+        history = (
+            await self._session.exec(
+                select(VolunteerStatusRow)
+                .where(VolunteerStatusRow.volunteer_id == row.id)
+                .order_by(col(VolunteerStatusRow.position))
+            )
+        ).all()
+        return self._to_domain(row, list(trainings), list(history))
+
+    async def get(self, volunteer_id: uuid.UUID, *, for_update: bool = False) -> Volunteer | None:
+        query = select(VolunteerRow).where(VolunteerRow.id == volunteer_id)
+        if for_update:
+            query = query.with_for_update()
+        return await self._load((await self._session.exec(query)).first())
+
+    async def get_by_account(
+        self, account_id: uuid.UUID, *, for_update: bool = False
+    ) -> Volunteer | None:
+        query = select(VolunteerRow).where(VolunteerRow.account_id == account_id)
+        if for_update:
+            query = query.with_for_update()
+        return await self._load((await self._session.exec(query)).first())
+
+    async def save(self, volunteer: Volunteer) -> None:
+        row = await self._session.get(VolunteerRow, volunteer.id)
+        if row is None:
+            raise LookupError(f"volunteer {volunteer.id} vanished")
+        self._update_row(row, volunteer)
+        self._session.add(row)
+        await self._session.flush()
+        await self._write_children(volunteer)
+
+    async def _write_children(self, volunteer: Volunteer) -> None:
+        for position, training in enumerate(volunteer.trainings):
+            t_row = await self._session.get(VolunteerTrainingRow, training.id)
+            if t_row is None:
+                t_row = VolunteerTrainingRow(
+                    id=training.id,
+                    volunteer_id=volunteer.id,
+                    position=position,
+                    course_title=training.course_title,
+                    held_on=training.held_on,
+                    hours=training.hours,
+                    recorded_at=training.recorded_at,
+                    recorded_by=training.recorded_by,
+                )
+            t_row.certificate_number = training.certificate_number
+            t_row.organiser = training.organiser
+            self._session.add(t_row)
+        for position, change in enumerate(volunteer.history):
+            h_row = await self._session.get(VolunteerStatusRow, change.id)
+            if h_row is None:
+                h_row = VolunteerStatusRow(
+                    id=change.id,
+                    volunteer_id=volunteer.id,
+                    position=position,
+                    from_status=change.from_status.value if change.from_status else None,
+                    to_status=change.to_status.value,
+                    actor_id=change.actor_id,
+                    at=change.at,
+                )
+            h_row.reason = change.reason
+            self._session.add(h_row)
+        await self._session.flush()
+
+    async def list(
+        self,
+        criteria: VolunteerFilter,
+        *,
+        only_province: str | None,
+        after: Cursor | None,
+        limit: int,
+    ) -> VolunteerPage:
+        query = select(VolunteerRow)
+        if only_province is not None:
+            query = query.where(VolunteerRow.province_code == only_province)
+        if criteria.province_code is not None:
+            query = query.where(VolunteerRow.province_code == criteria.province_code)
+        if criteria.status is not None:
+            query = query.where(VolunteerRow.status == criteria.status.value)
+        if criteria.trained is True:
+            query = query.where(col(VolunteerRow.trainings_count) > 0)
+        elif criteria.trained is False:
+            query = query.where(VolunteerRow.trainings_count == 0)
+        if criteria.name:
+            # ILIKE is served by the trigram (GIN) indexes and, unlike word-based full-text
+            # search, finds Thai substrings ("สมชาย" in "นายสมชาย ใจดี").
+            pattern = f"%{_escape_like(criteria.name)}%"
+            query = query.where(
+                or_(
+                    col(VolunteerRow.full_name_th).ilike(pattern, escape="\\"),
+                    col(VolunteerRow.full_name_en).ilike(pattern, escape="\\"),
+                )
+            )
+        if after is not None:
+            query = query.where(
+                or_(
+                    col(VolunteerRow.created_at) < after.at,
+                    and_(
+                        col(VolunteerRow.created_at) == after.at,
+                        col(VolunteerRow.id) < after.id,
+                    ),
+                )
+            )
+        query = query.order_by(col(VolunteerRow.created_at).desc(), col(VolunteerRow.id).desc())
+        rows = (await self._session.exec(query.limit(limit + 1))).all()
+        items = [row.summary() for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = Cursor(at=last.created_at, id=last.id)
+        return VolunteerPage(items, next_cursor)
+
+    async def store_activation_code(
+        self, volunteer_id: uuid.UUID, code: str, *, expires_at: datetime
+    ) -> None:
+        row = await self._session.get(VolunteerRow, volunteer_id)
+        if row is None:
+            raise LookupError(f"volunteer {volunteer_id} vanished")
+        row.activation_code_hash = self._keyring.keyed_hash(code, purpose=ACTIVATION_PURPOSE)
+        row.activation_expires_at = expires_at
+        self._session.add(row)
+        await self._session.flush()
+
+    async def find_by_activation_code(self, code: str, *, now: datetime) -> Volunteer | None:
+        digest = self._keyring.keyed_hash(code, purpose=ACTIVATION_PURPOSE)
+        query = (
+            select(VolunteerRow)
+            .where(
+                VolunteerRow.activation_code_hash == digest,
+                col(VolunteerRow.activation_expires_at) > now,
+            )
+            .with_for_update()
+        )
+        return await self._load((await self._session.exec(query)).first())
+
+    async def clear_activation_code(self, volunteer_id: uuid.UUID) -> None:
+        row = await self._session.get(VolunteerRow, volunteer_id)
+        if row is None:
+            return
+        row.activation_code_hash = None
+        row.activation_expires_at = None
+        self._session.add(row)
+        await self._session.flush()

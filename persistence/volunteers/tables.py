@@ -1,0 +1,172 @@
+"""Volunteer registry: tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+from domain.volunteers.model import StatusChange, Training, VolunteerStatus
+from domain.volunteers.ports import VolunteerSummary
+
+
+def _tz() -> DateTime:
+    return DateTime(timezone=True)
+
+
+class VolunteerRow(SQLModel, table=True):
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        Index("ix_volunteers_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index(
+            "ix_volunteers_province_code_created_at_id",
+            "province_code",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+        Index(
+            "ix_volunteers_status_created_at_id",
+            "status",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+        Index(
+            "ix_volunteers_trained_created_at_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("trainings_count > 0"),
+        ),
+        Index(
+            "ix_volunteers_untrained_created_at_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("trainings_count = 0"),
+        ),
+        Index(
+            "ix_volunteers_full_name_th_trgm",
+            "full_name_th",
+            postgresql_using="gin",
+            postgresql_ops={"full_name_th": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_volunteers_full_name_en_trgm",
+            "full_name_en",
+            postgresql_using="gin",
+            postgresql_ops={"full_name_en": "gin_trgm_ops"},
+        ),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    full_name_th: str = Field(sa_column=Column(String(200), nullable=False))
+    full_name_en: str | None = Field(default=None, sa_column=Column(String(200)))
+    national_id_hash: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    national_id_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    national_id_kid: str | None = Field(default=None, sa_column=Column(String(32)))
+    national_id_last4: str | None = Field(default=None, sa_column=Column(String(4)))
+    personal_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    personal_kid: str | None = Field(default=None, sa_column=Column(String(32)))
+    province_code: str = Field(
+        sa_column=Column(String(2), ForeignKey("provinces.code"), nullable=False)
+    )
+    district: str | None = Field(default=None, sa_column=Column(String(100)))
+    occupation: str | None = Field(default=None, sa_column=Column(String(200)))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    trainings_count: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    applied_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    approved_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    approved_by: uuid.UUID | None = None
+    pledged_on: date | None = Field(default=None, sa_column=Column(Date))
+    account_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("accounts.id"), unique=True)
+    )
+    activation_code_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), unique=True)
+    )
+    activation_expires_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    erased_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+
+    def summary(self) -> VolunteerSummary:
+        return VolunteerSummary(
+            id=self.id,
+            full_name_th=self.full_name_th,
+            full_name_en=self.full_name_en,
+            province_code=self.province_code,
+            district=self.district,
+            status=VolunteerStatus(self.status),
+            trained=self.trainings_count > 0,
+            applied_at=self.applied_at,
+            created_at=self.created_at,
+        )
+
+
+class VolunteerTrainingRow(SQLModel, table=True):
+    __tablename__ = "volunteer_trainings"
+    __table_args__ = (UniqueConstraint("volunteer_id", "position"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    volunteer_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("volunteers.id"), nullable=False, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    course_title: str = Field(sa_column=Column(String(300), nullable=False))
+    held_on: date = Field(sa_column=Column(Date, nullable=False))
+    hours: int = Field(sa_column=Column(Integer, nullable=False))
+    certificate_number: str | None = Field(default=None, sa_column=Column(String(100)))
+    organiser: str | None = Field(default=None, sa_column=Column(String(300)))
+    recorded_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    recorded_by: uuid.UUID
+
+    def to_domain(self) -> Training:
+        return Training(
+            id=self.id,
+            course_title=self.course_title,
+            held_on=self.held_on,
+            hours=self.hours,
+            certificate_number=self.certificate_number,
+            organiser=self.organiser,
+            recorded_at=self.recorded_at,
+            recorded_by=self.recorded_by,
+        )
+
+
+class VolunteerStatusRow(SQLModel, table=True):
+    __tablename__ = "volunteer_status_history"
+    __table_args__ = (UniqueConstraint("volunteer_id", "position"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    volunteer_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("volunteers.id"), nullable=False, index=True)
+    )
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    from_status: str | None = Field(default=None, sa_column=Column(String(16)))
+    to_status: str = Field(sa_column=Column(String(16), nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    actor_id: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+    def to_domain(self) -> StatusChange:
+        return StatusChange(
+            id=self.id,
+            from_status=VolunteerStatus(self.from_status) if self.from_status else None,
+            to_status=VolunteerStatus(self.to_status),
+            reason=self.reason,
+            actor_id=self.actor_id,
+            at=self.at,
+        )

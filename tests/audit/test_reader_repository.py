@@ -1,0 +1,239 @@
+"""Reading, verifying and streaming the audit chain on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.audit.errors import AuditDetailsRejected
+from domain.audit.model import SYSTEM, AuditActor, AuditEntry, AuditFilter
+from domain.audit.use_cases import list_audit_entries, verify_audit_chain
+from domain.clock import FrozenClock
+from domain.policy import Principal, Role
+from persistence.db import create_engine, create_session_factory
+from persistence.uow import SqlUnitOfWork
+
+AUDITOR = Principal(account_id=uuid.uuid4(), role=Role.AUDITOR)
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+ALICE = AuditActor("alice", "provincial_officer")
+BOB = AuditActor("bob", "central_officer")
+
+#: (actor, action, entity_type, entity_id, province_code), one entry a minute from T0.
+SCRIPT = [
+    (ALICE, "auth.login_succeeded", "account", "alice", None),
+    (ALICE, "tip.created", "tip", "t1", "40"),
+    (BOB, "tip.viewed", "tip", "t1", "40"),
+    (BOB, "tip.status.changed", "tip", "t1", "40"),
+    (ALICE, "tip.created", "tip", "t2", "10"),
+    (SYSTEM, "user.created", "account", "carol", None),
+    (BOB, "auth.login_failed", "account", "bob", None),
+    (ALICE, "tipster.flagged", "tipster", "x", "40"),
+]
+
+
+async def write_script(engine: AsyncEngine, clock: FrozenClock) -> None:
+    clock.set(T0)
+    factory = create_session_factory(engine)
+    for actor, action, entity_type, entity_id, province in SCRIPT:
+        async with SqlUnitOfWork(factory, clock=clock, request_id="req-script") as uow:
+            await uow.audit.record(
+                actor,
+                action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                province_code=province,
+            )
+            await uow.commit()
+        clock.advance(timedelta(minutes=1))
+
+
+async def seqs(engine: AsyncEngine, clock: FrozenClock, **criteria: Any) -> list[int]:
+    async with SqlUnitOfWork(create_session_factory(engine), clock=clock) as uow:
+        page = await list_audit_entries(
+            uow, actor=AUDITOR, criteria=AuditFilter.build(**criteria), limit=200
+        )
+    return [entry.seq for entry in page.items]
+
+
+async def verify(engine: AsyncEngine, clock: FrozenClock, **kwargs: int):  # type: ignore[no-untyped-def]
+    async with SqlUnitOfWork(create_session_factory(engine), clock=clock) as uow:
+        return await verify_audit_chain(uow, actor=AUDITOR, batch_size=3, **kwargs)
+
+
+async def test_filters_newest_first(db: AsyncEngine, clock: FrozenClock) -> None:
+    await write_script(db, clock)
+    assert await seqs(db, clock) == [8, 7, 6, 5, 4, 3, 2, 1]
+    assert await seqs(db, clock, actor_id="alice") == [8, 5, 2, 1]
+    assert await seqs(db, clock, action="tip.created") == [5, 2]
+    assert await seqs(db, clock, action="tip.") == [5, 4, 3, 2]  # not tipster.flagged
+    assert await seqs(db, clock, action="tip.status.") == [4]
+    assert await seqs(db, clock, action="auth.") == [7, 1]
+    assert await seqs(db, clock, entity_type="tip", entity_id="t1") == [4, 3, 2]
+    assert await seqs(db, clock, entity_type="account") == [7, 6, 1]
+    assert await seqs(db, clock, province_code="TH-40") == [8, 4, 3, 2]
+    assert await seqs(db, clock, occurred_from=T0 + timedelta(minutes=2)) == [8, 7, 6, 5, 4, 3]
+    window = {"occurred_from": T0 + timedelta(minutes=1), "occurred_to": T0 + timedelta(minutes=4)}
+    assert await seqs(db, clock, **window) == [4, 3, 2]
+    assert await seqs(db, clock, **window, actor_id="bob") == [4, 3]
+    assert await seqs(db, clock, occurred_to=T0) == []
+    assert await seqs(db, clock, occurred_from=T0 + timedelta(days=1)) == []
+
+
+async def test_keyset_pages_cover_everything_once(db: AsyncEngine, clock: FrozenClock) -> None:
+    await write_script(db, clock)
+    factory = create_session_factory(db)
+    seen: list[int] = []
+    cursor = None
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        while True:
+            page = await list_audit_entries(
+                uow, actor=AUDITOR, criteria=AuditFilter(), cursor=cursor, limit=3
+            )
+            seen += [e.seq for e in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    assert seen == [8, 7, 6, 5, 4, 3, 2, 1]
+
+
+async def test_occurred_at_never_goes_backwards(db: AsyncEngine, clock: FrozenClock) -> None:
+    factory = create_session_factory(db)
+    clock.set(T0)
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        await uow.audit.record(SYSTEM, "test.first")
+        await uow.commit()
+    clock.set(T0 - timedelta(seconds=5))  # another host's clock, slightly behind
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        second = await uow.audit.record(SYSTEM, "test.second", entity_id="")
+        await uow.commit()
+    assert second.occurred_at == T0
+    assert second.entity_id is None  # empty strings are stored as null (CSV round trip)
+    assert (await verify(db, clock)).valid
+
+
+async def test_verify_an_intact_chain_and_ranges(db: AsyncEngine, clock: FrozenClock) -> None:
+    await write_script(db, clock)
+    full = await verify(db, clock)
+    assert (full.valid, full.from_seq, full.to_seq, full.checked) == (True, 1, 8, 8)
+    middle = await verify(db, clock, from_seq=3, to_seq=6)
+    assert (middle.valid, middle.checked) == (True, 4)
+    beyond = await verify(db, clock, from_seq=5, to_seq=10)
+    assert (beyond.valid, beyond.checked, beyond.first_broken_seq) == (False, 4, 9)
+    async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
+        head = await uow.audit_reader.head()
+    assert head is not None
+    assert full.head_hash == head[1]
+
+
+async def tamper(engine: AsyncEngine, statement: str) -> None:
+    """What a superuser could do: switch the append-only trigger off for one statement."""
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        await conn.execute(text(statement))
+        await conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+
+
+@pytest.mark.parametrize(
+    ("statement", "broken_at", "why"),
+    [
+        ("UPDATE audit_log SET details = '{\"n\": 1}' WHERE seq = 5", 5, "altered"),
+        ("UPDATE audit_log SET actor_id = 'mallory' WHERE seq = 1", 1, "altered"),
+        ("UPDATE audit_log SET hash = repeat('a', 64) WHERE seq = 8", 8, "altered"),
+        ("UPDATE audit_log SET occurred_at = occurred_at + interval '1 us' WHERE seq = 3", 3, ""),
+        ("DELETE FROM audit_log WHERE seq = 4", 4, "missing"),
+        ("DELETE FROM audit_log WHERE seq = 1", 1, "missing"),
+        ("UPDATE audit_log SET seq = 100 WHERE seq = 6", 6, "missing"),
+    ],
+)
+async def test_tampering_is_reported_at_exactly_its_seq(
+    db: AsyncEngine, clock: FrozenClock, statement: str, broken_at: int, why: str
+) -> None:
+    await write_script(db, clock)
+    await tamper(db, statement)
+    result = await verify(db, clock)
+    assert result.valid is False
+    assert result.first_broken_seq == broken_at
+    assert result.checked == broken_at - 1
+    assert why in (result.reason or "")
+
+
+async def test_a_range_after_a_deleted_entry_cannot_link(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    await write_script(db, clock)
+    await tamper(db, "DELETE FROM audit_log WHERE seq = 4")
+    assert (await verify(db, clock, from_seq=5)).first_broken_seq == 5
+    assert (await verify(db, clock, from_seq=1, to_seq=3)).valid
+
+
+async def test_fifty_concurrent_units_of_work_keep_one_gap_free_chain(
+    db: AsyncEngine, database_url: str, clock: FrozenClock
+) -> None:
+    # Fifty connections of their own, all appending at once; every fifth one rolls back.
+    engine = create_engine(database_url, pool_size=25)
+    factory = create_session_factory(engine)
+
+    async def work(n: int) -> list[AuditEntry]:
+        async with SqlUnitOfWork(factory, clock=clock, request_id=f"req-{n:04d}") as uow:
+            first = await uow.audit.record(SYSTEM, "test.concurrent", entity_id=n)
+            second = await uow.audit.record(SYSTEM, "test.concurrent_again", entity_id=n)
+            if n % 5 == 0:
+                await uow.rollback()
+                return []
+            await uow.commit()
+            return [first, second]
+
+    try:
+        results = await asyncio.gather(*(work(n) for n in range(50)))
+    finally:
+        await engine.dispose()
+    written = sorted(e.seq for entries in results for e in entries)
+    assert written == list(range(1, 81))
+    for first, second in (r for r in results if r):
+        assert second.seq == first.seq + 1  # a transaction's entries are consecutive
+        assert second.prev_hash == first.hash
+    result = await verify(db, clock)
+    assert (result.valid, result.checked, result.to_seq) == (True, 80, 80)
+    async with db.connect() as conn:
+        forks = await conn.scalar(
+            text("SELECT count(*) - count(DISTINCT prev_hash) FROM audit_log")
+        )
+    assert forks == 0
+
+
+async def test_stream_returns_batches_in_seq_order(db: AsyncEngine, clock: FrozenClock) -> None:
+    await write_script(db, clock)
+    async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
+        batches = [
+            [e.seq for e in batch]
+            async for batch in uow.audit_reader.stream(
+                AuditFilter.build(action="tip."), up_to_seq=4, batch_size=2
+            )
+        ]
+    assert batches == [[2, 3], [4]]
+
+
+async def test_ids_that_look_like_national_ids_stay_out(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    factory = create_session_factory(db)
+    async with SqlUnitOfWork(factory, clock=clock, request_id="1101700203451") as uow:
+        entry = await uow.audit.record(SYSTEM, "test.entry", entity_id="a1b2c3d4e5f60718293a4b5c")
+        assert entry.request_id is None  # a client-chosen X-Request-ID is dropped, not stored
+        with pytest.raises(AuditDetailsRejected):
+            await uow.audit.record(
+                SYSTEM, "test.entry", entity_type="person", entity_id="1-1017-00203-45-1"
+            )
+        await uow.commit()
+    async with SqlUnitOfWork(
+        factory, clock=clock, request_id="a1234567890123b4c5d6e7f8a9b0c1d2"
+    ) as uow:
+        generated = await uow.audit.record(SYSTEM, "test.entry")
+        await uow.commit()
+    assert generated.request_id == "a1234567890123b4c5d6e7f8a9b0c1d2"
