@@ -18,7 +18,8 @@ from api.health import routes as health
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.provinces import routes as provinces
-from api.ratelimit import MemoryCounter, RateLimiter, RedisCounter
+from api.ratelimit import RateLimits
+from api.services import Services
 from api.sessions import routes as sessions
 from api.settings import Settings, get_settings
 from api.tips import routes as tips
@@ -115,15 +116,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(database_url, pool_size=settings.database_pool_size)
-        app.state.engine = engine
-        app.state.session_factory = create_session_factory(engine)
+        services.database.engine = engine
+        services.database.session_factory = create_session_factory(engine)
         try:
             yield
         finally:
             await engine.dispose()
-            counter = app.state.rate_limiter.counter
-            if isinstance(counter, RedisCounter):
-                await counter.close()
+            await services.rate_limits.close()
 
     app: FastAPI = FastAPIOffline(
         title="Duangta API",
@@ -134,19 +133,18 @@ def create_app(
         generate_unique_id_function=_operation_id,
         swagger_ui_parameters={"persistAuthorization": False},
     )
-    app.state.settings = settings
-    app.state.clock = clock or SystemClock()
-    # Built once here, not on every request that checks a token or a sign-in.
-    app.state.keyring = settings.keyring()
-    app.state.token_config = settings.token_config()
-    app.state.login_policy = settings.login_policy()
-    app.state.rate_limiter = RateLimiter(
-        RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter(),
-        app.state.clock,
-        secret=settings.client_key_secret(),
+    # Built once here, not on every request; routes get them as typed dependencies.
+    services = Services(
+        settings=settings,
+        clock=clock or SystemClock(),
+        keyring=settings.keyring(),
+        token_config=settings.token_config(),
+        login_policy=settings.login_policy(),
+        password_hasher=password_hasher or Argon2PasswordHasher(),
+        rate_limits=RateLimits.from_settings(settings),
+        schema_head=head_revision() or "",
     )
-    app.state.password_hasher = password_hasher or Argon2PasswordHasher()
-    app.state.schema_head = head_revision()
+    app.state.services = services
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from api.services import Svc
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
 from domain.accounts.model import LoginPolicy
@@ -30,13 +31,12 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    state = request.app.state
+async def get_uow(request: Request, services: Svc) -> AsyncIterator[UnitOfWork]:
     async with SqlUnitOfWork(
-        state.session_factory,
-        clock=state.clock,
+        services.database.sessions(),
+        clock=services.clock,
         request_id=request.state.request_id,
-        keyring=state.keyring,
+        keyring=services.keyring,
     ) as uow:
         yield uow
 
@@ -46,18 +46,17 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 UowFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 
-def get_uow_factory(request: Request) -> UowFactory:
+def get_uow_factory(request: Request, services: Svc) -> UowFactory:
     """Opens units of work of its own: for work that outlives the request-scoped one,
     such as the body of a streamed response (sent after the route has returned)."""
-    state = request.app.state
     request_id = request.state.request_id
 
     def open_uow() -> AbstractAsyncContextManager[UnitOfWork]:
         return SqlUnitOfWork(
-            state.session_factory,
-            clock=state.clock,
+            services.database.sessions(),
+            clock=services.clock,
             request_id=request_id,
-            keyring=state.keyring,
+            keyring=services.keyring,
         )
 
     return open_uow
@@ -66,14 +65,12 @@ def get_uow_factory(request: Request) -> UowFactory:
 OpenUow = Annotated[UowFactory, Depends(get_uow_factory)]
 
 
-def get_password_hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.password_hasher
-    return hasher
+def get_password_hasher(services: Svc) -> PasswordHasher:
+    return services.password_hasher
 
 
-def get_login_policy(request: Request) -> LoginPolicy:
-    rules: LoginPolicy = request.app.state.login_policy
-    return rules
+def get_login_policy(services: Svc) -> LoginPolicy:
+    return services.login_policy
 
 
 Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
@@ -81,7 +78,7 @@ Rules = Annotated[LoginPolicy, Depends(get_login_policy)]
 
 
 async def optional_principal(
-    request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
+    services: Svc, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
     """The verified caller, or None when no token was sent. A bad token is a 401.
 
@@ -92,7 +89,7 @@ async def optional_principal(
     if token is None:
         return None
     try:
-        claimed = decode_access_token(request.app.state.token_config, token)
+        claimed = decode_access_token(services.token_config, token)
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
     account = await uow.accounts.get(claimed.account_id)
@@ -123,11 +120,11 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self, request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
+        self, services: Svc, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Principal | None:
         principal = None
         if self.action not in OWN_CREDENTIAL_ACTIONS:
-            principal = await optional_principal(request, uow, token)
+            principal = await optional_principal(services, uow, token)
         policy.require(principal, self.action)
         return principal
 

@@ -1,9 +1,16 @@
 """Rate limits for sensitive flows (anonymous intake, receipt look-ups, public applications).
 
-Fixed windows counted per client. The client is identified by an HMAC of its address
-under a server secret: the raw IP address is never stored, logged or sent to Redis.
-With REDIS_URL set the counters are shared by every API process; without it (or while
-Redis is unreachable) each process counts in memory, so the service keeps running.
+One limiter with named budgets (`Budget`), each parsed once from its setting when the app
+is built. Counting is the `limits` library's moving window (no burst at a window edge),
+in Redis when `REDIS_URL` is set (shared by every API process) and in memory otherwise;
+while Redis is unreachable each process counts in memory, so the service keeps running.
+
+The client is identified by an HMAC of its address under a server secret: the raw address
+is never stored, logged or sent to Redis.
+
+Routes get a `ClientLimits` (the limiter bound to the caller's key) through the typed
+dependency `Limits`, or declare `dependencies=[limited(Budget.X)]` when every request
+counts.
 """
 
 from __future__ import annotations
@@ -11,137 +18,173 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
-from dataclasses import dataclass
-from typing import Any, Protocol
+import math
+import time
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Annotated, Any
 
-import redis.asyncio as redis
+import limits
 from fastapi import Depends, Request
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from domain.clock import Clock
 from domain.errors import TooManyRequests
 
 logger = logging.getLogger("duangta.ratelimit")
 
-_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
+
+class Budget(StrEnum):
+    """A named budget; its rate comes from the setting of the same purpose."""
+
+    TIP_SUBMIT = "tip_submit"
+    TIP_RECEIPT_FAILURE = "tip_receipt_failure"
+    TIP_REPORTER_MESSAGE = "tip_reporter_message"
+    VOLUNTEER_APPLICATION = "volunteer_application"
+    VOLUNTEER_ACTIVATION_FAILURE = "volunteer_activation_failure"
 
 
-@dataclass(frozen=True, slots=True)
-class Rate:
-    count: int
-    seconds: int
-
-    @classmethod
-    def parse(cls, text: str) -> Rate:
-        """'10/minute', '5/hour', '100/15minutes'."""
-        match = _RATE.match(text)
-        if not match:
-            raise ValueError(f"not a rate: {text!r} (use e.g. '10/minute')")
-        count, multiplier, unit = match.groups()
-        return cls(count=int(count), seconds=int(multiplier or 1) * _UNITS[unit])
+#: The setting (api/settings.py) that holds each budget's rate, e.g. "30/hour".
+BUDGET_SETTINGS: Mapping[Budget, str] = {
+    Budget.TIP_SUBMIT: "tip_submit_anonymous_rate",
+    Budget.TIP_RECEIPT_FAILURE: "tip_follow_up_failure_rate",
+    Budget.TIP_REPORTER_MESSAGE: "tip_reporter_message_rate",
+    Budget.VOLUNTEER_APPLICATION: "volunteer_application_rate",
+    Budget.VOLUNTEER_ACTIVATION_FAILURE: "volunteer_activation_failure_rate",
+}
 
 
-class Counter(Protocol):
-    async def incr(self, key: str, ttl: int) -> int: ...
-
-    async def get(self, key: str) -> int: ...
-
-
-class MemoryCounter:
-    """Per-process counters; old windows are pruned as new ones start."""
-
-    def __init__(self, max_keys: int = 100_000) -> None:
-        self._counts: dict[str, int] = {}
-        self._max_keys = max_keys
-
-    async def incr(self, key: str, ttl: int) -> int:
-        if len(self._counts) >= self._max_keys:
-            self._counts.clear()  # bounded memory; at worst a window restarts early
-        self._counts[key] = self._counts.get(key, 0) + 1
-        return self._counts[key]
-
-    async def get(self, key: str) -> int:
-        return self._counts.get(key, 0)
+def parse_rate(text: str) -> limits.RateLimitItem:
+    """'10/minute', '5/hour', '100/15minutes' (the `limits` notation)."""
+    try:
+        return limits.parse(text)
+    except ValueError as exc:
+        raise ValueError(f"not a rate: {text!r} (use e.g. '10/minute')") from exc
 
 
-class RedisCounter:
-    """Counters in Redis (shared by all processes), falling back to memory on errors."""
-
-    def __init__(self, url: str) -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._fallback = MemoryCounter()
-
-    async def incr(self, key: str, ttl: int) -> int:
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, ttl)
-                count, _ = await pipe.execute()
-            return int(count)
-        except (RedisError, OSError):
-            logger.warning("redis unavailable; rate limits counted in this process only")
-            return await self._fallback.incr(key, ttl)
-
-    async def get(self, key: str) -> int:
-        try:
-            value = await self._redis.get(key)
-            return int(value or 0)
-        except (RedisError, OSError):
-            logger.warning("redis unavailable; rate limits counted in this process only")
-            return await self._fallback.get(key)
-
-    async def close(self) -> None:
-        await self._redis.aclose()
-
-
-class RateLimiter:
-    def __init__(self, counter: Counter, clock: Clock, secret: bytes) -> None:
-        self.counter = counter
-        self._clock = clock
-        self._secret = secret
-
-    def client_key(self, request: Request) -> str:
-        address = request.client.host if request.client else "unknown"
-        return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
-
-    def _window(self, name: str, rate: Rate, client: str) -> tuple[str, int]:
-        now = int(self._clock.now().timestamp())
-        start = now - now % rate.seconds
-        return f"duangta:rl:{name}:{client}:{start}", start + rate.seconds - now
-
-    async def hit(self, name: str, rate: Rate, client: str) -> None:
-        """Count one attempt; raise TooManyRequests when the window's budget is spent."""
-        key, retry_after = self._window(name, rate, client)
-        if await self.counter.incr(key, rate.seconds + 1) > rate.count:
-            raise TooManyRequests(_detail(rate), retry_after=retry_after)
-
-    async def check(self, name: str, rate: Rate, client: str) -> None:
-        """Raise when the budget is spent, without counting (pair with hit() on failure)."""
-        key, retry_after = self._window(name, rate, client)
-        if await self.counter.get(key) >= rate.count:
-            raise TooManyRequests(_detail(rate), retry_after=retry_after)
-
-    async def count(self, name: str, rate: Rate, client: str) -> None:
-        """Count one success without refusing it (pair with check() before the work)."""
-        key, _ = self._window(name, rate, client)
-        await self.counter.incr(key, rate.seconds + 1)
-
-
-def _detail(rate: Rate) -> str:
-    return (
-        f"Too many requests: at most {rate.count} per {rate.seconds} seconds from one client. "
-        "Retry after the number of seconds in the Retry-After header."
+def _redis_storage(url: str) -> Storage:
+    uri = "async+" + url if url.startswith(("redis://", "rediss://")) else url
+    return RedisStorage(
+        uri,
+        implementation="redispy",
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        key_prefix="duangta:rl",
     )
 
 
-def rate_limited(name: str, rate_setting: str) -> Any:
-    """A route dependency counting every request against `settings.<rate_setting>`."""
+class RateLimits:
+    """Every budget, parsed once; counted per client key in a moving window."""
 
-    async def dependency(request: Request) -> None:
-        limiter: RateLimiter = request.app.state.rate_limiter
-        rate = Rate.parse(getattr(request.app.state.settings, rate_setting))
-        await limiter.hit(name, rate, limiter.client_key(request))
+    def __init__(
+        self,
+        budgets: Mapping[Budget, limits.RateLimitItem],
+        *,
+        secret: bytes,
+        redis_url: str | None = None,
+        timer: Callable[[], float] = time.time,
+    ) -> None:
+        missing = set(Budget) - set(budgets)
+        if missing:
+            raise ValueError(f"no rate for budgets {sorted(missing)}")
+        self.budgets = dict(budgets)
+        self._secret = secret
+        self._timer = timer
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = MovingWindowRateLimiter(_redis_storage(redis_url)) if redis_url else None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RateLimits:
+        """From `api.settings.Settings` (typed Any: the settings module imports this one)."""
+        rates = {
+            budget: parse_rate(getattr(settings, name)) for budget, name in BUDGET_SETTINGS.items()
+        }
+        return cls(rates, secret=settings.client_key_secret(), redis_url=settings.redis_url)
+
+    def client_key(self, address: str | None) -> str:
+        raw = (address or "unknown").encode()
+        return hmac.new(self._secret, raw, hashlib.sha256).hexdigest()[:32]
+
+    async def _call(self, method: str, budget: Budget, client: str) -> Any:
+        item = self.budgets[budget]
+        if self._shared is not None:
+            try:
+                return await getattr(self._shared, method)(item, budget.value, client)
+            except (RedisError, OSError, ConnectionError, TimeoutError):
+                logger.warning("redis unavailable; rate limits counted in this process only")
+        return await getattr(self._memory, method)(item, budget.value, client)
+
+    async def _refuse(self, budget: Budget, client: str) -> TooManyRequests:
+        item = self.budgets[budget]
+        stats = await self._call("get_window_stats", budget, client)
+        retry_after = max(1, math.ceil(stats.reset_time - self._timer()))
+        return TooManyRequests(
+            f"Too many requests: at most {item.amount} per {item.get_expiry()} seconds from "
+            "one client. Retry after the number of seconds in the Retry-After header.",
+            retry_after=min(retry_after, item.get_expiry()),
+        )
+
+    async def hit(self, budget: Budget, client: str) -> None:
+        """Count one attempt; raise TooManyRequests when the budget is spent."""
+        if not await self._call("hit", budget, client):
+            raise await self._refuse(budget, client)
+
+    async def check(self, budget: Budget, client: str) -> None:
+        """Raise when the budget is spent, without counting (pair with `hit` on failure)."""
+        if not await self._call("test", budget, client):
+            raise await self._refuse(budget, client)
+
+    async def count(self, budget: Budget, client: str) -> None:
+        """Count one success without refusing it (pair with `check` before the work)."""
+        await self._call("hit", budget, client)
+
+    async def close(self) -> None:
+        if self._shared is not None:
+            # limits has no close(); its redis-py client sits on the storage's bridge.
+            client: Any = getattr(getattr(self._shared.storage, "bridge", None), "storage", None)
+            if client is not None:
+                try:
+                    await client.aclose()
+                except (RedisError, OSError):
+                    logger.debug("closing the rate-limit Redis connection failed")
+
+
+class ClientLimits:
+    """The limiter bound to one caller's client key (one HMAC per request)."""
+
+    __slots__ = ("_limits", "client")
+
+    def __init__(self, rate_limits: RateLimits, client: str) -> None:
+        self._limits = rate_limits
+        self.client = client
+
+    async def hit(self, budget: Budget) -> None:
+        await self._limits.hit(budget, self.client)
+
+    async def check(self, budget: Budget) -> None:
+        await self._limits.check(budget, self.client)
+
+    async def count(self, budget: Budget) -> None:
+        await self._limits.count(budget, self.client)
+
+
+def client_limits(request: Request) -> ClientLimits:
+    # The services container (api/services.py) imports this module, hence the attribute path.
+    rate_limits: RateLimits = request.app.state.services.rate_limits
+    return ClientLimits(
+        rate_limits, rate_limits.client_key(request.client.host if request.client else None)
+    )
+
+
+#: A route parameter `limits: Limits` gives the limiter bound to the caller.
+Limits = Annotated[ClientLimits, Depends(client_limits)]
+
+
+def limited(budget: Budget) -> Any:
+    """`dependencies=[limited(Budget.X)]`: every request counts against the budget."""
+
+    async def dependency(client: Limits) -> None:
+        await client.hit(budget)
 
     return Depends(dependency)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.ratelimit import Rate
+from api.ratelimit import parse_rate
 from auth.tokens import TokenConfig
 from domain.accounts.model import LoginPolicy
 from persistence.crypto import KeyRing, development_keyring
@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _valid_rate(cls, value: str) -> str:
-        Rate.parse(value)  # fail at start, not at the first request
+        parse_rate(value)  # fail at start, not at the first request
         return value
 
     @model_validator(mode="after")

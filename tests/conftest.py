@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Protocol
 
 import httpx
@@ -21,6 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.ratelimit import Budget, parse_rate
+from api.services import services_of
 from api.settings import Environment, Settings
 from auth.passwords import Argon2PasswordHasher
 from auth.tokens import issue_access_token
@@ -141,7 +144,7 @@ def login_as(app: FastAPI, clock: FrozenClock) -> LoginAs:
     ) -> dict[str, str]:
         if role is Role.PARTNER and agency_code is None:
             agency_code = "NACC"
-        async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
+        async with SqlUnitOfWork(services_of(app).database.sessions(), clock=clock) as uow:
             account = Account.new(
                 username=f"{role.value.replace('_', '-')}-{uuid.uuid4().hex[:8]}",
                 display_name=f"Test {role.value}",
@@ -154,7 +157,7 @@ def login_as(app: FastAPI, clock: FrozenClock) -> LoginAs:
             await uow.accounts.add(account)
             await uow.commit()
         issued = issue_access_token(
-            app.state.token_config, account.principal(), now=datetime.now(UTC)
+            services_of(app).token_config, account.principal(), now=datetime.now(UTC)
         )
         remember_secret(issued.token)
         return {
@@ -191,7 +194,7 @@ def create_account(
         *,
         must_change_password: bool = False,
     ) -> Account:
-        async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
+        async with SqlUnitOfWork(services_of(app).database.sessions(), clock=clock) as uow:
             return await accounts.create_account(
                 uow,
                 password_hasher,
@@ -213,3 +216,18 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+def set_rate(app: FastAPI, budget: Budget, rate: str) -> None:
+    """Give one named budget another rate in a test's app (budgets are parsed at start)."""
+    services_of(app).rate_limits.budgets[budget] = parse_rate(rate)
+
+
+@pytest.fixture
+def limits_follow_clock(monkeypatch: pytest.MonkeyPatch, clock: FrozenClock) -> FrozenClock:
+    """Rate-limit windows (the `limits` library's in-memory storage) follow the test's
+    clock, so `clock.advance(...)` also moves them; only the library's modules are patched."""
+    fake_time = SimpleNamespace(time=lambda: clock.now().timestamp())
+    monkeypatch.setattr("limits.aio.storage.memory.time", fake_time)
+    monkeypatch.setattr("limits.aio.strategies.time", fake_time)
+    return clock

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Form, Response, status
 from pydantic import ConfigDict, Field
 
 from api.deps import Hasher, Rules, Uow, requires
 from api.problems import problem_responses
 from api.schemas import ApiModel
+from api.services import Services, Svc
 from auth.tokens import issue_access_token
 from domain.accounts.model import PASSWORD_MAX_LENGTH
 from domain.policy import Action, Principal
@@ -54,8 +55,8 @@ class RefreshRequest(ApiModel):
     refresh_token: str = Field(min_length=1, max_length=256)
 
 
-def _tokens(request: Request, response: Response, signed_in: SignedIn) -> TokenPublic:
-    config = request.app.state.token_config
+def _tokens(services: Services, response: Response, signed_in: SignedIn) -> TokenPublic:
+    config = services.token_config
     # PyJWT checks exp/nbf/iat against the system clock, so tokens are stamped with it.
     issued = issue_access_token(config, signed_in.account.principal(), now=datetime.now(UTC))
     response.headers.update(NO_STORE)
@@ -68,7 +69,7 @@ def _tokens(request: Request, response: Response, signed_in: SignedIn) -> TokenP
 
 @router.post("/token", response_model=TokenPublic, responses=problem_responses(401, 422, 429))
 async def auth_token(
-    request: Request,
+    services: Svc,
     response: Response,
     uow: Uow,
     hasher: Hasher,
@@ -90,12 +91,12 @@ async def auth_token(
     (429 with Retry-After).
     """
     signed_in = await login(uow, hasher, username=username, password=password, rules=rules)
-    return _tokens(request, response, signed_in)
+    return _tokens(services, response, signed_in)
 
 
 @router.post("/refresh", response_model=TokenPublic, responses=problem_responses(401, 422))
 async def auth_refresh(
-    request: Request,
+    services: Svc,
     response: Response,
     uow: Uow,
     rules: Rules,
@@ -108,7 +109,7 @@ async def auth_refresh(
     token was copied), and the caller must sign in again.
     """
     signed_in = await refresh(uow, refresh_token=body.refresh_token, rules=rules)
-    return _tokens(request, response, signed_in)
+    return _tokens(services, response, signed_in)
 
 
 @router.post(

@@ -12,14 +12,15 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, model_validator
 
 from api.deps import Uow, requires
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
 from api.problems import problem_responses
-from api.ratelimit import Rate, RateLimiter
+from api.ratelimit import Budget, Limits
 from api.schemas import ApiModel
+from api.services import ClockDep, SettingsDep
 from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.tips import use_cases as tips
@@ -75,8 +76,7 @@ SUMMARY_EXAMPLE: dict[str, JsonValue] = {
 }
 
 
-def deadline_rules(request: Request) -> DeadlineRules:
-    settings = request.app.state.settings
+def deadline_rules(settings: SettingsDep) -> DeadlineRules:
     return DeadlineRules(
         ack_days=settings.tip_ack_days, feedback_months=settings.tip_feedback_months
     )
@@ -542,11 +542,6 @@ def _record(record: tips.TipRecord, now: datetime) -> TipPublic | TipReporterPub
     )
 
 
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock.now()
-    return now
-
-
 # -- intake and follow-up ----------------------------------------------------------------
 
 
@@ -557,7 +552,7 @@ def _now(request: Request) -> datetime:
     responses=problem_responses(401, 403, 409, 422, 429),
 )
 async def tips_create(
-    request: Request,
+    limits: Limits,
     response: Response,
     uow: Uow,
     caller: Submitter,
@@ -575,9 +570,7 @@ async def tips_create(
     central centre records those.
     """
     if caller is None:
-        limiter: RateLimiter = request.app.state.rate_limiter
-        rate = Rate.parse(request.app.state.settings.tip_submit_anonymous_rate)
-        await limiter.hit("tip_submit", rate, limiter.client_key(request))
+        await limits.hit(Budget.TIP_SUBMIT)
     key = idempotency_key(idempotency_key_header, caller=caller, operation="tips_create", body=body)
     accused = body.accused
     contact = body.contact
@@ -623,51 +616,26 @@ async def tips_create(
     )
 
 
-class _ReporterMessageBudget:
-    """Messages reporters post, per client: checked before, counted after a success."""
-
-    NAME = "tip_reporter_message"
-
-    def __init__(self, request: Request) -> None:
-        self.limiter: RateLimiter = request.app.state.rate_limiter
-        self.rate = Rate.parse(request.app.state.settings.tip_reporter_message_rate)
-        self.client = self.limiter.client_key(request)
-
-    async def check(self) -> None:
-        await self.limiter.check(self.NAME, self.rate, self.client)
-
-    async def spend(self) -> None:
-        await self.limiter.count(self.NAME, self.rate, self.client)
-
-
-async def _receipt_guard(request: Request) -> tuple[RateLimiter, Rate, str]:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    rate = Rate.parse(request.app.state.settings.tip_follow_up_failure_rate)
-    client = limiter.client_key(request)
-    await limiter.check("tip_receipt", rate, client)
-    return limiter, rate, client
-
-
 @router.post(
     "/follow-up",
     response_model=TipFollowUpPublic,
     responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_follow_up(
-    request: Request, uow: Uow, _caller: ReceiptHolder, body: FollowUpRequest
+    uow: Uow, limits: Limits, clock: ClockDep, _caller: ReceiptHolder, body: FollowUpRequest
 ) -> TipFollowUpPublic:
     """Follow up on a tip with its receipt: status, deadlines and messages for the reporter.
 
     The receipt goes in the body, never in the URL. Wrong receipts get a 404 and count
     against a per-client limit (then 429).
     """
-    limiter, rate, client = await _receipt_guard(request)
+    await limits.check(Budget.TIP_RECEIPT_FAILURE)
     try:
         result = await tips.follow_up(uow, receipt=body.receipt)
     except ReceiptNotFound:
-        await limiter.hit("tip_receipt", rate, client)
+        await limits.hit(Budget.TIP_RECEIPT_FAILURE)
         raise
-    tip, now = result.tip, _now(request)
+    tip, now = result.tip, clock.now()
     return TipFollowUpPublic(
         reference=tip.reference,
         status=tip.status,
@@ -690,21 +658,20 @@ async def tips_follow_up(
     responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_follow_up_message(
-    request: Request, uow: Uow, _caller: ReceiptHolder, body: FollowUpMessageCreate
+    uow: Uow, limits: Limits, _caller: ReceiptHolder, body: FollowUpMessageCreate
 ) -> ReporterMessagePublic:
     """Answer officials or add information to a tip, with its receipt.
 
     At most `TIP_REPORTER_MESSAGE_RATE` (default 20 an hour) messages per client, then 429.
     """
-    limiter, rate, client = await _receipt_guard(request)
-    budget = _ReporterMessageBudget(request)
-    await budget.check()
+    await limits.check(Budget.TIP_RECEIPT_FAILURE)
+    await limits.check(Budget.TIP_REPORTER_MESSAGE)
     try:
         message = await tips.follow_up_message(uow, receipt=body.receipt, body=body.body)
     except ReceiptNotFound:
-        await limiter.hit("tip_receipt", rate, client)
+        await limits.hit(Budget.TIP_RECEIPT_FAILURE)
         raise
-    await budget.spend()
+    await limits.count(Budget.TIP_REPORTER_MESSAGE)
     return ReporterMessagePublic.of(message)
 
 
@@ -713,7 +680,7 @@ async def tips_follow_up_message(
 
 @router.get("", response_model=TipList, responses=problem_responses(401, 403, 422))
 async def tips_list(
-    request: Request,
+    clock: ClockDep,
     uow: Uow,
     caller: Reader,
     province_code: Annotated[str | None, Query(max_length=8, examples=["40"])] = None,
@@ -747,7 +714,7 @@ async def tips_list(
             after=Cursor.decode(cursor) if cursor else None,
         ),
     )
-    now = _now(request)
+    now = clock.now()
     return TipList(
         items=[TipSummaryPublic.of(item, now) for item in page.items],
         next_cursor=page.next_cursor,
@@ -760,11 +727,11 @@ async def tips_list(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def tips_get(
-    request: Request, uow: Uow, caller: Reader, tip_id: UUID
+    clock: ClockDep, uow: Uow, caller: Reader, tip_id: UUID
 ) -> TipPublic | TipReporterPublic:
     """Read one tip: the full record for officials, status only for its reporter (audited)."""
     record = await tips.get_tip(uow, actor=caller, tip_id=tip_id)
-    return _record(record, _now(request))
+    return _record(record, clock.now())
 
 
 # -- the workflow ------------------------------------------------------------------------
@@ -774,7 +741,7 @@ TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 @router.post("/{tip_id}/acknowledge", response_model=TipSummaryPublic, responses=TRANSITION_ERRORS)
 async def tips_acknowledge(
-    request: Request,
+    clock: ClockDep,
     uow: Uow,
     caller: Triager,
     rules: Rules,
@@ -786,24 +753,24 @@ async def tips_acknowledge(
     tip = await tips.acknowledge_tip(
         uow, actor=caller, tip_id=tip_id, rules=rules, reason=body.reason, message=body.message
     )
-    return TipSummaryPublic.of(tip, _now(request))
+    return TipSummaryPublic.of(tip, clock.now())
 
 
 @router.post("/{tip_id}/review", response_model=TipSummaryPublic, responses=TRANSITION_ERRORS)
 async def tips_review(
-    request: Request, uow: Uow, caller: Triager, tip_id: UUID, body: TipTransition | None = None
+    clock: ClockDep, uow: Uow, caller: Triager, tip_id: UUID, body: TipTransition | None = None
 ) -> TipSummaryPublic:
     """Start reviewing a tip (acknowledged -> in_review)."""
     body = body or TipTransition()
     tip = await tips.start_review(
         uow, actor=caller, tip_id=tip_id, reason=body.reason, message=body.message
     )
-    return TipSummaryPublic.of(tip, _now(request))
+    return TipSummaryPublic.of(tip, clock.now())
 
 
 @router.post("/{tip_id}/close", response_model=TipSummaryPublic, responses=TRANSITION_ERRORS)
 async def tips_close(
-    request: Request, uow: Uow, caller: Triager, tip_id: UUID, body: TipClose
+    clock: ClockDep, uow: Uow, caller: Triager, tip_id: UUID, body: TipClose
 ) -> TipSummaryPublic:
     """Close a tip with an outcome and a reason, optionally telling the reporter."""
     tip = await tips.close_tip(
@@ -814,7 +781,7 @@ async def tips_close(
         reason=body.reason,
         message=body.message,
     )
-    return TipSummaryPublic.of(tip, _now(request))
+    return TipSummaryPublic.of(tip, clock.now())
 
 
 @router.post(
@@ -823,13 +790,13 @@ async def tips_close(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def tips_reassign(
-    request: Request, uow: Uow, caller: Reassigner, tip_id: UUID, body: TipReassign
+    clock: ClockDep, uow: Uow, caller: Reassigner, tip_id: UUID, body: TipReassign
 ) -> TipSummaryPublic:
     """Assign a tip to another province (central officers)."""
     tip = await tips.reassign_tip(
         uow, actor=caller, tip_id=tip_id, province_code=body.province_code
     )
-    return TipSummaryPublic.of(tip, _now(request))
+    return TipSummaryPublic.of(tip, clock.now())
 
 
 # -- messages and links ------------------------------------------------------------------
@@ -859,20 +826,20 @@ async def tips_messages_list(uow: Uow, caller: Messenger, tip_id: UUID) -> TipMe
     responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_messages_create(
-    request: Request, uow: Uow, caller: Messenger, tip_id: UUID, body: TipMessageCreate
+    uow: Uow, limits: Limits, caller: Messenger, tip_id: UUID, body: TipMessageCreate
 ) -> TipMessagePublic:
     """Write to the reporter, add an internal note, or (as its reporter) answer.
 
     A reporter's messages count against the same per-client limit as follow-up messages.
     """
-    budget = None if is_official(caller) else _ReporterMessageBudget(request)
-    if budget is not None:
-        await budget.check()
+    reporter = not is_official(caller)
+    if reporter:
+        await limits.check(Budget.TIP_REPORTER_MESSAGE)
     message = await tips.post_message(
         uow, actor=caller, tip_id=tip_id, body=body.body, internal=body.internal
     )
-    if budget is not None:
-        await budget.spend()
+    if reporter:
+        await limits.count(Budget.TIP_REPORTER_MESSAGE)
     return TipMessagePublic.of(message)
 
 

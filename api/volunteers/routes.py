@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import ConfigDict, Field
 
+from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Hasher, Uow, requires
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
 from api.problems import problem_responses
-from api.ratelimit import Rate, RateLimiter, rate_limited
+from api.ratelimit import Budget, Limits, limited
 from api.schemas import ApiModel
+from api.services import SettingsDep, Svc
 from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.volunteers import use_cases as uc
@@ -26,15 +27,6 @@ router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"])
 me_router = APIRouter(prefix="/api/v1/me/volunteer", tags=["volunteers"])
 
 VolunteerId = Annotated[UUID, Path(description="The volunteer's id")]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description='The ETag from the last GET (e.g. `"v3"`); required, stale is 412',
-        examples=['"v3"'],
-    ),
-]
-_ETAG = re.compile(r'^"v([0-9]{1,9})"$')
 
 #: The 200 response of reads and writes of one volunteer documents its ETag header.
 _WITH_ETAG: dict[int | str, dict[str, Any]] = {
@@ -575,32 +567,13 @@ class VolunteerExport(ApiModel):
 # -- helpers -----------------------------------------------------------------------------
 
 
-def etag(volunteer: Volunteer) -> str:
-    return f'"v{volunteer.version}"'
-
-
-def expected_version(if_match: str | None) -> uc.VersionMatch | None:
-    """None without If-Match (428). `*` matches any current version; otherwise any of the
-    listed strong ETags may match. Weak ETags (W/...) never match (RFC 9110 13.1.1)."""
-    if if_match is None:
-        return None
-    if if_match.strip() == "*":
-        return uc.VersionMatch(any_version=True)
-    versions = set()
-    for tag in if_match.split(","):
-        match = _ETAG.match(tag.strip())
-        if match:
-            versions.add(int(match.group(1)))
-    return uc.VersionMatch(versions=frozenset(versions))
-
-
 def changes_of(body: VolunteerUpdate | OwnVolunteerUpdate) -> uc.VolunteerChanges:
     sent = body.model_dump(exclude_unset=True)
     return uc.VolunteerChanges(fields=frozenset(sent), **sent)
 
 
 def _with_etag(response: Response, volunteer: Volunteer) -> None:
-    response.headers["ETag"] = etag(volunteer)
+    set_etag(response, volunteer.version)
 
 
 # -- public ------------------------------------------------------------------------------
@@ -611,10 +584,10 @@ def _with_etag(response: Response, volunteer: Volunteer) -> None:
     status_code=201,
     response_model=VolunteerApplicationPublic,
     responses=_APPLICATION_RESPONSES,
-    dependencies=[rate_limited("volunteer_application", "volunteer_application_rate")],
+    dependencies=[limited(Budget.VOLUNTEER_APPLICATION)],
 )
 async def volunteers_apply(
-    request: Request,
+    services: Svc,
     response: Response,
     uow: Uow,
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_APPLY)],
@@ -630,7 +603,7 @@ async def volunteers_apply(
     # The fingerprint covers a keyed hash of the national ID, never the ID itself.
     fingerprinted = body.model_copy(
         update={
-            "national_id": request.app.state.keyring.keyed_hash(
+            "national_id": services.keyring.keyed_hash(
                 body.national_id, purpose="idempotency_national_id"
             )
         }
@@ -661,7 +634,7 @@ async def volunteers_apply(
     responses=problem_responses(401, 404, 409, 422, 429),
 )
 async def volunteers_activate(
-    request: Request,
+    limits: Limits,
     uow: Uow,
     hasher: Hasher,
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_ACTIVATE)],
@@ -672,10 +645,7 @@ async def volunteers_activate(
     Public. Wrong, used or expired codes all answer the same 404; failed attempts are
     rate-limited per client. Username taken: 409.
     """
-    limiter: RateLimiter = request.app.state.rate_limiter
-    rate = Rate.parse(request.app.state.settings.volunteer_activation_failure_rate)
-    client = limiter.client_key(request)
-    await limiter.check("volunteer_activation", rate, client)
+    await limits.check(Budget.VOLUNTEER_ACTIVATION_FAILURE)
     try:
         account = await uc.activate_account(
             uow,
@@ -686,7 +656,7 @@ async def volunteers_activate(
             hasher=hasher,
         )
     except ActivationCodeInvalid:
-        await limiter.hit("volunteer_activation", rate, client)
+        await limits.hit(Budget.VOLUNTEER_ACTIVATION_FAILURE)
         raise
     return ActivationPublic(
         account_id=account.id,
@@ -788,7 +758,7 @@ _TRANSITION_ERRORS = _responses(401, 403, 404, 409, 422)
     responses=_TRANSITION_ERRORS,
 )
 async def volunteers_approve(
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     uow: Uow,
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_APPROVE)],
@@ -801,7 +771,7 @@ async def volunteers_approve(
     The code is in this response only. Send an `Idempotency-Key` so that a retry after a
     lost response returns the same code (`Idempotent-Replayed: true`) instead of a 409.
     """
-    days = request.app.state.settings.volunteer_activation_days
+    days = settings.volunteer_activation_days
     approval = await uc.approve_volunteer(
         uow,
         actor=caller,

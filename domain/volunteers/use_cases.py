@@ -20,7 +20,8 @@ from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account, check_password_rules, normalize_username
 from domain.accounts.ports import PasswordHasher
 from domain.audit.model import AuditActor, DetailValue
-from domain.errors import InvalidInput, PreconditionFailed, PreconditionRequired
+from domain.concurrency import VersionMatch, require_version
+from domain.errors import InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
 from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal, RecordScope, Role, Scope
@@ -255,26 +256,8 @@ SELF_EDITABLE = frozenset({"full_name_en", "phone", "email", "district", "occupa
 OFFICER_EDITABLE = SELF_EDITABLE | {"full_name_th", "date_of_birth", "province_code"}
 
 
-@dataclass(frozen=True, slots=True)
-class VersionMatch:
-    """An If-Match precondition: any current version (`*`), or one of these versions."""
-
-    versions: frozenset[int] = frozenset()
-    any_version: bool = False
-
-    def matches(self, version: int) -> bool:
-        return self.any_version or version in self.versions
-
-
 def check_version(volunteer: Volunteer, expected_version: VersionMatch | None) -> None:
-    if expected_version is None:
-        raise PreconditionRequired(
-            "Send If-Match with the ETag of the volunteer you read (GET it first)."
-        )
-    if not expected_version.matches(volunteer.version):
-        raise PreconditionFailed(
-            "The volunteer was changed since you read it: GET it again and retry."
-        )
+    require_version("volunteer", volunteer.version, expected_version)
 
 
 def _required(value: object, name: str) -> object:

@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import col, select
 
+from api.services import services_of
 from domain.policy import Role
 from persistence.audit.tables import AuditRow
 from tests.conftest import CreateAccount, LoginAs
@@ -31,7 +32,7 @@ def new_user(**override: Any) -> dict[str, Any]:
 
 
 async def audit_actions(app: FastAPI) -> list[tuple[str, str | None, dict[str, Any]]]:
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         rows = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all()
     return [(r.action, r.entity_id, r.details) for r in rows]
 

@@ -14,6 +14,7 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import select
 
+from api.services import services_of
 from domain.policy import Role
 from persistence.accounts.tables import AccountRow
 from tests.accounts.test_api import USERS, audit_actions
@@ -28,7 +29,7 @@ MAX_FAILURES = 5  # LoginPolicy.max_failures (LOGIN_MAX_FAILURES)
 
 
 async def account_row(app: FastAPI, username: str) -> AccountRow:
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         row: AccountRow = (
             await session.exec(select(AccountRow).where(AccountRow.username == username))
         ).one()

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.services import services_of
 from persistence.migrate import head_revision
 
 
@@ -23,7 +24,7 @@ async def test_ready_when_schema_at_head(client: httpx.AsyncClient) -> None:
 async def test_not_ready_when_schema_behind(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
-    app.state.schema_head = "9999"  # the code expects a migration the database lacks
+    services_of(app).schema_head = "9999"  # the code expects a migration the database lacks
     response = await client.get("/health/ready")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -34,12 +35,13 @@ async def test_not_ready_when_database_unreachable(app: FastAPI, client: httpx.A
     from persistence.db import create_engine
 
     unreachable = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", pool_size=1)
-    healthy = app.state.engine
-    app.state.engine = unreachable
+    database = services_of(app).database
+    healthy = database.engine
+    database.engine = unreachable
     try:
         response = await client.get("/health/ready")
     finally:
-        app.state.engine = healthy
+        database.engine = healthy
         await unreachable.dispose()
     assert response.status_code == 503
     assert response.json()["detail"] == "The database is not reachable."

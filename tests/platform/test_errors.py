@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from api.logging import JsonFormatter
+from api.services import services_of
 from domain.policy import Role
 from tests.conftest import LoginAs
 
@@ -139,7 +140,7 @@ async def test_database_errors_are_logged_without_values(
 ) -> None:
     @app.get("/__db", include_in_schema=False)
     async def failing() -> None:
-        async with app.state.engine.connect() as conn:
+        async with services_of(app).database.require_engine().connect() as conn:
             await conn.execute(text(statement))
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 
 from api.app import create_app
+from api.services import services_of
 from api.settings import Settings
 from auth.passwords import Argon2PasswordHasher
 from domain.accounts.model import Account
@@ -50,7 +51,7 @@ def bearer(response: httpx.Response) -> dict[str, str]:
 
 
 async def audit_rows(app: FastAPI) -> list[AuditRow]:
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         return list((await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all())
 
 
@@ -131,7 +132,7 @@ async def test_inactive_account_cannot_sign_in(
     app: FastAPI, client: httpx.AsyncClient, create_account: CreateAccount
 ) -> None:
     account = await create_account("somchai", PASSWORD)
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         row = await session.get(AccountRow, account.id)
         assert row is not None
         row.is_active = False
@@ -186,7 +187,7 @@ async def test_unknown_usernames_lock_like_real_ones(
     clock.advance(timedelta(minutes=15))
     assert_unauthenticated(await sign_in(client, "nobody-by-this-name", "wrong password!"))
 
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         dumped = repr((await session.exec(select(LoginThrottleRow))).all())
     assert "nobody-by-this-name" not in dumped  # only a keyed hash of the name is stored
 
@@ -245,7 +246,7 @@ async def test_refresh_tokens_are_stored_hashed_and_expire(
 ) -> None:
     await create_account("somchai", PASSWORD)
     value = (await sign_in(client, "somchai")).json()["refresh_token"]
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         rows = (await session.exec(select(RefreshTokenRow))).all()
     assert len(rows) == 1
     assert rows[0].token_hash == hashlib.sha256(value.encode()).hexdigest()
@@ -306,14 +307,14 @@ async def test_login_rehashes_when_the_parameters_change(
 ) -> None:
     account = await create_account("somchai", PASSWORD)
     old_hash = await Argon2PasswordHasher(time_cost=2, memory_cost=2048).hash(PASSWORD)
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         row = await session.get(AccountRow, account.id)
         assert row is not None
         row.password_hash = old_hash
         await session.commit()
 
     assert (await sign_in(client, "somchai")).status_code == 200
-    async with app.state.session_factory() as session:
+    async with services_of(app).database.sessions()() as session:
         row = await session.get(AccountRow, account.id)
         assert row is not None
         assert row.password_hash is not None

@@ -16,9 +16,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.ratelimit import Budget
 from domain.policy import Role
 from domain.tips import use_cases
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, set_rate
 from tests.tips.helpers import tip_body
 
 
@@ -83,9 +84,7 @@ async def test_a_volunteer_is_never_audited_by_account_on_their_own_tip(
 async def test_reporters_messages_are_rate_limited_per_client(
     app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(
-        update={"tip_reporter_message_rate": "2/hour"}
-    )
+    set_rate(app, Budget.TIP_REPORTER_MESSAGE, "2/hour")
     receipt = (await client.post("/api/v1/tips", json=tip_body())).json()["receipt"]
     url = "/api/v1/tips/follow-up/messages"
     # A wrong receipt is not a message posted (it counts against the receipt limit only).
@@ -117,9 +116,7 @@ async def test_reporters_messages_are_rate_limited_per_client(
 async def test_a_volunteer_may_post_within_the_limit(
     app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(
-        update={"tip_reporter_message_rate": "1/hour"}
-    )
+    set_rate(app, Budget.TIP_REPORTER_MESSAGE, "1/hour")
     volunteer = await login_as(Role.VOLUNTEER, "40")
     own = (await client.post("/api/v1/tips", json=tip_body(), headers=volunteer)).json()["id"]
     url = f"/api/v1/tips/{own}/messages"

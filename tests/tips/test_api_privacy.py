@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.logging import JsonFormatter
+from api.ratelimit import Budget
 from domain.policy import Role
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, set_rate
 from tests.tips.helpers import tip_body
 
 CLIENT_ADDRESS = "203.0.113.77"
@@ -87,9 +88,7 @@ async def test_every_full_read_is_audited_as_a_view(
 async def test_anonymous_submissions_are_rate_limited(
     app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(
-        update={"tip_submit_anonymous_rate": "2/hour"}
-    )
+    set_rate(app, Budget.TIP_SUBMIT, "2/hour")
     for _ in range(2):
         assert (await client.post("/api/v1/tips", json=tip_body())).status_code == 201
     limited = await client.post("/api/v1/tips", json=tip_body())

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.services import services_of
 from domain.clock import FrozenClock
 from domain.volunteers.identity import national_id_check_digit
 from persistence.uow import SqlUnitOfWork
@@ -68,7 +69,7 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> di
 
 
 async def account_state(app: FastAPI, clock: FrozenClock, account_id: str) -> tuple[bool, str]:
-    async with SqlUnitOfWork(app.state.session_factory, clock=clock) as uow:
+    async with SqlUnitOfWork(services_of(app).database.sessions(), clock=clock) as uow:
         account = await uow.accounts.get(uuid.UUID(account_id))
     assert account is not None
     return account.is_active, account.username

@@ -1,0 +1,75 @@
+"""The one paging shape of the API: `limit` and `cursor` query parameters in, a page of
+`items` with `next_cursor` out, the same in every list (see domain/pagination.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, Self, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+
+from api.schemas import ApiModel
+from domain.pagination import (
+    DEFAULT_PAGE,
+    MAX_CURSOR_LENGTH,
+    MAX_PAGE,
+    Cursor,
+    K,
+    Page,
+    PageRequest,
+    SeqCursor,
+)
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class PageParams:
+    """`?limit=&cursor=` of every list (a class dependency, so both are documented once)."""
+
+    def __init__(
+        self,
+        limit: Annotated[
+            int,
+            Query(ge=1, le=MAX_PAGE, description=f"Items per page (1-{MAX_PAGE})"),
+        ] = DEFAULT_PAGE,
+        cursor: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=MAX_CURSOR_LENGTH,
+                description="`next_cursor` of the previous page; leave out for the first page",
+            ),
+        ] = None,
+    ) -> None:
+        self.limit = limit
+        self.cursor = cursor
+
+    def request(self, codec: Callable[[str], K]) -> PageRequest[K]:
+        """The domain's page request; a cursor that does not decode is a 422 problem."""
+        return PageRequest.parse(codec, limit=self.limit, cursor=self.cursor)
+
+    def by_time(self) -> PageRequest[Cursor]:
+        return self.request(Cursor.decode)
+
+    def by_seq(self) -> PageRequest[SeqCursor]:
+        return self.request(SeqCursor.decode)
+
+
+Paging = Annotated[PageParams, Depends()]
+
+
+class PagePublic(ApiModel, Generic[ItemT]):
+    """A page of a list. Each feature names its page by subclassing, so the OpenAPI
+    component has a plain name: `class TipSummaryPage(PagePublic[TipSummaryPublic]): ...`."""
+
+    items: list[ItemT]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page",
+        examples=[None],
+    )
+
+    @classmethod
+    def of(cls, page: Page[Any], convert: Callable[[Any], ItemT]) -> Self:
+        """The API page of a domain page, each item converted (e.g. `Item.model_validate`)."""
+        return cls(items=[convert(item) for item in page.items], next_cursor=page.next_cursor)

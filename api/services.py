@@ -1,0 +1,75 @@
+"""Everything a request needs that does not change per request, built once in `create_app`
+and handed to routes as typed dependencies (`Svc`, `SettingsDep`, `ClockDep`, ...), never
+looked up by name on `app.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.ratelimit import RateLimits
+from api.settings import Settings
+from auth.tokens import TokenConfig
+from domain.accounts.model import LoginPolicy
+from domain.accounts.ports import PasswordHasher
+from domain.clock import Clock
+from persistence.crypto import KeyRing
+
+
+@dataclass(slots=True)
+class Database:
+    """The engine and session factory, opened by the app's lifespan and closed after it."""
+
+    engine: AsyncEngine | None = None
+    session_factory: async_sessionmaker[AsyncSession] | None = None
+
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        if self.session_factory is None:
+            raise RuntimeError("the database is not open: the app's lifespan has not started")
+        return self.session_factory
+
+    def require_engine(self) -> AsyncEngine:
+        if self.engine is None:
+            raise RuntimeError("the database is not open: the app's lifespan has not started")
+        return self.engine
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    keyring: KeyRing
+    token_config: TokenConfig
+    login_policy: LoginPolicy
+    password_hasher: PasswordHasher
+    rate_limits: RateLimits
+    schema_head: str
+    database: Database = field(default_factory=Database)
+
+
+def services_of(app: FastAPI) -> Services:
+    """The app's services (for the lifespan, the CLI and tests)."""
+    services: Services = app.state.services
+    return services
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return get_services(request).settings
+
+
+def get_clock(request: Request) -> Clock:
+    return get_services(request).clock
+
+
+Svc = Annotated[Services, Depends(get_services)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
