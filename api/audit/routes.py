@@ -52,7 +52,7 @@ _EXAMPLE_ENTRY: dict[str, Any] = {
 
 
 class AuditEntryPublic(ApiModel):
-    """One entry of the chain, with the fields its hash is computed over (see docs/md)."""
+    """One entry of the chain, with the fields its hash is computed over (see docs/audit.md)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_ENTRY]})
 
@@ -260,7 +260,7 @@ _MEDIA_TYPES = {
 }
 _NDJSON_EXAMPLE = (
     '{"seq":1,"occurred_at":"2026-11-25T10:00:00.000000Z","actor_id":"system",'
-    '"actor_role":null,"action":"exported","entity_type":"audit_log","entity_id":null,'
+    '"actor_role":null,"action":"audit.exported","entity_type":"audit_log","entity_id":null,'
     '"province_code":null,"request_id":"5f0c2a4e9b7d4c1e","details":{"filters":{},'
     '"format":"ndjson"},"prev_hash":"' + "0" * 64 + '","hash":"' + _EXAMPLE_ENTRY["hash"] + '"}\n'
 )
@@ -278,7 +278,7 @@ _CHUNK_BYTES = 64 * 1024
     responses={
         200: {
             "description": "The matching entries in seq order, streamed. Each row holds the "
-            "canonical fields and `hash` (see docs/md); CSV cells are empty for null "
+            "canonical fields and `hash` (see docs/audit.md); CSV cells are empty for null "
             "and `details` is canonical JSON. `X-Audit-Export-Seq` names the entry that "
             "records this export; the export covers entries up to and including it.",
             "content": {
@@ -290,7 +290,7 @@ _CHUNK_BYTES = 64 * 1024
             },
             "headers": {
                 "X-Audit-Export-Seq": {
-                    "description": "seq of the `exported` entry of this export",
+                    "description": "seq of the `audit.exported` entry of this export",
                     "schema": {"type": "integer"},
                 }
             },
@@ -313,7 +313,7 @@ async def audit_log_export(
 ) -> StreamingResponse:
     """Export the matching entries as NDJSON or CSV, streamed in constant memory.
 
-    The export is itself audited (`exported`, with the format and the filters) and
+    The export is itself audited (`audit.exported`, with the format and the filters) and
     that entry is committed before the first row is sent.
     """
     criteria = _criteria(
