@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -231,3 +231,24 @@ def limits_follow_clock(monkeypatch: pytest.MonkeyPatch, clock: FrozenClock) -> 
     monkeypatch.setattr("limits.aio.storage.memory.time", fake_time)
     monkeypatch.setattr("limits.aio.strategies.time", fake_time)
     return clock
+
+
+#: Members of every problem document (RFC 9457 plus our request id).
+PROBLEM_KEYS = frozenset({"type", "title", "status", "detail", "instance", "request_id"})
+
+
+def assert_problem(
+    response: httpx.Response, status: int, kind: str | None = None
+) -> dict[str, Any]:
+    """The response is an `application/problem+json` of this status (and `kind`, the last
+    part of its `type` URN, when given); returns the problem document."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body.keys() >= PROBLEM_KEYS, body
+    assert body["status"] == status
+    assert body["type"].startswith("urn:duangta:problem:")
+    assert body["request_id"] == response.headers["x-request-id"]
+    if kind is not None:
+        assert body["type"] == f"urn:duangta:problem:{kind}", body
+    return body

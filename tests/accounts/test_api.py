@@ -11,8 +11,7 @@ from sqlmodel import col, select
 from api.services import services_of
 from domain.policy import Role
 from persistence.audit.tables import AuditRow
-from tests.conftest import CreateAccount, LoginAs
-from tests.platform.test_errors import assert_problem
+from tests.conftest import CreateAccount, LoginAs, assert_problem
 from tests.sessions.test_api import PASSWORD, assert_unauthenticated, bearer, refresh, sign_in
 
 USERS = "/api/v1/users"

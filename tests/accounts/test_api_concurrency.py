@@ -18,8 +18,7 @@ from api.services import services_of
 from domain.policy import Role
 from persistence.accounts.tables import AccountRow
 from tests.accounts.test_api import USERS, audit_actions
-from tests.conftest import CreateAccount, LoginAs
-from tests.platform.test_errors import assert_problem
+from tests.conftest import CreateAccount, LoginAs, assert_problem
 from tests.sessions.test_api import PASSWORD, bearer, sign_in
 from tests.volunteers.helpers import apply, approve
 

@@ -16,19 +16,7 @@ from sqlalchemy import text
 from api.logging import JsonFormatter
 from api.services import services_of
 from domain.policy import Role
-from tests.conftest import LoginAs
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
-    assert response.status_code == status
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, object] = response.json()
-    assert body.keys() >= PROBLEM_KEYS
-    assert body["status"] == status
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
+from tests.conftest import LoginAs, assert_problem
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:

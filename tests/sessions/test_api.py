@@ -27,8 +27,7 @@ from domain.policy import Role
 from persistence.accounts.tables import AccountRow
 from persistence.audit.tables import AuditRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
-from tests.conftest import CreateAccount, LoginAs
-from tests.platform.test_errors import assert_problem
+from tests.conftest import CreateAccount, LoginAs, assert_problem
 
 PASSWORD = "correct horse battery staple"
 TOKEN_URL = "/api/v1/auth/token"
