@@ -1,6 +1,7 @@
 # Production image: dependencies from the hash-pinned lock file, a non-root user, uvicorn.
 # DATABASE_URL is required (ENVIRONMENT=production refuses to start without it and
-# without a strong JWT_SECRET); migrations are applied at start.
+# without a strong JWT_SECRET); migrations are applied once, by the parent process, at
+# start. WEB_CONCURRENCY sets the number of worker processes (`python -m api --workers`).
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.lock /tmp/requirements.lock
@@ -11,7 +12,8 @@ FROM python:3.11-slim
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    ENVIRONMENT=production
+    ENVIRONMENT=production \
+    WEB_CONCURRENCY=2
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home duangta
 COPY --from=build /venv /venv
 WORKDIR /app

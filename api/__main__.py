@@ -1,10 +1,15 @@
-"""`python -m api`: what `make run` starts.
+"""`python -m api [--workers N]`: what `make run` and the Docker image start.
 
 Uses DATABASE_URL when set; otherwise starts the embedded PostgreSQL with its data in
 EMBEDDED_PGDATA (default `.data/pg`, kept between runs). Then applies migrations and
 serves the API with uvicorn. With no account in the database, the first admin is created
 (BOOTSTRAP_ADMIN_USERNAME / BOOTSTRAP_ADMIN_PASSWORD, or `admin` with a generated
 password printed once to stdout).
+
+With `--workers N` (default: `WEB_CONCURRENCY`, else 1) uvicorn serves from N worker
+processes. This parent process does the one-time work (the embedded database, migrations,
+the first admin) and hands the database URL to the workers in DATABASE_URL; each worker
+builds its own app with `app_factory`.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.bootstrap import bootstrap_first_admin
@@ -45,19 +52,56 @@ async def prepare_database(settings: Settings) -> None:
         await engine.dispose()
 
 
-def main() -> None:
+def app_factory() -> FastAPI:
+    """The app of one worker process, from the environment the parent prepared."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def _default_workers() -> int:
+    raw = os.environ.get("WEB_CONCURRENCY", "1")
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise SystemExit(f"WEB_CONCURRENCY must be a whole number, not {raw!r}") from None
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m api", description="Serve the Duangta API")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: WEB_CONCURRENCY, else 1)",
+    )
+    args = parser.parse_args(argv)
+    workers = args.workers if args.workers is not None else _default_workers()
+    if workers < 1:
+        parser.error("--workers must be at least 1")
 
     settings = get_settings()
     configure_logging(settings.log_level)
     settings = resolve_database(settings)
     asyncio.run(prepare_database(settings))
-    logger.info("migrations applied, accounts bootstrapped")
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=False)
+    logger.info("migrations applied, accounts bootstrapped", extra={"workers": workers})
+    assert settings.database_url
+    # Workers (and a single in-process server alike) build their app from the environment.
+    os.environ["DATABASE_URL"] = settings.database_url
+    get_settings.cache_clear()
+    uvicorn.run(
+        "api.__main__:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        log_config=None,
+        access_log=False,  # every request is logged once, as JSON, by our middleware
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":
