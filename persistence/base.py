@@ -1,7 +1,12 @@
-"""Shared SQLModel metadata with a naming convention, so constraint names are stable."""
+"""Shared SQLModel metadata with a naming convention, so constraint names are stable.
+
+Imported by `persistence/__init__.py`, hence before any table is declared: a convention
+set after a table exists does not rename that table's constraints.
+"""
 
 from sqlmodel import SQLModel
 
+#: The names the migrations give (with `op.f`), so models and database agree.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
