@@ -5,16 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, String, text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from domain.accounts.model import Account
 from domain.policy import Role
+from persistence.base import one_of
 
 
 class AccountRow(SQLModel, table=True):
     __tablename__ = "accounts"
     __table_args__ = (
+        CheckConstraint("username = lower(username)", name="username_lower"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
         # The account list pages by (created_at, id) DESC, optionally filtered.
         Index("ix_accounts_created_at_id", text("created_at DESC"), text("id DESC")),
         Index("ix_accounts_role_created_at_id", "role", text("created_at DESC"), text("id DESC")),

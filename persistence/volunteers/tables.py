@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -22,6 +23,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.volunteers.model import StatusChange, Training, VolunteerStatus
 from domain.volunteers.ports import VolunteerSummary
+from persistence.base import one_of
 
 
 def _tz() -> DateTime:
@@ -31,6 +33,12 @@ def _tz() -> DateTime:
 class VolunteerRow(SQLModel, table=True):
     __tablename__ = "volunteers"
     __table_args__ = (
+        CheckConstraint(one_of("status", VolunteerStatus), name="status_known"),
+        CheckConstraint(
+            "national_id_last4 IS NULL OR national_id_last4 ~ '^[0-9]{4}$'",
+            name="national_id_last4_digits",
+        ),
+        CheckConstraint("trainings_count >= 0", name="trainings_count_positive"),
         Index("ix_volunteers_created_at_id", text("created_at DESC"), text("id DESC")),
         Index(
             "ix_volunteers_province_code_created_at_id",
@@ -148,7 +156,10 @@ class VolunteerTrainingRow(SQLModel, table=True):
 
 class VolunteerStatusRow(SQLModel, table=True):
     __tablename__ = "volunteer_status_history"
-    __table_args__ = (UniqueConstraint("volunteer_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("volunteer_id", "position"),
+        CheckConstraint(one_of("to_status", VolunteerStatus), name="to_status_known"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     volunteer_id: uuid.UUID = Field(
