@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 ROOT = Path(__file__).resolve().parent.parent
 #: Key of the advisory lock that keeps two processes from migrating at once.
 MIGRATION_LOCK = 0x0D0A_7A00_0000_0001
+#: How autogenerate compares the models with a database, for `alembic revision
+#: --autogenerate` (env.py) and for the test that migrations build what the models declare.
+COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True, "compare_server_default": True}
 
 
 def alembic_config() -> Config:

@@ -15,21 +15,66 @@ from domain.accounts.model import Account
 from domain.policy import Role
 from persistence.accounts.tables import AccountRow
 
+# -- rows <-> entities (the only place that knows both) -----------------------------------
+
+
+def _to_entity(row: AccountRow) -> Account:
+    return Account(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        email=row.email,
+        province_code=row.province_code,
+        agency_code=row.agency_code,
+        is_active=row.is_active,
+        must_change_password=row.must_change_password,
+        last_login_at=row.last_login_at,
+        failed_logins=row.failed_logins,
+        locked_until=row.locked_until,
+        version=row.version,
+    )
+
+
+def _to_row(account: Account, into: AccountRow | None = None) -> AccountRow:
+    """A new row for the account, or `into` brought up to date with it."""
+    row = into
+    if row is None:
+        row = AccountRow(
+            id=account.id,
+            username=account.username,
+            display_name=account.display_name,
+            role=account.role.value,
+            created_at=account.created_at,
+            updated_at=account.updated_at,
+        )
+    row.username = account.username
+    row.display_name = account.display_name
+    row.role = account.role.value
+    row.password_hash = account.password_hash
+    row.created_at = account.created_at
+    row.updated_at = account.updated_at
+    row.email = account.email
+    row.province_code = account.province_code
+    row.agency_code = account.agency_code
+    row.is_active = account.is_active
+    row.must_change_password = account.must_change_password
+    row.last_login_at = account.last_login_at
+    row.failed_logins = account.failed_logins
+    row.locked_until = account.locked_until
+    row.version = account.version
+    return row
+
 
 class SqlAccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, account: Account) -> None:
-        row = AccountRow(
-            id=account.id,
-            role=account.role.value,
-            username=account.username,
-            display_name=account.display_name,
-            created_at=account.created_at,
-            updated_at=account.updated_at,
-        )
-        row.update_from(account)
+        row = _to_row(account)
         try:
             async with self._session.begin_nested():
                 self._session.add(row)
@@ -41,12 +86,12 @@ class SqlAccountRepository:
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
         row = await self._session.get(AccountRow, account_id)
-        return row.to_domain() if row else None
+        return _to_entity(row) if row else None
 
     async def get_by_username(self, username: str) -> Account | None:
         query = select(AccountRow).where(AccountRow.username == username.strip().lower())
         row = (await self._session.exec(query)).first()
-        return row.to_domain() if row else None
+        return _to_entity(row) if row else None
 
     async def save(self, account: Account) -> None:
         row = await self._session.get(AccountRow, account.id)
@@ -56,7 +101,7 @@ class SqlAccountRepository:
             # A savepoint, so a clash (two activations choosing one username at the same
             # moment) leaves the transaction usable and surfaces as a 409, like `add`.
             async with self._session.begin_nested():
-                row.update_from(account)
+                _to_row(account, into=row)
                 self._session.add(row)
                 await self._session.flush()
         except IntegrityError as exc:
@@ -78,7 +123,7 @@ class SqlAccountRepository:
             .execution_options(populate_existing=True)
         )
         row = (await self._session.exec(query)).first()
-        return row.to_domain() if row else None
+        return _to_entity(row) if row else None
 
     async def get_for_update_by_id(self, account_id: uuid.UUID) -> Account | None:
         query = (
@@ -88,7 +133,7 @@ class SqlAccountRepository:
             .execution_options(populate_existing=True)
         )
         row = (await self._session.exec(query)).first()
-        return row.to_domain() if row else None
+        return _to_entity(row) if row else None
 
     async def list_page(
         self,
@@ -111,4 +156,4 @@ class SqlAccountRepository:
             at, last_id = after
             query = query.where(or_(created < at, and_(created == at, ident < last_id)))
         rows = (await self._session.exec(query)).all()
-        return [row.to_domain() for row in rows]
+        return [_to_entity(row) for row in rows]

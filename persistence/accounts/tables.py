@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, String, text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, text
 from sqlmodel import Field, SQLModel
 
-from domain.accounts.model import Account
 from domain.policy import Role
+from persistence.base import one_of
 
 
 class AccountRow(SQLModel, table=True):
     __tablename__ = "accounts"
     __table_args__ = (
+        CheckConstraint("username = lower(username)", name="username_lower"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
         # The account list pages by (created_at, id) DESC, optionally filtered.
         Index("ix_accounts_created_at_id", text("created_at DESC"), text("id DESC")),
         Index("ix_accounts_role_created_at_id", "role", text("created_at DESC"), text("id DESC")),
@@ -44,43 +46,3 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     version: int = 1
-
-    def to_domain(self) -> Account:
-        return Account(
-            id=self.id,
-            username=self.username,
-            display_name=self.display_name,
-            role=Role(self.role),
-            password_hash=self.password_hash,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-            email=self.email,
-            province_code=self.province_code,
-            agency_code=self.agency_code,
-            is_active=self.is_active,
-            must_change_password=self.must_change_password,
-            last_login_at=self.last_login_at,
-            failed_logins=self.failed_logins,
-            locked_until=self.locked_until,
-            version=self.version,
-        )
-
-    def update_from(self, account: Account) -> None:
-        for name in (
-            "username",
-            "display_name",
-            "email",
-            "province_code",
-            "agency_code",
-            "is_active",
-            "must_change_password",
-            "password_hash",
-            "failed_logins",
-            "locked_until",
-            "last_login_at",
-            "created_at",
-            "updated_at",
-            "version",
-        ):
-            setattr(self, name, getattr(account, name))
-        self.role = account.role.value

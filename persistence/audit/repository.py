@@ -49,6 +49,44 @@ AUDIT_CHAIN_LOCK = 0x0D0A_7A00_A0D1_7001
 UNLINKABLE_ACTOR_IDS = frozenset({ANONYMOUS.id, REPORTER.id})
 
 
+# -- rows <-> entities (the only place that knows both) -----------------------------------
+
+
+def _to_entity(row: AuditRow | Row[Any]) -> AuditEntry:
+    """From an ORM row, or from a Core row of the readers (same column names)."""
+    return AuditEntry(
+        seq=row.seq,
+        occurred_at=row.occurred_at,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        action=row.action,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        province_code=row.province_code,
+        request_id=row.request_id,
+        details=row.details,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def _to_row(entry: AuditEntry) -> AuditRow:
+    return AuditRow(
+        seq=entry.seq,
+        occurred_at=entry.occurred_at,
+        actor_id=entry.actor_id,
+        actor_role=entry.actor_role,
+        action=entry.action,
+        entity_type=entry.entity_type,
+        entity_id=entry.entity_id,
+        province_code=entry.province_code,
+        request_id=entry.request_id,
+        details=entry.details,
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
+    )
+
+
 class SqlAuditLog:
     """Appends audit entries inside the unit of work's transaction."""
 
@@ -114,26 +152,11 @@ class SqlAuditLog:
             details=details,
             prev_hash=last_hash,
         )
-        digest = entry.computed_hash()
-        self._session.add(
-            AuditRow(
-                seq=entry.seq,
-                occurred_at=entry.occurred_at,
-                actor_id=entry.actor_id,
-                actor_role=entry.actor_role,
-                action=entry.action,
-                entity_type=entry.entity_type,
-                entity_id=entry.entity_id,
-                province_code=entry.province_code,
-                request_id=entry.request_id,
-                details=entry.details,
-                prev_hash=entry.prev_hash,
-                hash=digest,
-            )
-        )
+        entry = replace(entry, hash=entry.computed_hash())
+        self._session.add(_to_row(entry))
         await self._session.flush()
-        self._head = (entry.seq, digest, entry.occurred_at)
-        return replace(entry, hash=digest)
+        self._head = (entry.seq, entry.hash, entry.occurred_at)
+        return entry
 
     async def viewed(
         self,
@@ -230,24 +253,6 @@ def export_statement(criteria: AuditFilter, *, up_to_seq: int) -> Select[Any]:
     return statement.order_by(table.c.seq)
 
 
-def _entry(row: Row[Any]) -> AuditEntry:
-    m = row._mapping
-    return AuditEntry(
-        seq=m["seq"],
-        occurred_at=m["occurred_at"],
-        actor_id=m["actor_id"],
-        actor_role=m["actor_role"],
-        action=m["action"],
-        entity_type=m["entity_type"],
-        entity_id=m["entity_id"],
-        province_code=m["province_code"],
-        request_id=m["request_id"],
-        details=m["details"],
-        prev_hash=m["prev_hash"],
-        hash=m["hash"],
-    )
-
-
 class SqlAuditReader:
     """Reads the chain with Core statements (rows, not ORM objects: nothing accumulates
     in the session's identity map however many entries pass through)."""
@@ -269,7 +274,7 @@ class SqlAuditReader:
         result = await connection.execute(
             page_statement(criteria, before_seq=before_seq, limit=limit)
         )
-        return [_entry(row) for row in result]
+        return [_to_entity(row) for row in result]
 
     async def head(self) -> tuple[int, str] | None:
         table = _table()
@@ -297,7 +302,7 @@ class SqlAuditReader:
                 .order_by(table.c.seq)
                 .limit(batch_size)
             )
-            batch = [_entry(row) for row in await connection.execute(statement)]
+            batch = [_to_entity(row) for row in await connection.execute(statement)]
             if not batch:
                 return
             yield batch
@@ -314,6 +319,6 @@ class SqlAuditReader:
         result = await connection.stream(statement)
         try:
             async for partition in result.partitions(batch_size):
-                yield [_entry(row) for row in partition]
+                yield [_to_entity(row) for row in partition]
         finally:
             await result.close()

@@ -16,10 +16,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from domain.audit.model import (
-    AuditEntry,
-)
-
 
 class AuditRow(SQLModel, table=True):
     __tablename__ = "audit_log"
@@ -46,19 +42,3 @@ class AuditRow(SQLModel, table=True):
     )
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-
-    def to_domain(self) -> AuditEntry:
-        return AuditEntry(
-            seq=self.seq,
-            occurred_at=self.occurred_at,
-            actor_id=self.actor_id,
-            actor_role=self.actor_role,
-            action=self.action,
-            entity_type=self.entity_type,
-            entity_id=self.entity_id,
-            province_code=self.province_code,
-            request_id=self.request_id,
-            details=self.details,
-            prev_hash=self.prev_hash,
-            hash=self.hash,
-        )

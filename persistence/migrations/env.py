@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import persistence.tables  # noqa: F401  (registers every table on the metadata)
 from persistence.base import metadata
+from persistence.migrate import COMPARE_OPTIONS
 
 config = context.config
 target_metadata = metadata
@@ -34,7 +35,7 @@ def run_migrations_offline() -> None:
 
 
 def do_run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata)
+    context.configure(connection=connection, target_metadata=target_metadata, **COMPARE_OPTIONS)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -13,7 +13,11 @@ from persistence.provinces.tables import ProvinceRow
 _TABLE: Table = ProvinceRow.__table__  # type: ignore[attr-defined]
 
 
-def _to_domain(row: Row[Any]) -> Province:
+# -- rows <-> entities (the only place that knows both) -----------------------------------
+# Read only: provinces are reference data, written by migration 0001 alone.
+
+
+def _to_entity(row: Row[Any]) -> Province:
     return Province(
         code=row.code,
         name_th=row.name_th,
@@ -42,11 +46,11 @@ class SqlProvinceRepository:
         query = select(_TABLE).order_by(_TABLE.c.code)
         if region is not None:
             query = query.where(_TABLE.c.region == region.value)
-        return [_to_domain(row) for row in await self._rows(query)]
+        return [_to_entity(row) for row in await self._rows(query)]
 
     async def get(self, code: str) -> Province | None:
         rows = await self._rows(select(_TABLE).where(_TABLE.c.code == code))
-        return _to_domain(rows[0]) if rows else None
+        return _to_entity(rows[0]) if rows else None
 
     async def exists(self, code: str) -> bool:
         return bool(await self._rows(select(_TABLE.c.code).where(_TABLE.c.code == code)))

@@ -14,25 +14,54 @@ from domain.sessions.model import LoginThrottle, RefreshToken
 from persistence.crypto import KeyRing
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 
+# -- rows <-> entities (the only place that knows both) -----------------------------------
+
+
+def _token_to_entity(row: RefreshTokenRow) -> RefreshToken:
+    return RefreshToken(
+        id=row.id,
+        account_id=row.account_id,
+        family_id=row.family_id,
+        parent_id=row.parent_id,
+        token_hash=row.token_hash,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _token_to_row(token: RefreshToken) -> RefreshTokenRow:
+    return RefreshTokenRow(
+        id=token.id,
+        account_id=token.account_id,
+        family_id=token.family_id,
+        parent_id=token.parent_id,
+        token_hash=token.token_hash,
+        issued_at=token.issued_at,
+        expires_at=token.expires_at,
+        used_at=token.used_at,
+        revoked_at=token.revoked_at,
+    )
+
+
+def _throttle_to_entity(row: LoginThrottleRow) -> LoginThrottle:
+    return LoginThrottle(failures=row.failures, locked_until=row.locked_until)
+
+
+def _throttle_to_row(throttle: LoginThrottle, into: LoginThrottleRow) -> LoginThrottleRow:
+    """Update the row (created by get_for_update, keyed by the username's keyed hash)."""
+    into.failures = throttle.failures
+    into.locked_until = throttle.locked_until
+    return into
+
 
 class SqlRefreshTokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, token: RefreshToken) -> None:
-        self._session.add(
-            RefreshTokenRow(
-                id=token.id,
-                account_id=token.account_id,
-                family_id=token.family_id,
-                parent_id=token.parent_id,
-                token_hash=token.token_hash,
-                issued_at=token.issued_at,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-                revoked_at=token.revoked_at,
-            )
-        )
+        self._session.add(_token_to_row(token))
         await self._session.flush()
 
     async def get_by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
@@ -43,7 +72,7 @@ class SqlRefreshTokenRepository:
             .execution_options(populate_existing=True)
         )
         row = (await self._session.exec(query)).first()
-        return row.to_domain() if row else None
+        return _token_to_entity(row) if row else None
 
     async def mark_used(self, token_id: uuid.UUID, at: datetime) -> None:
         await self._session.exec(
@@ -92,12 +121,11 @@ class SqlLoginThrottleRepository:
                 .execution_options(populate_existing=True)
             )
         ).one()
-        return LoginThrottle(failures=row.failures, locked_until=row.locked_until)
+        return _throttle_to_entity(row)
 
     async def save(self, username: str, throttle: LoginThrottle) -> None:
         row = await self._session.get(LoginThrottleRow, self._key(username))
         if row is None:
             raise LookupError("save() without get_for_update()")
-        row.failures, row.locked_until = throttle.failures, throttle.locked_until
-        self._session.add(row)
+        self._session.add(_throttle_to_row(throttle, into=row))
         await self._session.flush()

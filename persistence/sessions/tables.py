@@ -8,8 +8,6 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Uuid
 from sqlmodel import Field, SQLModel
 
-from domain.sessions.model import RefreshToken
-
 
 class RefreshTokenRow(SQLModel, table=True):
     __tablename__ = "refresh_tokens"
@@ -27,19 +25,6 @@ class RefreshTokenRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-
-    def to_domain(self) -> RefreshToken:
-        return RefreshToken(
-            id=self.id,
-            account_id=self.account_id,
-            family_id=self.family_id,
-            parent_id=self.parent_id,
-            token_hash=self.token_hash,
-            issued_at=self.issued_at,
-            expires_at=self.expires_at,
-            used_at=self.used_at,
-            revoked_at=self.revoked_at,
-        )
 
 
 class LoginThrottleRow(SQLModel, table=True):

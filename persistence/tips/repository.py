@@ -99,7 +99,120 @@ def _tip_aad(tip_id: uuid.UUID, field: str) -> str:
     return f"tip:{tip_id}:{field}"
 
 
-def _summary(row: TipRow) -> TipSummary:
+def _message_aad(message_id: uuid.UUID, tip_id: uuid.UUID) -> str:
+    return f"tip_message:{tip_id}:{message_id}:body"
+
+
+def _event_aad(event_id: uuid.UUID) -> str:
+    return f"tip_event:{event_id}:reason"
+
+
+# -- rows <-> entities (the only place that knows both) -----------------------------------
+# Sealed columns are sealed and opened here; keyed hashes (reporter, receipt) are computed
+# by the repository and handed in, as they are not fields of the entities.
+
+
+def _tip_to_entity(s: _Sealer, row: TipRow) -> Tip:
+    accused = s.open_json(row.accused, _tip_aad(row.id, "accused"))
+    contact = s.open_json(row.contact, _tip_aad(row.id, "contact"))
+    reporter = s.open(row.reporter, _tip_aad(row.id, "reporter"))
+    description = s.open(row.description, _tip_aad(row.id, "description"))
+    assert description is not None
+    return Tip(
+        id=row.id,
+        reference=row.reference,
+        province_code=row.province_code,
+        category=TipCategory(row.category),
+        channel=TipChannel(row.channel),
+        description=description,
+        received_at=row.received_at,
+        ack_due_at=row.ack_due_at,
+        feedback_due_at=row.feedback_due_at,
+        status=TipStatus(row.status),
+        accused=Accused(**accused) if accused is not None else None,
+        incident=Incident(
+            date=row.incident_date,
+            period_start=row.incident_period_start,
+            period_end=row.incident_period_end,
+        ),
+        location=s.open(row.location, _tip_aad(row.id, "location")),
+        amount_thb=row.amount_thb,
+        contact=Contact(**contact) if contact is not None else None,
+        reporter_account_id=uuid.UUID(reporter) if reporter else None,
+        recorded_by=row.recorded_by,
+        recused_province_code=row.recused_province_code,
+        outcome=TipOutcome(row.outcome) if row.outcome else None,
+        acknowledged_at=row.acknowledged_at,
+        first_feedback_at=row.first_feedback_at,
+        closed_at=row.closed_at,
+        version=row.version,
+    )
+
+
+def _tip_to_row(
+    s: _Sealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
+) -> TipRow:
+    """The row of a new tip: everything, sealed where confidential."""
+    accused = tip.accused
+    contact = tip.contact
+    reporter = tip.reporter_account_id
+    row = TipRow(
+        id=tip.id,
+        reference=tip.reference,
+        province_code=tip.province_code,
+        recused_province_code=tip.recused_province_code,
+        category=tip.category.value,
+        channel=tip.channel.value,
+        status=tip.status.value,
+        received_at=tip.received_at,
+        ack_due_at=tip.ack_due_at,
+        feedback_due_at=tip.feedback_due_at,
+        incident_date=tip.incident.date,
+        incident_period_start=tip.incident.period_start,
+        incident_period_end=tip.incident.period_end,
+        amount_thb=tip.amount_thb,
+        description=s.seal(tip.description, _tip_aad(tip.id, "description")) or b"",
+        accused=s.seal_json(
+            None
+            if accused is None
+            else {
+                "office": accused.office,
+                "person_name": accused.person_name,
+                "position": accused.position,
+                "is_provincial_labour_office": accused.is_provincial_labour_office,
+            },
+            _tip_aad(tip.id, "accused"),
+        ),
+        location=s.seal(tip.location, _tip_aad(tip.id, "location")),
+        contact=s.seal_json(
+            None
+            if contact is None
+            else {"name": contact.name, "phone": contact.phone, "email": contact.email},
+            _tip_aad(tip.id, "contact"),
+        ),
+        reporter=s.seal(None if reporter is None else str(reporter), _tip_aad(tip.id, "reporter")),
+        reporter_hash=reporter_hash,
+        receipt_hash=receipt_hash,
+        recorded_by=tip.recorded_by,
+    )
+    return _tip_changes_to_row(tip, into=row)
+
+
+def _tip_changes_to_row(tip: Tip, into: TipRow) -> TipRow:
+    """The fields a tip changes after intake (its state machine, reassignment): the only
+    ones `save` writes, so sealed values are never rewritten."""
+    into.province_code = tip.province_code
+    into.status = tip.status.value
+    into.outcome = tip.outcome.value if tip.outcome else None
+    into.acknowledged_at = tip.acknowledged_at
+    into.feedback_due_at = tip.feedback_due_at
+    into.first_feedback_at = tip.first_feedback_at
+    into.closed_at = tip.closed_at
+    into.version = tip.version
+    return into
+
+
+def _summary_to_entity(row: TipRow) -> TipSummary:
     return TipSummary(
         id=row.id,
         reference=row.reference,
@@ -112,6 +225,73 @@ def _summary(row: TipRow) -> TipSummary:
         feedback_due_at=row.feedback_due_at,
         acknowledged_at=row.acknowledged_at,
         first_feedback_at=row.first_feedback_at,
+    )
+
+
+def _event_to_entity(s: _Sealer, row: TipEventRow) -> TipEvent:
+    return TipEvent(
+        id=row.id,
+        tip_id=row.tip_id,
+        at=row.at,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        from_status=TipStatus(row.from_status),
+        to_status=TipStatus(row.to_status),
+        outcome=TipOutcome(row.outcome) if row.outcome else None,
+        reason=s.open(row.reason, _event_aad(row.id)),
+    )
+
+
+def _event_to_row(s: _Sealer, event: TipEvent) -> TipEventRow:
+    return TipEventRow(
+        id=event.id,
+        tip_id=event.tip_id,
+        at=event.at,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role,
+        from_status=event.from_status.value,
+        to_status=event.to_status.value,
+        outcome=event.outcome.value if event.outcome else None,
+        reason=s.seal(event.reason, _event_aad(event.id)),
+    )
+
+
+def _message_to_entity(s: _Sealer, row: TipMessageRow) -> TipMessage:
+    body = s.open(row.body, _message_aad(row.id, row.tip_id))
+    assert body is not None
+    return TipMessage(
+        id=row.id,
+        tip_id=row.tip_id,
+        created_at=row.created_at,
+        author=MessageAuthor(row.author),
+        body=body,
+        internal=row.internal,
+        author_account_id=row.author_account_id,
+        author_role=row.author_role,
+    )
+
+
+def _message_to_row(s: _Sealer, message: TipMessage) -> TipMessageRow:
+    return TipMessageRow(
+        id=message.id,
+        tip_id=message.tip_id,
+        created_at=message.created_at,
+        author=message.author.value,
+        author_account_id=message.author_account_id,
+        author_role=message.author_role,
+        internal=message.internal,
+        body=s.seal(message.body, _message_aad(message.id, message.tip_id)) or b"",
+    )
+
+
+def _link_to_row(link: TipLink) -> TipLinkRow:
+    """Links are read back as LinkedTip, joined with the other tip (see `links`)."""
+    return TipLinkRow(
+        tip_id=link.tip_id,
+        target_id=link.target_id,
+        kind=link.kind.value,
+        created_at=link.created_at,
+        created_by=link.created_by,
     )
 
 
@@ -165,43 +345,6 @@ class SqlTipRepository:
             return [col(TipRow.reporter_hash) == self._reporter_hash(visibility.reporter_id)]
         return [false()]
 
-    def _to_domain(self, row: TipRow) -> Tip:
-        s = self._sealer
-        accused = s.open_json(row.accused, _tip_aad(row.id, "accused"))
-        contact = s.open_json(row.contact, _tip_aad(row.id, "contact"))
-        reporter = s.open(row.reporter, _tip_aad(row.id, "reporter"))
-        description = s.open(row.description, _tip_aad(row.id, "description"))
-        assert description is not None
-        return Tip(
-            id=row.id,
-            reference=row.reference,
-            province_code=row.province_code,
-            category=TipCategory(row.category),
-            channel=TipChannel(row.channel),
-            description=description,
-            received_at=row.received_at,
-            ack_due_at=row.ack_due_at,
-            feedback_due_at=row.feedback_due_at,
-            status=TipStatus(row.status),
-            accused=Accused(**accused) if accused is not None else None,
-            incident=Incident(
-                date=row.incident_date,
-                period_start=row.incident_period_start,
-                period_end=row.incident_period_end,
-            ),
-            location=s.open(row.location, _tip_aad(row.id, "location")),
-            amount_thb=row.amount_thb,
-            contact=Contact(**contact) if contact is not None else None,
-            reporter_account_id=uuid.UUID(reporter) if reporter else None,
-            recorded_by=row.recorded_by,
-            recused_province_code=row.recused_province_code,
-            outcome=TipOutcome(row.outcome) if row.outcome else None,
-            acknowledged_at=row.acknowledged_at,
-            first_feedback_at=row.first_feedback_at,
-            closed_at=row.closed_at,
-            version=row.version,
-        )
-
     # -- tips ------------------------------------------------------------------------
 
     async def next_sequence(self, year: int) -> int:
@@ -217,59 +360,16 @@ class SqlTipRepository:
         return value
 
     async def add(self, tip: Tip, *, receipt: str | None) -> None:
-        s = self._sealer
-        accused = tip.accused
-        contact = tip.contact
         reporter = tip.reporter_account_id
-        row = TipRow(
-            id=tip.id,
-            reference=tip.reference,
-            province_code=tip.province_code,
-            recused_province_code=tip.recused_province_code,
-            category=tip.category.value,
-            channel=tip.channel.value,
-            status=tip.status.value,
-            outcome=tip.outcome.value if tip.outcome else None,
-            received_at=tip.received_at,
-            ack_due_at=tip.ack_due_at,
-            feedback_due_at=tip.feedback_due_at,
-            acknowledged_at=tip.acknowledged_at,
-            first_feedback_at=tip.first_feedback_at,
-            closed_at=tip.closed_at,
-            incident_date=tip.incident.date,
-            incident_period_start=tip.incident.period_start,
-            incident_period_end=tip.incident.period_end,
-            amount_thb=tip.amount_thb,
-            description=s.seal(tip.description, _tip_aad(tip.id, "description")) or b"",
-            accused=s.seal_json(
-                None
-                if accused is None
-                else {
-                    "office": accused.office,
-                    "person_name": accused.person_name,
-                    "position": accused.position,
-                    "is_provincial_labour_office": accused.is_provincial_labour_office,
-                },
-                _tip_aad(tip.id, "accused"),
-            ),
-            location=s.seal(tip.location, _tip_aad(tip.id, "location")),
-            contact=s.seal_json(
-                None
-                if contact is None
-                else {"name": contact.name, "phone": contact.phone, "email": contact.email},
-                _tip_aad(tip.id, "contact"),
-            ),
-            reporter=s.seal(
-                None if reporter is None else str(reporter), _tip_aad(tip.id, "reporter")
-            ),
+        row = _tip_to_row(
+            self._sealer,
+            tip,
             reporter_hash=None if reporter is None else self._reporter_hash(reporter),
             receipt_hash=(
                 None
                 if receipt is None
                 else self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
             ),
-            recorded_by=tip.recorded_by,
-            version=tip.version,
         )
         self._session.add(row)
         await self._session.flush()
@@ -277,19 +377,7 @@ class SqlTipRepository:
 
     async def _add_events(self, tip: Tip) -> None:
         for event in tip.new_events:
-            self._session.add(
-                TipEventRow(
-                    id=event.id,
-                    tip_id=event.tip_id,
-                    at=event.at,
-                    actor_id=event.actor_id,
-                    actor_role=event.actor_role,
-                    from_status=event.from_status.value,
-                    to_status=event.to_status.value,
-                    outcome=event.outcome.value if event.outcome else None,
-                    reason=self._sealer.seal(event.reason, f"tip_event:{event.id}:reason"),
-                )
-            )
+            self._session.add(_event_to_row(self._sealer, event))
         tip.new_events.clear()
         await self._session.flush()
 
@@ -298,7 +386,7 @@ class SqlTipRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._session.exec(query)).first()
-        return self._to_domain(row) if row else None
+        return _tip_to_entity(self._sealer, row) if row else None
 
     async def get_by_receipt(self, receipt: str, *, for_update: bool = False) -> Tip | None:
         digest = self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
@@ -306,21 +394,13 @@ class SqlTipRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._session.exec(query)).first()
-        return self._to_domain(row) if row else None
+        return _tip_to_entity(self._sealer, row) if row else None
 
     async def save(self, tip: Tip) -> None:
         row = await self._session.get(TipRow, tip.id)
         if row is None:
             raise LookupError(f"tip {tip.id} vanished")
-        row.province_code = tip.province_code
-        row.status = tip.status.value
-        row.outcome = tip.outcome.value if tip.outcome else None
-        row.acknowledged_at = tip.acknowledged_at
-        row.feedback_due_at = tip.feedback_due_at
-        row.first_feedback_at = tip.first_feedback_at
-        row.closed_at = tip.closed_at
-        row.version = tip.version
-        self._session.add(row)
+        self._session.add(_tip_changes_to_row(tip, into=row))
         await self._session.flush()
         await self._add_events(tip)
 
@@ -329,37 +409,12 @@ class SqlTipRepository:
             select(TipEventRow).where(TipEventRow.tip_id == tip_id).order_by(col(TipEventRow.seq))
         )
         rows = (await self._session.exec(query)).all()
-        return [
-            TipEvent(
-                id=row.id,
-                tip_id=row.tip_id,
-                at=row.at,
-                actor_id=row.actor_id,
-                actor_role=row.actor_role,
-                from_status=TipStatus(row.from_status),
-                to_status=TipStatus(row.to_status),
-                outcome=TipOutcome(row.outcome) if row.outcome else None,
-                reason=self._sealer.open(row.reason, f"tip_event:{row.id}:reason"),
-            )
-            for row in rows
-        ]
+        return [_event_to_entity(self._sealer, row) for row in rows]
 
     # -- messages --------------------------------------------------------------------
 
     async def add_message(self, message: TipMessage) -> None:
-        self._session.add(
-            TipMessageRow(
-                id=message.id,
-                tip_id=message.tip_id,
-                created_at=message.created_at,
-                author=message.author.value,
-                author_account_id=message.author_account_id,
-                author_role=message.author_role,
-                internal=message.internal,
-                body=self._sealer.seal(message.body, _message_aad(message.id, message.tip_id))
-                or b"",
-            )
-        )
+        self._session.add(_message_to_row(self._sealer, message))
         await self._session.flush()
 
     async def messages(
@@ -373,23 +428,7 @@ class SqlTipRepository:
         else:  # the newest ones (ix_tip_messages_tip_id_seq backwards), then oldest first
             query = query.order_by(col(TipMessageRow.seq).desc()).limit(newest)
             rows = list(reversed((await self._session.exec(query)).all()))
-        result = []
-        for row in rows:
-            body = self._sealer.open(row.body, _message_aad(row.id, row.tip_id))
-            assert body is not None
-            result.append(
-                TipMessage(
-                    id=row.id,
-                    tip_id=row.tip_id,
-                    created_at=row.created_at,
-                    author=MessageAuthor(row.author),
-                    body=body,
-                    internal=row.internal,
-                    author_account_id=row.author_account_id,
-                    author_role=row.author_role,
-                )
-            )
-        return result
+        return [_message_to_entity(self._sealer, row) for row in rows]
 
     # -- links -----------------------------------------------------------------------
 
@@ -410,15 +449,7 @@ class SqlTipRepository:
             raise TipLinkExists()
         try:
             async with self._session.begin_nested():
-                self._session.add(
-                    TipLinkRow(
-                        tip_id=link.tip_id,
-                        target_id=link.target_id,
-                        kind=link.kind.value,
-                        created_at=link.created_at,
-                        created_by=link.created_by,
-                    )
-                )
+                self._session.add(_link_to_row(link))
                 await self._session.flush()
         except IntegrityError as exc:
             raise TipLinkExists() from exc
@@ -479,8 +510,4 @@ class SqlTipRepository:
     ) -> list[TipSummary]:
         statement = self.list_statement(query, visibility, now=now)
         rows = (await self._session.exec(statement)).all()
-        return [_summary(row) for row in rows]
-
-
-def _message_aad(message_id: uuid.UUID, tip_id: uuid.UUID) -> str:
-    return f"tip_message:{tip_id}:{message_id}:body"
+        return [_summary_to_entity(row) for row in rows]

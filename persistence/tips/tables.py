@@ -32,21 +32,17 @@ from domain.tips.model import (
     TipOutcome,
     TipStatus,
 )
-
-
-def _in(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+from persistence.base import one_of
 
 
 class TipRow(SQLModel, table=True):
     __tablename__ = "tips"
     __table_args__ = (
-        CheckConstraint(_in("status", [s.value for s in TipStatus]), name="status_known"),
-        CheckConstraint(_in("category", [c.value for c in TipCategory]), name="category_known"),
-        CheckConstraint(_in("channel", [c.value for c in TipChannel]), name="channel_known"),
+        CheckConstraint(one_of("status", TipStatus), name="status_known"),
+        CheckConstraint(one_of("category", TipCategory), name="category_known"),
+        CheckConstraint(one_of("channel", TipChannel), name="channel_known"),
         CheckConstraint(
-            "outcome IS NULL OR " + _in("outcome", [o.value for o in TipOutcome]),
-            name="outcome_known",
+            "outcome IS NULL OR " + one_of("outcome", TipOutcome), name="outcome_known"
         ),
         CheckConstraint("amount_thb IS NULL OR amount_thb >= 0", name="amount_not_negative"),
         Index("ix_tips_received_at_id", text("received_at DESC"), text("id DESC")),

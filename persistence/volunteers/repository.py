@@ -23,8 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.pagination import Cursor
 from domain.volunteers.errors import DuplicateNationalId
-from domain.volunteers.model import Volunteer, VolunteerStatus
-from domain.volunteers.ports import VolunteerFilter, VolunteerPage
+from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
+from domain.volunteers.ports import VolunteerFilter, VolunteerPage, VolunteerSummary
 from persistence.crypto import KeyRing, Sealed
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
@@ -36,109 +36,65 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class SqlVolunteerRepository:
-    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
-        self._session = session
-        self._keyring = keyring
+# -- rows <-> entities (the only place that knows both) -----------------------------------
+# Encryption at the boundary: the national ID and the personal fields are sealed and
+# opened here. The activation code is not part of the entity (see store_activation_code).
 
-    # -- encryption at the boundary ------------------------------------------------------
 
-    def _write_secrets(self, row: VolunteerRow, volunteer: Volunteer) -> None:
-        nid = volunteer.national_id
-        if nid is None:
-            row.national_id_hash = row.national_id_sealed = row.national_id_kid = None
-            row.national_id_last4 = None
-        else:
-            sealed = self._keyring.seal(nid, aad=f"volunteer:{volunteer.id}:national_id")
-            row.national_id_hash = self._keyring.keyed_hash(nid, purpose=NATIONAL_ID_PURPOSE)
-            row.national_id_sealed, row.national_id_kid = sealed.blob, sealed.kid
-            row.national_id_last4 = nid[-4:]
-        personal = {
-            "date_of_birth": volunteer.date_of_birth.isoformat()
-            if volunteer.date_of_birth
-            else None,
-            "phone": volunteer.phone,
-            "email": volunteer.email,
-        }
-        if not any(personal.values()):
-            row.personal_sealed = row.personal_kid = None
-        else:
-            sealed = self._keyring.seal(
-                json.dumps(personal, sort_keys=True), aad=f"volunteer:{volunteer.id}:personal"
-            )
-            row.personal_sealed, row.personal_kid = sealed.blob, sealed.kid
-
-    def _to_domain(
-        self,
-        row: VolunteerRow,
-        trainings: list[VolunteerTrainingRow],
-        history: list[VolunteerStatusRow],
-    ) -> Volunteer:
-        nid: str | None = None
-        if row.national_id_sealed is not None and row.national_id_kid is not None:
-            nid = self._keyring.open(
-                Sealed(row.national_id_kid, row.national_id_sealed),
-                aad=f"volunteer:{row.id}:national_id",
-            )
-        personal: dict[str, str | None] = {}
-        if row.personal_sealed is not None and row.personal_kid is not None:
-            personal = json.loads(
-                self._keyring.open(
-                    Sealed(row.personal_kid, row.personal_sealed),
-                    aad=f"volunteer:{row.id}:personal",
-                )
-            )
-        born = personal.get("date_of_birth")
-        return Volunteer(
-            id=row.id,
-            full_name_th=row.full_name_th,
-            full_name_en=row.full_name_en,
-            national_id=nid,
-            date_of_birth=date.fromisoformat(born) if born else None,
-            phone=personal.get("phone"),
-            email=personal.get("email"),
-            province_code=row.province_code,
-            district=row.district,
-            occupation=row.occupation,
-            status=VolunteerStatus(row.status),
-            applied_at=row.applied_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            version=row.version,
-            approved_at=row.approved_at,
-            approved_by=row.approved_by,
-            pledged_on=row.pledged_on,
-            account_id=row.account_id,
-            erased_at=row.erased_at,
-            trainings=[t.to_domain() for t in trainings],
-            history=[h.to_domain() for h in history],
+def _to_entity(
+    keyring: KeyRing,
+    row: VolunteerRow,
+    trainings: list[VolunteerTrainingRow],
+    history: list[VolunteerStatusRow],
+) -> Volunteer:
+    nid: str | None = None
+    if row.national_id_sealed is not None and row.national_id_kid is not None:
+        nid = keyring.open(
+            Sealed(row.national_id_kid, row.national_id_sealed),
+            aad=f"volunteer:{row.id}:national_id",
         )
+    personal: dict[str, str | None] = {}
+    if row.personal_sealed is not None and row.personal_kid is not None:
+        personal = json.loads(
+            keyring.open(
+                Sealed(row.personal_kid, row.personal_sealed),
+                aad=f"volunteer:{row.id}:personal",
+            )
+        )
+    born = personal.get("date_of_birth")
+    return Volunteer(
+        id=row.id,
+        full_name_th=row.full_name_th,
+        full_name_en=row.full_name_en,
+        national_id=nid,
+        date_of_birth=date.fromisoformat(born) if born else None,
+        phone=personal.get("phone"),
+        email=personal.get("email"),
+        province_code=row.province_code,
+        district=row.district,
+        occupation=row.occupation,
+        status=VolunteerStatus(row.status),
+        applied_at=row.applied_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        approved_at=row.approved_at,
+        approved_by=row.approved_by,
+        pledged_on=row.pledged_on,
+        account_id=row.account_id,
+        erased_at=row.erased_at,
+        trainings=[_training_to_entity(t) for t in trainings],
+        history=[_status_to_entity(h) for h in history],
+    )
 
-    def _update_row(self, row: VolunteerRow, volunteer: Volunteer) -> None:
-        for name in (
-            "full_name_th",
-            "full_name_en",
-            "province_code",
-            "district",
-            "occupation",
-            "applied_at",
-            "approved_at",
-            "approved_by",
-            "pledged_on",
-            "account_id",
-            "erased_at",
-            "created_at",
-            "updated_at",
-            "version",
-        ):
-            setattr(row, name, getattr(volunteer, name))
-        row.status = volunteer.status.value
-        row.trainings_count = len(volunteer.trainings)
-        self._write_secrets(row, volunteer)
 
-    # -- repository ----------------------------------------------------------------------
-
-    async def add(self, volunteer: Volunteer) -> None:
+def _to_row(
+    keyring: KeyRing, volunteer: Volunteer, into: VolunteerRow | None = None
+) -> VolunteerRow:
+    """A new row for the volunteer, or `into` brought up to date with it (trainings and
+    history are rows of their own: see _training_to_row and _status_to_row)."""
+    row = into
+    if row is None:
         row = VolunteerRow(
             id=volunteer.id,
             full_name_th=volunteer.full_name_th,
@@ -148,7 +104,143 @@ class SqlVolunteerRepository:
             created_at=volunteer.created_at,
             updated_at=volunteer.updated_at,
         )
-        self._update_row(row, volunteer)
+    row.full_name_th = volunteer.full_name_th
+    row.full_name_en = volunteer.full_name_en
+    row.province_code = volunteer.province_code
+    row.district = volunteer.district
+    row.occupation = volunteer.occupation
+    row.applied_at = volunteer.applied_at
+    row.approved_at = volunteer.approved_at
+    row.approved_by = volunteer.approved_by
+    row.pledged_on = volunteer.pledged_on
+    row.account_id = volunteer.account_id
+    row.erased_at = volunteer.erased_at
+    row.created_at = volunteer.created_at
+    row.updated_at = volunteer.updated_at
+    row.version = volunteer.version
+    row.status = volunteer.status.value
+    row.trainings_count = len(volunteer.trainings)
+
+    nid = volunteer.national_id
+    if nid is None:
+        row.national_id_hash = row.national_id_sealed = row.national_id_kid = None
+        row.national_id_last4 = None
+    else:
+        sealed = keyring.seal(nid, aad=f"volunteer:{volunteer.id}:national_id")
+        row.national_id_hash = keyring.keyed_hash(nid, purpose=NATIONAL_ID_PURPOSE)
+        row.national_id_sealed, row.national_id_kid = sealed.blob, sealed.kid
+        row.national_id_last4 = nid[-4:]
+    personal = {
+        "date_of_birth": volunteer.date_of_birth.isoformat() if volunteer.date_of_birth else None,
+        "phone": volunteer.phone,
+        "email": volunteer.email,
+    }
+    if not any(personal.values()):
+        row.personal_sealed = row.personal_kid = None
+    else:
+        sealed = keyring.seal(
+            json.dumps(personal, sort_keys=True), aad=f"volunteer:{volunteer.id}:personal"
+        )
+        row.personal_sealed, row.personal_kid = sealed.blob, sealed.kid
+    return row
+
+
+def _summary_to_entity(row: VolunteerRow) -> VolunteerSummary:
+    return VolunteerSummary(
+        id=row.id,
+        full_name_th=row.full_name_th,
+        full_name_en=row.full_name_en,
+        province_code=row.province_code,
+        district=row.district,
+        status=VolunteerStatus(row.status),
+        trained=row.trainings_count > 0,
+        applied_at=row.applied_at,
+        created_at=row.created_at,
+    )
+
+
+def _training_to_entity(row: VolunteerTrainingRow) -> Training:
+    return Training(
+        id=row.id,
+        course_title=row.course_title,
+        held_on=row.held_on,
+        hours=row.hours,
+        certificate_number=row.certificate_number,
+        organiser=row.organiser,
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+    )
+
+
+def _training_to_row(
+    training: Training,
+    *,
+    volunteer_id: uuid.UUID,
+    position: int,
+    into: VolunteerTrainingRow | None = None,
+) -> VolunteerTrainingRow:
+    """A new row for the training, or `into` with the fields a training may change."""
+    row = into
+    if row is None:
+        row = VolunteerTrainingRow(
+            id=training.id,
+            volunteer_id=volunteer_id,
+            position=position,
+            course_title=training.course_title,
+            held_on=training.held_on,
+            hours=training.hours,
+            recorded_at=training.recorded_at,
+            recorded_by=training.recorded_by,
+        )
+    row.certificate_number = training.certificate_number
+    row.organiser = training.organiser
+    return row
+
+
+def _status_to_entity(row: VolunteerStatusRow) -> StatusChange:
+    return StatusChange(
+        id=row.id,
+        from_status=VolunteerStatus(row.from_status) if row.from_status else None,
+        to_status=VolunteerStatus(row.to_status),
+        reason=row.reason,
+        actor_id=row.actor_id,
+        at=row.at,
+    )
+
+
+def _status_to_row(
+    change: StatusChange,
+    *,
+    volunteer_id: uuid.UUID,
+    position: int,
+    into: VolunteerStatusRow | None = None,
+) -> VolunteerStatusRow:
+    """A new row for the status change, or `into` with the one field that may change (the
+    reason, cleared on erasure)."""
+    row = into
+    if row is None:
+        row = VolunteerStatusRow(
+            id=change.id,
+            volunteer_id=volunteer_id,
+            position=position,
+            from_status=change.from_status.value if change.from_status else None,
+            to_status=change.to_status.value,
+            actor_id=change.actor_id,
+            at=change.at,
+        )
+    row.reason = change.reason
+    return row
+
+
+class SqlVolunteerRepository:
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._keyring = keyring
+
+    # -- repository ----------------------------------------------------------------------
+
+    async def add(self, volunteer: Volunteer) -> None:
+        row = _to_row(self._keyring, volunteer)
         try:
             async with self._session.begin_nested():
                 self._session.add(row)
@@ -176,7 +268,7 @@ class SqlVolunteerRepository:
                 .order_by(col(VolunteerStatusRow.position))
             )
         ).all()
-        return self._to_domain(row, list(trainings), list(history))
+        return _to_entity(self._keyring, row, list(trainings), list(history))
 
     async def get(self, volunteer_id: uuid.UUID, *, for_update: bool = False) -> Volunteer | None:
         query = select(VolunteerRow).where(VolunteerRow.id == volunteer_id)
@@ -196,42 +288,21 @@ class SqlVolunteerRepository:
         row = await self._session.get(VolunteerRow, volunteer.id)
         if row is None:
             raise LookupError(f"volunteer {volunteer.id} vanished")
-        self._update_row(row, volunteer)
-        self._session.add(row)
+        self._session.add(_to_row(self._keyring, volunteer, into=row))
         await self._session.flush()
         await self._write_children(volunteer)
 
     async def _write_children(self, volunteer: Volunteer) -> None:
         for position, training in enumerate(volunteer.trainings):
             t_row = await self._session.get(VolunteerTrainingRow, training.id)
-            if t_row is None:
-                t_row = VolunteerTrainingRow(
-                    id=training.id,
-                    volunteer_id=volunteer.id,
-                    position=position,
-                    course_title=training.course_title,
-                    held_on=training.held_on,
-                    hours=training.hours,
-                    recorded_at=training.recorded_at,
-                    recorded_by=training.recorded_by,
-                )
-            t_row.certificate_number = training.certificate_number
-            t_row.organiser = training.organiser
-            self._session.add(t_row)
+            self._session.add(
+                _training_to_row(training, volunteer_id=volunteer.id, position=position, into=t_row)
+            )
         for position, change in enumerate(volunteer.history):
             h_row = await self._session.get(VolunteerStatusRow, change.id)
-            if h_row is None:
-                h_row = VolunteerStatusRow(
-                    id=change.id,
-                    volunteer_id=volunteer.id,
-                    position=position,
-                    from_status=change.from_status.value if change.from_status else None,
-                    to_status=change.to_status.value,
-                    actor_id=change.actor_id,
-                    at=change.at,
-                )
-            h_row.reason = change.reason
-            self._session.add(h_row)
+            self._session.add(
+                _status_to_row(change, volunteer_id=volunteer.id, position=position, into=h_row)
+            )
         await self._session.flush()
 
     async def list(
@@ -275,7 +346,7 @@ class SqlVolunteerRepository:
             )
         query = query.order_by(col(VolunteerRow.created_at).desc(), col(VolunteerRow.id).desc())
         rows = (await self._session.exec(query.limit(limit + 1))).all()
-        items = [row.summary() for row in rows[:limit]]
+        items = [_summary_to_entity(row) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]

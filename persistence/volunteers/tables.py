@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -20,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from domain.volunteers.model import StatusChange, Training, VolunteerStatus
-from domain.volunteers.ports import VolunteerSummary
+from domain.volunteers.model import VolunteerStatus
+from persistence.base import one_of
 
 
 def _tz() -> DateTime:
@@ -31,6 +32,12 @@ def _tz() -> DateTime:
 class VolunteerRow(SQLModel, table=True):
     __tablename__ = "volunteers"
     __table_args__ = (
+        CheckConstraint(one_of("status", VolunteerStatus), name="status_known"),
+        CheckConstraint(
+            "national_id_last4 IS NULL OR national_id_last4 ~ '^[0-9]{4}$'",
+            name="national_id_last4_digits",
+        ),
+        CheckConstraint("trainings_count >= 0", name="trainings_count_positive"),
         Index("ix_volunteers_created_at_id", text("created_at DESC"), text("id DESC")),
         Index(
             "ix_volunteers_province_code_created_at_id",
@@ -102,19 +109,6 @@ class VolunteerRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
 
-    def summary(self) -> VolunteerSummary:
-        return VolunteerSummary(
-            id=self.id,
-            full_name_th=self.full_name_th,
-            full_name_en=self.full_name_en,
-            province_code=self.province_code,
-            district=self.district,
-            status=VolunteerStatus(self.status),
-            trained=self.trainings_count > 0,
-            applied_at=self.applied_at,
-            created_at=self.created_at,
-        )
-
 
 class VolunteerTrainingRow(SQLModel, table=True):
     __tablename__ = "volunteer_trainings"
@@ -133,22 +127,13 @@ class VolunteerTrainingRow(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     recorded_by: uuid.UUID
 
-    def to_domain(self) -> Training:
-        return Training(
-            id=self.id,
-            course_title=self.course_title,
-            held_on=self.held_on,
-            hours=self.hours,
-            certificate_number=self.certificate_number,
-            organiser=self.organiser,
-            recorded_at=self.recorded_at,
-            recorded_by=self.recorded_by,
-        )
-
 
 class VolunteerStatusRow(SQLModel, table=True):
     __tablename__ = "volunteer_status_history"
-    __table_args__ = (UniqueConstraint("volunteer_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("volunteer_id", "position"),
+        CheckConstraint(one_of("to_status", VolunteerStatus), name="to_status_known"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     volunteer_id: uuid.UUID = Field(
@@ -160,13 +145,3 @@ class VolunteerStatusRow(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))
     actor_id: str = Field(sa_column=Column(String(64), nullable=False))
     at: datetime = Field(sa_column=Column(_tz(), nullable=False))
-
-    def to_domain(self) -> StatusChange:
-        return StatusChange(
-            id=self.id,
-            from_status=VolunteerStatus(self.from_status) if self.from_status else None,
-            to_status=VolunteerStatus(self.to_status),
-            reason=self.reason,
-            actor_id=self.actor_id,
-            at=self.at,
-        )

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from domain.audit.model import ANONYMOUS, GENESIS_HASH, SYSTEM, AuditActor
 from domain.clock import FrozenClock
+from persistence.audit.repository import _to_entity
 from persistence.audit.tables import AuditRow
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
@@ -40,7 +41,7 @@ async def test_entries_chain_and_rollback_leaves_no_gap(
         rows = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all()
     assert [r.action for r in rows] == ["test.first", "thing.viewed", "test.third"]
     for row in rows:
-        stored = row.to_domain()
+        stored = _to_entity(row)
         assert stored.computed_hash() == stored.hash
     assert rows[0].request_id == "r-1"
 

@@ -1,0 +1,490 @@
+"""Rows and domain entities correspond field for field, and each repository maps them.
+
+Every feature converts between its SQLModel rows and its domain dataclasses in one
+section of its repository.py (`_to_entity` / `_to_row` and their per-table siblings).
+These tests fail when an entity gains a field its table has no column for, when a table
+gains a column no entity field stands for, or when a mapping drops a field on the way
+through. The intended differences are listed below, each with its reason; keep the
+lists short, and add to them only what is meant to differ.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
+import persistence.tables  # noqa: F401  (every table on the metadata)
+from domain.accounts.model import Account
+from domain.audit.model import AuditEntry
+from domain.policy import Role
+from domain.provinces.model import Province
+from domain.sessions.model import LoginThrottle, RefreshToken
+from domain.tips.model import (
+    Accused,
+    Contact,
+    Incident,
+    LinkKind,
+    MessageAuthor,
+    Tip,
+    TipCategory,
+    TipChannel,
+    TipEvent,
+    TipLink,
+    TipMessage,
+    TipOutcome,
+    TipStatus,
+    TipSummary,
+)
+from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
+from domain.volunteers.ports import VolunteerSummary
+from persistence.accounts import repository as accounts
+from persistence.accounts.tables import AccountRow
+from persistence.audit import repository as audit
+from persistence.audit.tables import AuditRow
+from persistence.crypto import development_keyring
+from persistence.provinces.tables import ProvinceRow
+from persistence.sessions import repository as sessions
+from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
+from persistence.tips import repository as tips
+from persistence.tips.tables import TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.volunteers import repository as volunteers
+from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
+
+
+@dataclass(frozen=True)
+class Pairing:
+    row: type[SQLModel]
+    entity: type[Any]
+    #: Value objects stored flattened, one column per field: entity field -> column prefix.
+    flattened: Mapping[str, str] = field(default_factory=dict)
+    #: Entity fields stored under other names (sealed, hashed, counted): field -> columns.
+    stored_as: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Entity fields with no column: field -> why.
+    not_stored: Mapping[str, str] = field(default_factory=dict)
+    #: Columns no entity field stands for: column -> why.
+    row_only: Mapping[str, str] = field(default_factory=dict)
+    #: A list item built from some columns of the row: the columns it leaves out are fine.
+    projection: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.row.__name__}-{self.entity.__name__}"
+
+
+_POSITION = "its index in the owner's list (Volunteer.trainings / Volunteer.history)"
+_OWNER = "the volunteer it belongs to: the entity sits in that volunteer's list"
+
+PAIRINGS = [
+    Pairing(AccountRow, Account),
+    Pairing(AuditRow, AuditEntry),
+    Pairing(ProvinceRow, Province, flattened={"labour_office": "office_"}),
+    Pairing(RefreshTokenRow, RefreshToken),
+    Pairing(
+        LoginThrottleRow,
+        LoginThrottle,
+        row_only={"key_hash": "keyed hash of the username the throttle counts (its key)"},
+    ),
+    Pairing(
+        TipRow,
+        Tip,
+        flattened={"incident": "incident_"},
+        stored_as={
+            # Sealed under the shorter name, plus a keyed hash to find a reporter's tips.
+            "reporter_account_id": ("reporter", "reporter_hash"),
+        },
+        not_stored={"new_events": "events not yet saved; saved, they are tip_events rows"},
+        row_only={"receipt_hash": "keyed hash of the receipt, an argument of add() only"},
+    ),
+    Pairing(TipRow, TipSummary, projection=True),
+    Pairing(TipEventRow, TipEvent, row_only={"seq": "identity column: the history's order"}),
+    Pairing(TipMessageRow, TipMessage, row_only={"seq": "identity column: the thread's order"}),
+    Pairing(TipLinkRow, TipLink),
+    Pairing(
+        VolunteerRow,
+        Volunteer,
+        stored_as={
+            # A keyed hash (uniqueness, look-up), the sealed value with its key id, and
+            # the last four digits for masking.
+            "national_id": (
+                "national_id_hash",
+                "national_id_sealed",
+                "national_id_kid",
+                "national_id_last4",
+            ),
+            # Sealed together, as one JSON document.
+            "date_of_birth": ("personal_sealed", "personal_kid"),
+            "phone": ("personal_sealed", "personal_kid"),
+            "email": ("personal_sealed", "personal_kid"),
+            # Rows of volunteer_trainings, and their count for the `trained` filter.
+            "trainings": ("trainings_count",),
+        },
+        not_stored={"history": "rows of volunteer_status_history"},
+        row_only={
+            "activation_code_hash": "pending account activation, outside the entity",
+            "activation_expires_at": "pending account activation, outside the entity",
+        },
+    ),
+    Pairing(
+        VolunteerRow,
+        VolunteerSummary,
+        stored_as={"trained": ("trainings_count",)},
+        projection=True,
+    ),
+    Pairing(
+        VolunteerTrainingRow,
+        Training,
+        row_only={"volunteer_id": _OWNER, "position": _POSITION},
+    ),
+    Pairing(
+        VolunteerStatusRow,
+        StatusChange,
+        row_only={"volunteer_id": _OWNER, "position": _POSITION},
+    ),
+]
+
+#: Tables no domain entity corresponds to.
+NO_ENTITY = {
+    # The last reference number per year, behind Tip.reference (next_sequence only).
+    "tip_reference_counters",
+    # Shared request-replay store: the domain sees IdempotencyKey and Outcome, which are
+    # stored hashed and sealed (persistence/idempotency.py).
+    "idempotency_keys",
+}
+
+
+def _columns(row: type[SQLModel]) -> set[str]:
+    table = row.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return {column.name for column in table.columns}
+
+
+def _expected_columns(pairing: Pairing) -> set[str]:
+    hints = typing.get_type_hints(pairing.entity)
+    expected: set[str] = set()
+    for entity_field in dataclasses.fields(pairing.entity):
+        name = entity_field.name
+        if name in pairing.not_stored:
+            continue
+        if name in pairing.flattened:
+            nested = hints[name]
+            assert dataclasses.is_dataclass(nested), f"{name} is not a dataclass"
+            expected |= {pairing.flattened[name] + f.name for f in dataclasses.fields(nested)}
+        elif name in pairing.stored_as:
+            expected |= set(pairing.stored_as[name])
+        else:
+            expected.add(name)
+    return expected
+
+
+@pytest.mark.parametrize("pairing", PAIRINGS, ids=lambda p: p.id)
+def test_entity_fields_and_row_columns_correspond(pairing: Pairing) -> None:
+    fields = {f.name for f in dataclasses.fields(pairing.entity)}
+    columns = _columns(pairing.row)
+    expected = _expected_columns(pairing)
+
+    assert sorted(expected - columns) == [], "entity fields without a column"
+    if not pairing.projection:
+        assert sorted(columns - expected - pairing.row_only.keys()) == [], (
+            "columns without an entity field"
+        )
+    # The exceptions themselves must be current, or the lists only ever grow.
+    exceptions = pairing.flattened.keys() | pairing.stored_as.keys() | pairing.not_stored.keys()
+    assert sorted(exceptions - fields) == [], "listed entity fields that do not exist"
+    assert sorted(pairing.row_only.keys() - columns) == [], "listed columns that do not exist"
+    assert sorted(pairing.row_only.keys() & expected) == [], "row_only columns that are mapped"
+
+
+def test_every_table_is_paired_with_an_entity_or_listed_without_one() -> None:
+    paired = {pairing.row.__tablename__ for pairing in PAIRINGS}
+    assert set(SQLModel.metadata.tables) - paired == NO_ENTITY
+    assert not paired & NO_ENTITY
+
+
+def test_tables_modules_hold_no_mapping() -> None:
+    """Row classes are schema only: conversions live in the repositories."""
+    methods = {
+        f"{mapper.class_.__name__}.{name}"
+        for mapper in SQLModel._sa_registry.mappers
+        for name, value in vars(mapper.class_).items()
+        if inspect.isfunction(value) and not name.startswith("__")
+    }
+    assert methods == set()
+
+
+# -- round trips: entity -> row -> entity gives the entity back ----------------------------
+#
+# Each sample sets every field to something other than its default, so a field the
+# mapping forgets comes back different.
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+KEYRING = development_keyring()
+SEALER = tips._Sealer(KEYRING)
+
+
+def _no_field_at_its_default(entity: Any) -> None:
+    for f in dataclasses.fields(entity):
+        value = getattr(entity, f.name)
+        if f.default is not dataclasses.MISSING:
+            assert value != f.default, f"sample leaves {f.name} at its default"
+        if f.default_factory is not dataclasses.MISSING:
+            assert value != f.default_factory(), f"sample leaves {f.name} at its default"
+
+
+def test_account_round_trip() -> None:
+    account = Account(
+        id=uuid.uuid4(),
+        username="somchai.j",
+        display_name="Somchai J.",
+        role=Role.PROVINCIAL_OFFICER,
+        password_hash="$argon2id$...",
+        created_at=NOW,
+        updated_at=NOW + timedelta(hours=1),
+        email="somchai@example.org",
+        province_code="40",
+        agency_code="DOE",
+        is_active=False,
+        must_change_password=True,
+        last_login_at=NOW + timedelta(minutes=5),
+        failed_logins=3,
+        locked_until=NOW + timedelta(minutes=15),
+        version=7,
+    )
+    _no_field_at_its_default(account)
+    row = accounts._to_row(account)
+    assert accounts._to_entity(row) == account
+
+    changed = dataclasses.replace(account, display_name="S. J.", role=Role.AUDITOR, version=8)
+    assert accounts._to_entity(accounts._to_row(changed, into=row)) == changed
+
+
+def test_audit_entry_round_trip() -> None:
+    entry = AuditEntry(
+        seq=42,
+        occurred_at=NOW,
+        actor_id=str(uuid.uuid4()),
+        actor_role="admin",
+        action="account.created",
+        entity_type="account",
+        entity_id=str(uuid.uuid4()),
+        province_code="40",
+        request_id="req-1",
+        details={"role": "auditor"},
+        prev_hash="a" * 64,
+        hash="b" * 64,
+    )
+    _no_field_at_its_default(entry)
+    assert audit._to_entity(audit._to_row(entry)) == entry
+
+
+def test_refresh_token_and_throttle_round_trips() -> None:
+    token = RefreshToken(
+        id=uuid.uuid4(),
+        account_id=uuid.uuid4(),
+        family_id=uuid.uuid4(),
+        parent_id=uuid.uuid4(),
+        token_hash="c" * 64,
+        issued_at=NOW,
+        expires_at=NOW + timedelta(days=14),
+        used_at=NOW + timedelta(hours=1),
+        revoked_at=NOW + timedelta(hours=2),
+    )
+    _no_field_at_its_default(token)
+    assert sessions._token_to_entity(sessions._token_to_row(token)) == token
+
+    throttle = LoginThrottle(failures=4, locked_until=NOW + timedelta(minutes=15))
+    _no_field_at_its_default(throttle)
+    row = LoginThrottleRow(key_hash="d" * 64, failures=0)
+    assert sessions._throttle_to_entity(sessions._throttle_to_row(throttle, into=row)) == throttle
+
+
+def _tip() -> Tip:
+    tip = Tip(
+        id=uuid.uuid4(),
+        reference="DT-2569-000123",
+        province_code="40",
+        category=TipCategory.EXTORTION,
+        channel=TipChannel.HOTLINE,
+        description="An official asked for money to stamp a work permit.",
+        received_at=NOW,
+        ack_due_at=NOW + timedelta(days=3),
+        feedback_due_at=NOW + timedelta(days=30),
+        status=TipStatus.CLOSED,
+        accused=Accused(
+            office="Provincial Labour Office",
+            person_name="Mr. X",
+            position="Clerk",
+            is_provincial_labour_office=True,
+        ),
+        incident=Incident(date=date(2026, 11, 1)),
+        location="Khon Kaen",
+        amount_thb=Decimal("1500.00"),
+        contact=Contact(name="Nok", phone="+66812345678", email="nok@example.org"),
+        reporter_account_id=uuid.uuid4(),
+        recorded_by=uuid.uuid4(),
+        recused_province_code="40",
+        outcome=TipOutcome.SUBSTANTIATED,
+        acknowledged_at=NOW + timedelta(days=1),
+        first_feedback_at=NOW + timedelta(days=2),
+        closed_at=NOW + timedelta(days=20),
+        version=5,
+    )
+    _no_field_at_its_default(dataclasses.replace(tip, new_events=[_event(tip.id)]))
+    return tip
+
+
+def _event(tip_id: uuid.UUID) -> TipEvent:
+    return TipEvent(
+        id=uuid.uuid4(),
+        tip_id=tip_id,
+        at=NOW,
+        actor_id=uuid.uuid4(),
+        actor_role="provincial_officer",
+        from_status=TipStatus.IN_REVIEW,
+        to_status=TipStatus.CLOSED,
+        outcome=TipOutcome.REFERRED,
+        reason="Referred to the NACC.",
+    )
+
+
+def test_tip_round_trip() -> None:
+    tip = _tip()
+    row = tips._tip_to_row(SEALER, tip, reporter_hash="e" * 64, receipt_hash="f" * 64)
+    assert tips._tip_to_entity(SEALER, row) == tip
+    assert (row.reporter_hash, row.receipt_hash) == ("e" * 64, "f" * 64)
+
+    summary = tips._summary_to_entity(row)
+    assert dataclasses.asdict(summary) == {
+        name: getattr(tip, name) for name in (f.name for f in dataclasses.fields(TipSummary))
+    }
+
+    # What save() writes: the fields that change after intake, nothing sealed.
+    sealed = [getattr(row, name) for name in tips.SEALED_COLUMNS]
+    changed = dataclasses.replace(tip, province_code="10", status=TipStatus.IN_REVIEW, version=6)
+    tips._tip_changes_to_row(changed, into=row)
+    assert tips._tip_to_entity(SEALER, row) == changed
+    assert [getattr(row, name) for name in tips.SEALED_COLUMNS] == sealed
+
+
+def test_tip_event_message_and_link_round_trips() -> None:
+    event = _event(uuid.uuid4())
+    _no_field_at_its_default(event)
+    assert tips._event_to_entity(SEALER, tips._event_to_row(SEALER, event)) == event
+
+    message = TipMessage(
+        id=uuid.uuid4(),
+        tip_id=uuid.uuid4(),
+        created_at=NOW,
+        author=MessageAuthor.OFFICIAL,
+        body="We have opened an inquiry.",
+        internal=True,
+        author_account_id=uuid.uuid4(),
+        author_role="provincial_officer",
+    )
+    _no_field_at_its_default(message)
+    assert tips._message_to_entity(SEALER, tips._message_to_row(SEALER, message)) == message
+
+    # Links are read back joined with the other tip (LinkedTip): check the row itself.
+    link = TipLink(
+        tip_id=uuid.uuid4(),
+        target_id=uuid.uuid4(),
+        kind=LinkKind.DUPLICATE_OF,
+        created_at=NOW,
+        created_by=uuid.uuid4(),
+    )
+    row = tips._link_to_row(link)
+    assert (
+        TipLink(
+            tip_id=row.tip_id,
+            target_id=row.target_id,
+            kind=LinkKind(row.kind),
+            created_at=row.created_at,
+            created_by=row.created_by,
+        )
+        == link
+    )
+
+
+def test_volunteer_round_trip() -> None:
+    approver = uuid.uuid4()
+    volunteer = Volunteer(
+        id=uuid.uuid4(),
+        full_name_th="นายสมชาย ใจดี",
+        full_name_en="Somchai Jaidee",
+        national_id="1103700012345",
+        date_of_birth=date(1990, 5, 17),
+        phone="+66812345678",
+        email="somchai@example.org",
+        province_code="40",
+        district="Mueang",
+        occupation="Farmer",
+        status=VolunteerStatus.ACTIVE,
+        applied_at=NOW,
+        created_at=NOW,
+        updated_at=NOW + timedelta(days=1),
+        version=4,
+        approved_at=NOW + timedelta(hours=3),
+        approved_by=approver,
+        pledged_on=date(2026, 11, 26),
+        account_id=uuid.uuid4(),
+        erased_at=NOW + timedelta(days=2),
+        trainings=[
+            Training(
+                id=uuid.uuid4(),
+                course_title="Anti-corruption basics",
+                held_on=date(2026, 11, 20),
+                hours=6,
+                certificate_number="C-001",
+                organiser="Department of Employment",
+                recorded_at=NOW,
+                recorded_by=approver,
+            )
+        ],
+        history=[
+            StatusChange(uuid.uuid4(), None, VolunteerStatus.APPLIED, None, "anonymous", NOW),
+            StatusChange(
+                uuid.uuid4(),
+                VolunteerStatus.APPLIED,
+                VolunteerStatus.ACTIVE,
+                "Checked.",
+                str(approver),
+                NOW + timedelta(hours=3),
+            ),
+        ],
+    )
+    _no_field_at_its_default(volunteer)
+    row = volunteers._to_row(KEYRING, volunteer)
+    assert row.trainings_count == 1
+    assert row.national_id_last4 == "2345"
+    trainings = [
+        volunteers._training_to_row(t, volunteer_id=volunteer.id, position=i)
+        for i, t in enumerate(volunteer.trainings)
+    ]
+    history = [
+        volunteers._status_to_row(h, volunteer_id=volunteer.id, position=i)
+        for i, h in enumerate(volunteer.history)
+    ]
+    assert volunteers._to_entity(KEYRING, row, trainings, history) == volunteer
+
+    summary = volunteers._summary_to_entity(row)
+    assert summary == VolunteerSummary(
+        id=volunteer.id,
+        full_name_th=volunteer.full_name_th,
+        full_name_en=volunteer.full_name_en,
+        province_code=volunteer.province_code,
+        district=volunteer.district,
+        status=volunteer.status,
+        trained=True,
+        applied_at=volunteer.applied_at,
+        created_at=volunteer.created_at,
+    )
