@@ -1,4 +1,8 @@
-"""The SQL unit of work: one AsyncSession (one transaction) and its repositories."""
+"""The SQL unit of work: one AsyncSession (one transaction) and its repositories.
+
+Everything is made on first use: a request that touches no repository opens no session
+and checks out no connection, and one that reads accounts builds only that repository.
+"""
 
 from __future__ import annotations
 
@@ -33,18 +37,18 @@ class SqlUnitOfWork:
         self.keyring = keyring or development_keyring()
         self.clock = clock
         self.request_id = request_id
+        self._session: AsyncSession | None = None
+        self._provinces: SqlProvinceRepository | None = None
+        self._accounts: SqlAccountRepository | None = None
+        self._idempotency: SqlIdempotencyStore | None = None
+        self._refresh_tokens: SqlRefreshTokenRepository | None = None
+        self._login_throttles: SqlLoginThrottleRepository | None = None
+        self._volunteers: SqlVolunteerRepository | None = None
+        self._audit: SqlAuditLog | None = None
+        self._audit_reader: SqlAuditReader | None = None
+        self._tips: SqlTipRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        self.session = self._session_factory()
-        self.provinces = SqlProvinceRepository(self.session)
-        self.accounts = SqlAccountRepository(self.session)
-        self.idempotency = SqlIdempotencyStore(self.session)
-        self.refresh_tokens = SqlRefreshTokenRepository(self.session)
-        self.login_throttles = SqlLoginThrottleRepository(self.session, self.keyring)
-        self.volunteers = SqlVolunteerRepository(self.session, self.keyring)
-        self.audit = SqlAuditLog(self.session, self.clock, self.request_id)
-        self.audit_reader = SqlAuditReader(self.session)
-        self.tips = SqlTipRepository(self.session, self.keyring)
         return self
 
     async def __aexit__(
@@ -53,19 +57,89 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._session is None:
+            return
         try:
             await self.rollback()
         finally:
-            await self.session.close()
+            await self._session.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._session_factory()
+        return self._session
+
+    @property
+    def provinces(self) -> SqlProvinceRepository:
+        if self._provinces is None:
+            self._provinces = SqlProvinceRepository(self.session)
+        return self._provinces
+
+    @property
+    def accounts(self) -> SqlAccountRepository:
+        if self._accounts is None:
+            self._accounts = SqlAccountRepository(self.session)
+        return self._accounts
+
+    @property
+    def idempotency(self) -> SqlIdempotencyStore:
+        if self._idempotency is None:
+            self._idempotency = SqlIdempotencyStore(self.session)
+        return self._idempotency
+
+    @property
+    def refresh_tokens(self) -> SqlRefreshTokenRepository:
+        if self._refresh_tokens is None:
+            self._refresh_tokens = SqlRefreshTokenRepository(self.session)
+        return self._refresh_tokens
+
+    @property
+    def login_throttles(self) -> SqlLoginThrottleRepository:
+        if self._login_throttles is None:
+            self._login_throttles = SqlLoginThrottleRepository(self.session, self.keyring)
+        return self._login_throttles
+
+    @property
+    def volunteers(self) -> SqlVolunteerRepository:
+        if self._volunteers is None:
+            self._volunteers = SqlVolunteerRepository(self.session, self.keyring)
+        return self._volunteers
+
+    @property
+    def audit(self) -> SqlAuditLog:
+        if self._audit is None:
+            self._audit = SqlAuditLog(self.session, self.clock, self.request_id)
+        return self._audit
+
+    @property
+    def audit_reader(self) -> SqlAuditReader:
+        if self._audit_reader is None:
+            self._audit_reader = SqlAuditReader(self.session)
+        return self._audit_reader
+
+    @property
+    def tips(self) -> SqlTipRepository:
+        if self._tips is None:
+            self._tips = SqlTipRepository(self.session, self.keyring)
+        return self._tips
+
+    def _transaction_ended(self) -> None:
+        if self._audit is not None:
+            self._audit.transaction_ended()
 
     async def commit(self) -> None:
+        if self._session is None:
+            return
         try:
-            await self.session.commit()
+            await self._session.commit()
         finally:
-            self.audit.transaction_ended()
+            self._transaction_ended()
 
     async def rollback(self) -> None:
+        if self._session is None:
+            return
         try:
-            await self.session.rollback()
+            await self._session.rollback()
         finally:
-            self.audit.transaction_ended()
+            self._transaction_ended()
