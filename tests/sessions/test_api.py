@@ -28,36 +28,19 @@ from persistence.accounts.tables import AccountRow
 from persistence.audit.tables import AuditRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from tests.conftest import CreateAccount, LoginAs, assert_problem
-
-PASSWORD = "correct horse battery staple"
-TOKEN_URL = "/api/v1/auth/token"
-
-
-async def sign_in(
-    client: httpx.AsyncClient, username: str, password: str = PASSWORD
-) -> httpx.Response:
-    return await client.post(
-        TOKEN_URL, data={"grant_type": "password", "username": username, "password": password}
-    )
-
-
-async def refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
-
-
-def bearer(response: httpx.Response) -> dict[str, str]:
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from tests.sessions.helpers import (
+    PASSWORD,
+    TOKEN_URL,
+    assert_unauthenticated,
+    bearer,
+    refresh,
+    sign_in,
+)
 
 
 async def audit_rows(app: FastAPI) -> list[AuditRow]:
     async with services_of(app).database.sessions()() as session:
         return list((await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all())
-
-
-def assert_unauthenticated(response: httpx.Response) -> dict[str, object]:
-    body = assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
-    return body
 
 
 async def test_sign_in_and_read_my_account(
