@@ -6,8 +6,10 @@ import math
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from enum import Enum
+from typing import Literal
 from uuid import UUID
 
 from domain.audit.model import AuditActor
@@ -117,6 +119,32 @@ class Account:
     def touch(self, now: datetime) -> None:
         self.updated_at = now
         self.version += 1
+
+
+class Unset(Enum):
+    """Marks a field a partial update leaves alone (distinct from setting it to None)."""
+
+    UNSET = "unset"
+
+
+UNSET: Literal[Unset.UNSET] = Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanges:
+    """A partial update of an account: fields left UNSET stay as they are."""
+
+    display_name: str | Literal[Unset.UNSET] = UNSET
+    email: str | Literal[Unset.UNSET] | None = UNSET
+    role: Role | Literal[Unset.UNSET] = UNSET
+    province_code: str | Literal[Unset.UNSET] | None = UNSET
+    agency_code: str | Literal[Unset.UNSET] | None = UNSET
+    is_active: bool | Literal[Unset.UNSET] = UNSET
+
+    def given(self) -> dict[str, object]:
+        """The fields this change sets (to a value or to None), by name."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        return {name: value for name, value in values.items() if value is not UNSET}
 
 
 @dataclass(frozen=True, slots=True)

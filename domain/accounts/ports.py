@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.accounts.model import Account
 from domain.audit.ports import AuditLog
+from domain.pagination import Cursor, PageRequest
 from domain.policy import Role
 from domain.provinces.ports import ProvinceRepository
 from domain.transaction import Transaction
@@ -38,14 +39,14 @@ class AccountRepository(Protocol):
 
     async def list_page(
         self,
+        page: PageRequest[Cursor],
         *,
-        limit: int,
-        after: tuple[datetime, UUID] | None = None,
         role: Role | None = None,
         province_code: str | None = None,
         is_active: bool | None = None,
     ) -> list[Account]:
-        """Newest first by (created_at DESC, id DESC), strictly after the `after` key."""
+        """Up to `page.fetch` accounts, newest first by (created_at DESC, id DESC),
+        strictly after `page.after`."""
         ...
 
 

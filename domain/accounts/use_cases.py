@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from enum import Enum
-from typing import Literal
 from uuid import UUID
 
 from domain import policy
@@ -19,7 +16,9 @@ from domain.accounts.errors import (
 )
 from domain.accounts.model import (
     PASSWORD_MAX_LENGTH,
+    UNSET,
     Account,
+    AccountChanges,
     LoginPolicy,
     check_password_rules,
     generate_password,
@@ -27,7 +26,7 @@ from domain.accounts.model import (
 from domain.accounts.ports import AccountsUnitOfWork, PasswordHasher
 from domain.audit.model import SYSTEM, AuditActor, DetailValue
 from domain.errors import InvalidInput
-from domain.pagination import Cursor
+from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces.model import normalize_province_code
 
@@ -195,26 +194,15 @@ async def get_own_account(uow: AccountsUnitOfWork, *, actor: Principal) -> Accou
     return account
 
 
-@dataclass(frozen=True, slots=True)
-class AccountPage:
-    items: list[Account]
-    next_cursor: str | None
-
-
-def _after(cursor: Cursor) -> tuple[datetime, UUID]:
-    return cursor.at, cursor.id
-
-
 async def list_accounts(
     uow: AccountsUnitOfWork,
     *,
     actor: Principal,
-    limit: int,
-    cursor: str | None = None,
+    page: PageRequest[Cursor],
     role: Role | None = None,
     province_code: str | None = None,
     is_active: bool | None = None,
-) -> AccountPage:
+) -> Page[Account]:
     """Accounts newest first, filtered, one bounded page at a time (keyset pagination)."""
     policy.require(actor, Action.USER_LIST)
     province = None
@@ -222,38 +210,10 @@ async def list_accounts(
         province = normalize_province_code(province_code)
         if province is None:
             raise InvalidInput(f"No province has the code '{province_code[:8]}'.")
-    items = await uow.accounts.list_page(
-        limit=limit + 1,
-        after=_after(Cursor.decode(cursor)) if cursor else None,
-        role=role,
-        province_code=province,
-        is_active=is_active,
+    rows = await uow.accounts.list_page(
+        page, role=role, province_code=province, is_active=is_active
     )
-    more = len(items) > limit
-    items = items[:limit]
-    last = items[-1] if more else None
-    return AccountPage(
-        items=items, next_cursor=Cursor(at=last.created_at, id=last.id).encode() if last else None
-    )
-
-
-class Unset(Enum):
-    """Marks a field a partial update leaves alone (distinct from setting it to None)."""
-
-    UNSET = "unset"
-
-
-UNSET: Literal[Unset.UNSET] = Unset.UNSET
-
-
-@dataclass(frozen=True, slots=True)
-class AccountChanges:
-    display_name: str | Literal[Unset.UNSET] = UNSET
-    email: str | Literal[Unset.UNSET] | None = UNSET
-    role: Role | Literal[Unset.UNSET] = UNSET
-    province_code: str | Literal[Unset.UNSET] | None = UNSET
-    agency_code: str | Literal[Unset.UNSET] | None = UNSET
-    is_active: bool | Literal[Unset.UNSET] = UNSET
+    return paginate(rows, page, key=lambda account: Cursor(account.created_at, account.id))
 
 
 async def update_account(
@@ -265,16 +225,14 @@ async def update_account(
     account = await _locked_account(uow, account_id)
     now = uow.clock.now()
     old_role, old_province, was_active = account.role, account.province_code, account.is_active
-    changed: list[str] = []
-    if changes.display_name is not UNSET and changes.display_name != account.display_name:
-        account.display_name = changes.display_name
-        changed.append("display_name")
-    if changes.email is not UNSET and changes.email != account.email:
-        account.email = changes.email
-        changed.append("email")
-    if changes.agency_code is not UNSET and changes.agency_code != account.agency_code:
-        account.agency_code = changes.agency_code
-        changed.append("agency_code")
+    given = changes.given()
+    changed = [
+        name
+        for name in ("display_name", "email", "agency_code")
+        if name in given and given[name] != getattr(account, name)
+    ]
+    for name in changed:
+        setattr(account, name, given[name])
     if changes.role is not UNSET:
         account.role = changes.role
     if changes.province_code is not UNSET:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account
+from domain.pagination import Cursor, PageRequest
 from domain.policy import Role
 from persistence.accounts.tables import AccountRow
 
@@ -137,23 +137,22 @@ class SqlAccountRepository:
 
     async def list_page(
         self,
+        page: PageRequest[Cursor],
         *,
-        limit: int,
-        after: tuple[datetime, uuid.UUID] | None = None,
         role: Role | None = None,
         province_code: str | None = None,
         is_active: bool | None = None,
     ) -> list[Account]:
         created, ident = col(AccountRow.created_at), col(AccountRow.id)
-        query = select(AccountRow).order_by(created.desc(), ident.desc()).limit(limit)
+        query = select(AccountRow).order_by(created.desc(), ident.desc()).limit(page.fetch)
         if role is not None:
             query = query.where(AccountRow.role == role.value)
         if province_code is not None:
             query = query.where(AccountRow.province_code == province_code)
         if is_active is not None:
             query = query.where(AccountRow.is_active == is_active)
-        if after is not None:
-            at, last_id = after
+        if page.after is not None:
+            at, last_id = page.after.at, page.after.id
             query = query.where(or_(created < at, and_(created == at, ident < last_id)))
         rows = (await self._session.exec(query)).all()
         return [_to_entity(row) for row in rows]

@@ -6,15 +6,11 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlmodel import col, select
 
-from api.services import services_of
 from domain.policy import Role
-from persistence.audit.tables import AuditRow
+from tests.accounts.helpers import USERS, audit_actions
 from tests.conftest import CreateAccount, LoginAs, assert_problem
-from tests.sessions.test_api import PASSWORD, assert_unauthenticated, bearer, refresh, sign_in
-
-USERS = "/api/v1/users"
+from tests.sessions.helpers import PASSWORD, assert_unauthenticated, bearer, refresh, sign_in
 
 
 def new_user(**override: Any) -> dict[str, Any]:
@@ -28,12 +24,6 @@ def new_user(**override: Any) -> dict[str, Any]:
     }
     body.update(override)
     return body
-
-
-async def audit_actions(app: FastAPI) -> list[tuple[str, str | None, dict[str, Any]]]:
-    async with services_of(app).database.sessions()() as session:
-        rows = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all()
-    return [(r.action, r.entity_id, r.details) for r in rows]
 
 
 async def test_admin_manages_an_officer_from_creation_to_deactivation(

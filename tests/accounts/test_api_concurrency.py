@@ -17,9 +17,9 @@ from sqlmodel import select
 from api.services import services_of
 from domain.policy import Role
 from persistence.accounts.tables import AccountRow
-from tests.accounts.test_api import USERS, audit_actions
+from tests.accounts.helpers import USERS, audit_actions
 from tests.conftest import CreateAccount, LoginAs, assert_problem
-from tests.sessions.test_api import PASSWORD, bearer, sign_in
+from tests.sessions.helpers import PASSWORD, bearer, sign_in
 from tests.volunteers.helpers import apply, approve
 
 ME_PASSWORD = "/api/v1/me/password"

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from domain import policy
-from domain.accounts.model import Account, check_password_rules, generate_password
+from domain.accounts.model import (
+    UNSET,
+    Account,
+    AccountChanges,
+    check_password_rules,
+    generate_password,
+)
 from domain.errors import Forbidden, InvalidInput
 from domain.pagination import Cursor
 from domain.policy import Action, PasswordChangeRequired, Role
@@ -81,3 +87,10 @@ def test_user_management_belongs_to_admins_and_reading_to_central_officers() -> 
     assert set(policy.RULES[Action.USER_UPDATE]) == {Role.ADMIN}
     assert set(policy.RULES[Action.USER_READ]) == {Role.ADMIN, Role.CENTRAL_OFFICER}
     assert Action.USER_LIST not in policy.PUBLIC_ACTIONS
+
+
+def test_account_changes_tell_unset_fields_from_fields_set_to_none() -> None:
+    assert AccountChanges().given() == {}
+    changes = AccountChanges(email=None, role=Role.AUDITOR, is_active=False)
+    assert changes.given() == {"email": None, "role": Role.AUDITOR, "is_active": False}
+    assert changes.display_name is UNSET

@@ -10,6 +10,7 @@ from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account
 from domain.clock import FrozenClock
 from domain.errors import InvalidInput
+from domain.pagination import Cursor, PageRequest
 from domain.policy import Role
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
@@ -142,3 +143,40 @@ async def test_get_for_update_by_id_locks_the_row(db: AsyncEngine, clock: Frozen
         seen, _ = await asyncio.gather(wait_then_read(), first.commit())
         assert seen == 3
         assert await second.accounts.get_for_update_by_id(uuid.uuid4()) is None
+
+
+async def test_list_page_reads_one_look_ahead_row_after_the_cursor(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    """The repository returns up to `page.fetch` rows after `page.after`, newest first,
+    with ties on created_at ordered by id; trimming is paginate()'s job, not its."""
+    factory = create_session_factory(db)
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        for i in range(4):  # all four share one created_at
+            await uow.accounts.add(
+                Account.new(
+                    username=f"auditor-{i}",
+                    display_name="x",
+                    role=Role.AUDITOR,
+                    password_hash=None,
+                    now=clock.now(),
+                )
+            )
+        await uow.accounts.add(
+            Account.new(
+                username="admin",
+                display_name="x",
+                role=Role.ADMIN,
+                password_hash=None,
+                now=clock.now(),
+            )
+        )
+        await uow.commit()
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        first = await uow.accounts.list_page(PageRequest(limit=2), role=Role.AUDITOR)
+        assert len(first) == 3
+        assert [a.id for a in first] == sorted((a.id for a in first), reverse=True)
+        after = Cursor(first[1].created_at, first[1].id)
+        rest = await uow.accounts.list_page(PageRequest(limit=2, after=after), role=Role.AUDITOR)
+    assert len(rest) == 2
+    assert {a.username for a in first[:2] + rest} == {f"auditor-{i}" for i in range(4)}

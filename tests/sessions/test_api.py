@@ -28,36 +28,19 @@ from persistence.accounts.tables import AccountRow
 from persistence.audit.tables import AuditRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from tests.conftest import CreateAccount, LoginAs, assert_problem
-
-PASSWORD = "correct horse battery staple"
-TOKEN_URL = "/api/v1/auth/token"
-
-
-async def sign_in(
-    client: httpx.AsyncClient, username: str, password: str = PASSWORD
-) -> httpx.Response:
-    return await client.post(
-        TOKEN_URL, data={"grant_type": "password", "username": username, "password": password}
-    )
-
-
-async def refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
-
-
-def bearer(response: httpx.Response) -> dict[str, str]:
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from tests.sessions.helpers import (
+    PASSWORD,
+    TOKEN_URL,
+    assert_unauthenticated,
+    bearer,
+    refresh,
+    sign_in,
+)
 
 
 async def audit_rows(app: FastAPI) -> list[AuditRow]:
     async with services_of(app).database.sessions()() as session:
         return list((await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all())
-
-
-def assert_unauthenticated(response: httpx.Response) -> dict[str, object]:
-    body = assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
-    return body
 
 
 async def test_sign_in_and_read_my_account(
@@ -201,6 +184,40 @@ async def test_a_success_resets_the_failure_count(
     for _ in range(4):
         assert_unauthenticated(await sign_in(client, "somchai", "wrong password!"))
     assert (await sign_in(client, "somchai")).status_code == 200
+
+
+async def test_only_the_password_grant_is_accepted(
+    client: httpx.AsyncClient, create_account: CreateAccount
+) -> None:
+    await create_account("somchai", PASSWORD)
+    form = {"username": "somchai", "password": PASSWORD}
+    other = await client.post(TOKEN_URL, data={**form, "grant_type": "client_credentials"})
+    assert_problem(other, 422, "validation-error")
+    # Left out or empty (as some OAuth2 clients send it), it means the password grant.
+    assert (await client.post(TOKEN_URL, data=form)).status_code == 200
+    assert (await client.post(TOKEN_URL, data={**form, "grant_type": ""})).status_code == 200
+
+
+async def test_the_auth_operations_document_their_own_credentials(app: FastAPI) -> None:
+    """The sign-in form has a plain name and a constant grant_type; the 401s speak of the
+    password or the refresh token, never of an access token these routes ignore."""
+    document = app.openapi()
+    form = document["components"]["schemas"]["PasswordTokenRequest"]
+    assert form["properties"]["grant_type"]["const"] == "password"
+    assert set(form["required"]) == {"username", "password"}
+    assert "Body_auth_token" not in document["components"]["schemas"]
+    operations = {
+        name: document["paths"][f"/api/v1/auth/{name}"]["post"]
+        for name in ("token", "refresh", "logout")
+    }
+    body = operations["token"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert body["schema"] == {"$ref": "#/components/schemas/PasswordTokenRequest"}
+    assert "password" in operations["token"]["responses"]["401"]["description"]
+    assert "refresh token" in operations["refresh"]["responses"]["401"]["description"]
+    assert "401" not in operations["logout"]["responses"]
+    for operation in operations.values():
+        for status, response in operation["responses"].items():
+            assert "access token" not in response["description"], status
 
 
 async def test_oversized_password_is_422_not_truncated(
