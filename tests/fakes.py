@@ -29,6 +29,7 @@ from domain.audit.model import (
 )
 from domain.clock import Clock
 from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
+from domain.pagination import Cursor, PageRequest
 from domain.policy import Role
 from domain.provinces.model import LabourOffice, Province, Region
 from domain.sessions.model import LoginThrottle, RefreshToken
@@ -102,9 +103,8 @@ class FakeAccounts:
 
     async def list_page(
         self,
+        page: PageRequest[Cursor],
         *,
-        limit: int,
-        after: tuple[datetime, UUID] | None = None,
         role: Role | None = None,
         province_code: str | None = None,
         is_active: bool | None = None,
@@ -112,6 +112,7 @@ class FakeAccounts:
         rows = sorted(
             self._store.accounts.values(), key=lambda a: (a.created_at, a.id), reverse=True
         )
+        after = (page.after.at, page.after.id) if page.after else None
         rows = [
             a
             for a in rows
@@ -120,7 +121,7 @@ class FakeAccounts:
             and (is_active is None or a.is_active is is_active)
             and (after is None or (a.created_at, a.id) < after)
         ]
-        return copy.deepcopy(rows[:limit])
+        return copy.deepcopy(rows[: page.fetch])
 
 
 class FakeRefreshTokens:

@@ -14,8 +14,7 @@ from domain.accounts.errors import (
     VolunteerAccountManagedByRegistry,
     WrongCurrentPassword,
 )
-from domain.accounts.model import Account, LoginPolicy
-from domain.accounts.use_cases import AccountChanges
+from domain.accounts.model import Account, AccountChanges, LoginPolicy
 from domain.clock import FrozenClock
 from domain.errors import Forbidden, InvalidInput
 from domain.policy import Principal, Role
