@@ -16,6 +16,7 @@ from api.schemas import ApiModel
 from domain.audit.model import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    AuditAction,
     AuditEntry,
     AuditFilter,
     ExportFormat,
@@ -60,7 +61,9 @@ class AuditEntryPublic(ApiModel):
     occurred_at: datetime
     actor_id: str = Field(description="Account id, or `anonymous` / `reporter` / `system`")
     actor_role: str | None
-    action: str = Field(description="Dotted verb, e.g. `auth.login_failed`, `tip.viewed`")
+    action: AuditAction = Field(
+        description="What happened: `<family>.<verb>`, e.g. `auth.login_failed`, `tip.viewed`"
+    )
     entity_type: str | None
     entity_id: str | None
     province_code: str | None
@@ -163,7 +166,7 @@ ActionFilter = Annotated[
     str | None,
     Query(
         max_length=64,
-        description="An action (`tip.created`), or a prefix ending with '.' (`tip.`)",
+        description="An action (`tip.submitted`), or a prefix ending with '.' (`tip.`)",
         examples=["auth.login_failed", "tip."],
     ),
 ]

@@ -28,11 +28,82 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeAlias
 
-from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter
+from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter, UnknownAuditAction
 from domain.policy import Principal
 from domain.provinces.model import normalize_province_code
 
 GENESIS_HASH = "0" * 64
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records: `<family>.<past-tense verb>`.
+
+    The writer refuses any other action, so this list is complete: an auditor (and the
+    OpenAPI document) can rely on it. Add a member here before a use case records it.
+    """
+
+    # Signing in and tokens (domain/sessions, domain/accounts): never with the password,
+    # the token or a username someone tried.
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGIN_SUCCEEDED = "auth.login_succeeded"
+    AUTH_REFRESHED = "auth.refreshed"
+    AUTH_TOKEN_FAMILY_REVOKED = "auth.token_family_revoked"  # noqa: S105 - an action name
+    AUTH_LOCKED = "auth.locked"
+
+    # Accounts (domain/accounts, and the accounts linked to volunteers).
+    USER_CREATED = "user.created"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_UPDATED = "user.updated"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action name
+    USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"  # noqa: S105
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105
+
+    # Tips (domain/tips): submission, triage, messages, links, follow-ups, full reads.
+    TIP_SUBMITTED = "tip.submitted"
+    TIP_ACKNOWLEDGED = "tip.acknowledged"
+    TIP_REVIEW_STARTED = "tip.review_started"
+    TIP_INVESTIGATION_STARTED = "tip.investigation_started"
+    TIP_CLOSED = "tip.closed"
+    TIP_REASSIGNED = "tip.reassigned"
+    TIP_MESSAGE_ADDED = "tip.message_added"
+    TIP_LINKED = "tip.linked"
+    TIP_FOLLOWED_UP = "tip.followed_up"
+    TIP_VIEWED = "tip.viewed"
+
+    # Volunteers (domain/volunteers): the registry, its status changes and full reads.
+    VOLUNTEER_APPLIED = "volunteer.applied"
+    VOLUNTEER_UPDATED = "volunteer.updated"
+    VOLUNTEER_MOVED = "volunteer.moved"
+    VOLUNTEER_APPROVED = "volunteer.approved"
+    VOLUNTEER_REJECTED = "volunteer.rejected"
+    VOLUNTEER_SUSPENDED = "volunteer.suspended"
+    VOLUNTEER_REINSTATED = "volunteer.reinstated"
+    VOLUNTEER_RETIRED = "volunteer.retired"
+    VOLUNTEER_ERASED = "volunteer.erased"
+    VOLUNTEER_TRAINING_RECORDED = "volunteer.training_recorded"
+    VOLUNTEER_PLEDGED = "volunteer.pledged"
+    VOLUNTEER_EXPORTED = "volunteer.exported"
+    VOLUNTEER_ACTIVATED = "volunteer.activated"
+    VOLUNTEER_VIEWED = "volunteer.viewed"
+
+    # The audit log itself (domain/audit).
+    AUDIT_EXPORTED = "audit.exported"
+
+    @classmethod
+    def viewed(cls, entity_type: str) -> AuditAction:
+        """`<entity_type>.viewed`; UnknownAuditAction when that is not an action."""
+        return cls.parse(f"{entity_type}.viewed")
+
+    @classmethod
+    def parse(cls, value: str) -> AuditAction:
+        """The member of this value; UnknownAuditAction (a programming error) otherwise."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise UnknownAuditAction(value) from None
+
 
 #: JSON-compatible values allowed in `details`: no floats, so hashes survive a jsonb round trip.
 DetailValue: TypeAlias = "str | int | bool | list[DetailValue] | dict[str, DetailValue] | None"
@@ -228,7 +299,7 @@ class AuditFilter:
     """Which entries an auditor wants; every given criterion must hold.
 
     `action` is matched exactly, or as a prefix when it ends with '.' (`tip.` matches
-    `tip.created` and `tip.status.changed`). The time range is half-open:
+    `tip.submitted` and `tip.status.changed`). The time range is half-open:
     `occurred_from <= occurred_at < occurred_to`.
     """
 
@@ -258,7 +329,7 @@ class AuditFilter:
             raise InvalidAuditFilter("A filter value holds a NUL character or a lone surrogate.")
         if action is not None and not _ACTION_FILTER.match(action):
             raise InvalidAuditFilter(
-                "The action filter is a dotted verb such as 'tip.created', or a prefix "
+                "The action filter is a dotted verb such as 'tip.submitted', or a prefix "
                 "ending with '.' such as 'tip.'."
             )
         if entity_id is not None and entity_type is None:

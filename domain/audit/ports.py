@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.audit.model import AuditActor, AuditEntry, AuditFilter, DetailValue
+from domain.audit.model import AuditAction, AuditActor, AuditEntry, AuditFilter, DetailValue
 from domain.transaction import Transaction
 
 
@@ -16,13 +16,15 @@ class AuditLog(Protocol):
     async def record(
         self,
         actor: AuditActor,
-        action: str,
+        action: AuditAction,
         *,
         entity_type: str | None = None,
         entity_id: object | None = None,
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
-    ) -> AuditEntry: ...
+    ) -> AuditEntry:
+        """Append one entry; UnknownAuditAction when `action` is not an AuditAction."""
+        ...
 
     async def viewed(
         self,

@@ -13,6 +13,7 @@ from domain.audit.model import (
     EXPORT_FIELDS,
     GENESIS_HASH,
     MAX_PAGE_SIZE,
+    AuditAction,
     AuditActor,
     AuditEntry,
     AuditFilter,
@@ -184,7 +185,7 @@ async def start_audit_export(
     policy.require(actor, Action.AUDIT_EXPORT)
     details: dict[str, DetailValue] = {"format": fmt.value, "filters": criteria.as_details()}
     entry = await uow.audit.record(
-        AuditActor.of(actor), "audit.exported", entity_type="audit_log", details=details
+        AuditActor.of(actor), AuditAction.AUDIT_EXPORTED, entity_type="audit_log", details=details
     )
     await uow.commit()
     return AuditExport(criteria=criteria, format=fmt, exported_seq=entry.seq, up_to_seq=entry.seq)

@@ -31,6 +31,7 @@ from domain.audit.model import (
     ANONYMOUS,
     GENESIS_HASH,
     REPORTER,
+    AuditAction,
     AuditActor,
     AuditEntry,
     AuditFilter,
@@ -75,13 +76,16 @@ class SqlAuditLog:
     async def record(
         self,
         actor: AuditActor,
-        action: str,
+        action: AuditAction,
         *,
         entity_type: str | None = None,
         entity_id: object | None = None,
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
+        # mypy holds use cases to the enum; this also refuses a plain string that is not one
+        # (the log's list of actions is the contract auditors and clients rely on).
+        action = AuditAction.parse(action)
         details = dict(details or {})
         check_details(details)
         entity = None if entity_id is None else (str(entity_id) or None)
@@ -106,7 +110,7 @@ class SqlAuditLog:
             occurred_at=now if last_at is None or now >= last_at else last_at,
             actor_id=actor.id,
             actor_role=actor.role or None,
-            action=action,
+            action=action.value,
             entity_type=entity_type or None,
             entity_id=entity,
             province_code=province_code or None,
@@ -149,7 +153,7 @@ class SqlAuditLog:
             details["fields"] = list(fields)
         return await self.record(
             actor,
-            f"{entity_type}.viewed",
+            AuditAction.viewed(entity_type),
             entity_type=entity_type,
             entity_id=entity_id,
             province_code=province_code,

@@ -25,6 +25,7 @@ from domain.audit.model import (
     EXPORT_FIELDS,
     GENESIS_HASH,
     SYSTEM,
+    AuditAction,
     AuditActor,
     AuditEntry,
     DetailValue,
@@ -77,7 +78,7 @@ async def fill_chain(engine: AsyncEngine, clock: FrozenClock, count: int) -> Non
             occurred_at=start + timedelta(milliseconds=seq),
             actor_id=f"acct-{seq % 97}",
             actor_role="provincial_officer",
-            action=("tip.viewed", "tip.created", "auth.login_succeeded")[seq % 3],
+            action=("tip.viewed", "tip.submitted", "auth.login_succeeded")[seq % 3],
             entity_type="tip",
             entity_id=f"tip-{seq % 1000}",
             province_code="40",
@@ -124,10 +125,10 @@ async def test_an_auditor_queries_the_log(
     await record(
         db,
         clock,
-        (alice, "auth.login_succeeded", "account", "alice", None),
-        (alice, "tip.created", "tip", "t1", "40"),
-        (SYSTEM, "tip.viewed", "tip", "t1", "40"),
-        (alice, "tip.created", "tip", "t2", "10"),
+        (alice, AuditAction.AUTH_LOGIN_SUCCEEDED, "account", "alice", None),
+        (alice, AuditAction.TIP_SUBMITTED, "tip", "t1", "40"),
+        (SYSTEM, AuditAction.TIP_VIEWED, "tip", "t1", "40"),
+        (alice, AuditAction.TIP_SUBMITTED, "tip", "t2", "10"),
     )
     headers = await login_as(Role.AUDITOR)
     url = "/api/v1/audit-log"
@@ -146,7 +147,7 @@ async def test_an_auditor_queries_the_log(
         return [e["seq"] for e in response.json()["items"]]
 
     assert await seqs(action="tip.") == [4, 3, 2]
-    assert await seqs(action="tip.created", province_code="TH-40") == [2]
+    assert await seqs(action="tip.submitted", province_code="TH-40") == [2]
     assert await seqs(actor_id="alice", entity_type="tip") == [4, 2]
     assert await seqs(entity_type="tip", entity_id="t1") == [3, 2]
     since = newest["occurred_at"]
@@ -179,7 +180,9 @@ async def test_an_auditor_queries_the_log(
 async def test_verify_reports_the_tampered_seq(
     client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine, clock: FrozenClock
 ) -> None:
-    await record(db, clock, *[(SYSTEM, "test.step", "thing", str(n), None) for n in range(6)])
+    await record(
+        db, clock, *[(SYSTEM, AuditAction.USER_UPDATED, "account", str(n), None) for n in range(6)]
+    )
     headers = await login_as(Role.ADMIN)
     url = "/api/v1/audit-log/verify"
     intact = (await client.get(url, headers=headers)).json()
@@ -210,7 +213,9 @@ async def test_verify_reports_the_tampered_seq(
 async def test_ndjson_export_is_audited_first_and_verifiable(
     client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine, clock: FrozenClock
 ) -> None:
-    await record(db, clock, *[(SYSTEM, "test.step", "thing", str(n), "40") for n in range(3)])
+    await record(
+        db, clock, *[(SYSTEM, AuditAction.TIP_VIEWED, "tip", str(n), "40") for n in range(3)]
+    )
     headers = await login_as(Role.AUDITOR)
     response = await client.get("/api/v1/audit-log/export", headers=headers)
     assert response.status_code == 200
@@ -238,9 +243,9 @@ async def test_csv_export_with_filters(
     await record(
         db,
         clock,
-        (SYSTEM, "tip.created", "tip", "t1", "40"),
-        (SYSTEM, "auth.locked", "account", "a1", None),
-        (SYSTEM, "tip.viewed", "tip", "t1", "40"),
+        (SYSTEM, AuditAction.TIP_SUBMITTED, "tip", "t1", "40"),
+        (SYSTEM, AuditAction.AUTH_LOCKED, "account", "a1", None),
+        (SYSTEM, AuditAction.TIP_VIEWED, "tip", "t1", "40"),
     )
     headers = await login_as(Role.ADMIN)
     response = await client.get(
@@ -389,7 +394,7 @@ async def test_filtered_exports_verify_with_gaps(
     await fill_chain(db, clock, 300)
     headers = await login_as(Role.AUDITOR)
     response = await client.get(
-        "/api/v1/audit-log/export", headers=headers, params={"action": "tip.created"}
+        "/api/v1/audit-log/export", headers=headers, params={"action": "tip.submitted"}
     )
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert [r["seq"] for r in rows] == list(range(1, 301, 3))
@@ -410,3 +415,14 @@ async def test_openapi_documents_the_audit_operations(app: FastAPI) -> None:
     assert set(export["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv"}
     # The summary is the docstring's first line (not the title-cased function name).
     assert paths["/api/v1/audit-log"]["get"]["summary"].startswith("Query the audit log")
+
+
+async def test_openapi_lists_every_audit_action(app: FastAPI) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    action = schemas["AuditEntryPublic"]["properties"]["action"]
+    assert action["$ref"] == "#/components/schemas/AuditAction"
+    assert schemas["AuditAction"]["enum"] == [a.value for a in AuditAction]
+    # The filter stays free text: it also takes a family prefix such as `tip.`.
+    list_parameters = app.openapi()["paths"]["/api/v1/audit-log"]["get"]["parameters"]
+    action_filter = next(p for p in list_parameters if p["name"] == "action")
+    assert "enum" not in json.dumps(action_filter["schema"])

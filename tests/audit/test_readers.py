@@ -1,4 +1,4 @@
-"""The readers' side of the audit domain: filters, cursors, the verifier, export rows."""
+"""The readers' side of the audit domain: actions, filters, cursors, the verifier, export rows."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain import policy
-from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter
+from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter, UnknownAuditAction
 from domain.audit.model import (
     EXPORT_FIELDS,
     GENESIS_HASH,
+    AuditAction,
     AuditEntry,
     AuditFilter,
     ExportFormat,
@@ -120,7 +121,7 @@ def test_the_first_entry_links_to_genesis() -> None:
 @pytest.mark.parametrize(
     ("action", "exact", "prefix"),
     [
-        ("tip.created", "tip.created", None),
+        ("tip.submitted", "tip.submitted", None),
         ("tip.", None, "tip."),
         ("tip.status.", None, "tip.status."),
     ],
@@ -170,6 +171,20 @@ def test_cursor_round_trip_and_garbage() -> None:
     for garbage in ("", "abc", encode_cursor(1)[:-1] + "!", "YjE6MTA0Mg", "YTE6LTE"):
         with pytest.raises(InvalidAuditFilter):
             decode_cursor(garbage)
+
+
+@pytest.mark.parametrize("action", list(AuditAction))
+def test_every_action_is_a_family_and_a_verb_the_filters_reach(action: AuditAction) -> None:
+    family, _verb = action.value.split(".")  # exactly one dot: `<family>.<verb>`
+    assert AuditFilter.build(action=action.value).action_exact == action.value
+    assert AuditFilter.build(action=f"{family}.").action_prefix == f"{family}."
+
+
+def test_viewed_actions_exist_for_the_records_read_in_full() -> None:
+    assert AuditAction.viewed("tip") is AuditAction.TIP_VIEWED
+    assert AuditAction.viewed("volunteer") is AuditAction.VOLUNTEER_VIEWED
+    with pytest.raises(UnknownAuditAction):
+        AuditAction.viewed("account")
 
 
 def test_ndjson_rows_hold_the_canonical_fields_and_hash() -> None:
