@@ -11,11 +11,10 @@ from pydantic import ConfigDict, Field
 from starlette.responses import StreamingResponse
 
 from api.deps import OpenUow, Uow, requires
+from api.pagination import Paging
 from api.problems import problem_responses
 from api.schemas import ApiModel
 from domain.audit.model import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     AuditAction,
     AuditEntry,
     AuditFilter,
@@ -29,6 +28,7 @@ from domain.audit.use_cases import (
     stream_audit_export,
     verify_audit_chain,
 )
+from domain.pagination import SeqCursor
 from domain.policy import Action, Principal
 
 router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
@@ -94,7 +94,9 @@ class AuditPagePublic(ApiModel):
     """A page of entries, newest first."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [_EXAMPLE_ENTRY], "next_cursor": "YTE6MTA0Mg"}]}
+        json_schema_extra={
+            "examples": [{"items": [_EXAMPLE_ENTRY], "next_cursor": SeqCursor(1042).encode()}]
+        }
     )
 
     items: list[AuditEntryPublic]
@@ -214,10 +216,8 @@ async def audit_log_list(
     province_code: ProvinceCode = None,
     occurred_from: OccurredFrom = None,
     occurred_to: OccurredTo = None,
-    cursor: Annotated[
-        str | None, Query(max_length=64, description="`next_cursor` of the previous page")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    *,
+    paging: Paging,
 ) -> AuditPagePublic:
     """Query the audit log, newest first, with filters and keyset pagination.
 
@@ -226,9 +226,7 @@ async def audit_log_list(
     criteria = _criteria(
         actor_id, action, entity_type, entity_id, province_code, occurred_from, occurred_to
     )
-    page = await list_audit_entries(
-        uow, actor=caller, criteria=criteria, cursor=cursor, limit=limit
-    )
+    page = await list_audit_entries(uow, actor=caller, criteria=criteria, page=paging.by_seq())
     return AuditPagePublic(
         items=[AuditEntryPublic.of(e) for e in page.items], next_cursor=page.next_cursor
     )

@@ -17,4 +17,4 @@ class UnknownAuditAction(ValueError):
 
 
 class InvalidAuditFilter(InvalidInput):
-    """A filter, cursor or range of an audit-log query that cannot be honoured."""
+    """A filter or range of an audit-log query that cannot be honoured."""

@@ -10,14 +10,13 @@ whitespace, UTF-8, of exactly these fields:
 
 `occurred_at` is written as ISO 8601 UTC with microseconds and a `Z` suffix.
 
-Below the writer's side (entries, encoding, `AuditLog`) is the readers' side: filters and
-keyset pages for auditors, the chain verifier, and the export formats (NDJSON and CSV,
-whose rows hold exactly the canonical fields plus `hash`, so anyone can recompute them).
+Below the writer's side (actions, entries, encoding) is the readers' side: the filters of
+auditors' queries and the export formats (NDJSON and CSV, whose rows hold exactly the
+canonical fields plus `hash`, so anyone can recompute them).
 """
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -282,11 +281,9 @@ def check_details(details: dict[str, DetailValue]) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# The readers' side: filters, keyset pages, verification and export (auditors and admins).
+# The readers' side: filters, verification and export (auditors and admins).
 # --------------------------------------------------------------------------------------
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 #: Entries read per round trip when verifying or exporting (memory stays bounded by it).
 BATCH_SIZE = 1000
 
@@ -388,22 +385,6 @@ def _safe_detail_string(value: str) -> str:
     except AuditDetailsRejected:
         return _REDACTED
     return value
-
-
-def encode_cursor(seq: int) -> str:
-    """An opaque keyset cursor: the next page holds entries older than `seq`."""
-    return base64.urlsafe_b64encode(f"a1:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, _, number = raw.partition(":")
-        if version != "a1" or not number.isdigit() or len(number) > 18:
-            raise ValueError(raw)
-        return int(number)
-    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        raise InvalidAuditFilter("The cursor is not valid; start again without one.") from exc
 
 
 class ExportFormat(StrEnum):

@@ -9,10 +9,8 @@ from domain import policy
 from domain.audit.errors import InvalidAuditFilter
 from domain.audit.model import (
     BATCH_SIZE,
-    DEFAULT_PAGE_SIZE,
     EXPORT_FIELDS,
     GENESIS_HASH,
-    MAX_PAGE_SIZE,
     AuditAction,
     AuditActor,
     AuditEntry,
@@ -20,11 +18,10 @@ from domain.audit.model import (
     DetailValue,
     ExportFormat,
     csv_line,
-    decode_cursor,
-    encode_cursor,
     export_line,
 )
-from domain.audit.ports import AuditPage, AuditUnitOfWork
+from domain.audit.ports import AuditUnitOfWork
+from domain.pagination import Page, PageRequest, SeqCursor, paginate
 from domain.policy import Action, Principal
 
 
@@ -33,18 +30,12 @@ async def list_audit_entries(
     *,
     actor: Principal | None,
     criteria: AuditFilter,
-    cursor: str | None = None,
-    limit: int = DEFAULT_PAGE_SIZE,
-) -> AuditPage:
-    """One page of entries matching the criteria, newest first."""
+    page: PageRequest[SeqCursor],
+) -> Page[AuditEntry]:
+    """One page of entries matching the criteria, newest first (seq descending)."""
     policy.require(actor, Action.AUDIT_READ)
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidAuditFilter(f"limit is between 1 and {MAX_PAGE_SIZE}.")
-    before = decode_cursor(cursor) if cursor else None
-    items = await uow.audit_reader.page(criteria, before_seq=before, limit=limit + 1)
-    more = len(items) > limit
-    items = items[:limit]
-    return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)
+    rows = await uow.audit_reader.page(criteria, page)
+    return paginate(rows, page, key=lambda entry: SeqCursor(entry.seq))
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from domain.audit.model import (
     looks_like_national_id,
 )
 from domain.clock import Clock
+from domain.pagination import PageRequest, SeqCursor
 from persistence.audit.tables import AuditRow
 
 #: Key of the advisory lock that serialises audit writers (arbitrary, fixed forever).
@@ -266,12 +267,11 @@ class SqlAuditReader:
         await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         return connection
 
-    async def page(
-        self, criteria: AuditFilter, *, before_seq: int | None, limit: int
-    ) -> list[AuditEntry]:
+    async def page(self, criteria: AuditFilter, page: PageRequest[SeqCursor]) -> list[AuditEntry]:
         connection = await self._connection()
+        before_seq = page.after.seq if page.after is not None else None
         result = await connection.execute(
-            page_statement(criteria, before_seq=before_seq, limit=limit)
+            page_statement(criteria, before_seq=before_seq, limit=page.fetch)
         )
         return [_entry(row) for row in result]
 

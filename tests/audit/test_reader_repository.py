@@ -23,6 +23,7 @@ from domain.audit.model import (
 )
 from domain.audit.use_cases import list_audit_entries, verify_audit_chain
 from domain.clock import FrozenClock
+from domain.pagination import PageRequest, SeqCursor
 from domain.policy import Principal, Role
 from persistence.audit.tables import AuditRow
 from persistence.db import create_engine, create_session_factory
@@ -75,7 +76,7 @@ async def write_script(engine: AsyncEngine, clock: FrozenClock) -> None:
 async def seqs(engine: AsyncEngine, clock: FrozenClock, **criteria: Any) -> list[int]:
     async with SqlUnitOfWork(create_session_factory(engine), clock=clock) as uow:
         page = await list_audit_entries(
-            uow, actor=AUDITOR, criteria=AuditFilter.build(**criteria), limit=200
+            uow, actor=AUDITOR, criteria=AuditFilter.build(**criteria), page=PageRequest(200)
         )
     return [entry.seq for entry in page.items]
 
@@ -111,8 +112,9 @@ async def test_keyset_pages_cover_everything_once(db: AsyncEngine, clock: Frozen
     cursor = None
     async with SqlUnitOfWork(factory, clock=clock) as uow:
         while True:
+            request = PageRequest.parse(SeqCursor.decode, limit=3, cursor=cursor)
             page = await list_audit_entries(
-                uow, actor=AUDITOR, criteria=AuditFilter(), cursor=cursor, limit=3
+                uow, actor=AUDITOR, criteria=AuditFilter(), page=request
             )
             seen += [e.seq for e in page.items]
             if page.next_cursor is None:

@@ -21,12 +21,11 @@ from domain.audit.model import (
     AuditFilter,
     ExportFormat,
     check_details,
-    decode_cursor,
-    encode_cursor,
     export_line,
 )
 from domain.audit.use_cases import ChainVerifier
 from domain.errors import Forbidden, NotAuthenticated
+from domain.pagination import Cursor, InvalidCursor, SeqCursor
 from domain.policy import Action, Principal, Role
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -167,10 +166,12 @@ def test_filter_normalises_province_and_redacts_id_like_values_in_details() -> N
 
 
 def test_cursor_round_trip_and_garbage() -> None:
-    assert decode_cursor(encode_cursor(1042)) == 1042
-    for garbage in ("", "abc", encode_cursor(1)[:-1] + "!", "YjE6MTA0Mg", "YTE6LTE"):
-        with pytest.raises(InvalidAuditFilter):
-            decode_cursor(garbage)
+    assert SeqCursor.decode(SeqCursor(1042).encode()) == SeqCursor(1042)
+    other_list = Cursor(T0, uuid.uuid4()).encode()
+    earlier_format = "YTE6MTA0Mg"  # base64 of "a1:1042", the audit log's own codec before
+    for garbage in ("", "abc", SeqCursor(1).encode()[:-1] + "!", earlier_format, other_list):
+        with pytest.raises(InvalidCursor):
+            SeqCursor.decode(garbage)
 
 
 @pytest.mark.parametrize("action", list(AuditAction))
