@@ -387,7 +387,9 @@ def _safe_detail_string(value: str) -> str:
     return value
 
 
-class ExportFormat(StrEnum):
+class AuditExportFormat(StrEnum):
+    """How an export is written: one JSON object per line, or CSV with a header row."""
+
     NDJSON = "ndjson"
     CSV = "csv"
 
@@ -403,9 +405,9 @@ def export_document(entry: AuditEntry) -> dict[str, DetailValue]:
     return document
 
 
-def export_line(entry: AuditEntry, fmt: ExportFormat) -> str:
+def export_line(entry: AuditEntry, fmt: AuditExportFormat) -> str:
     document = export_document(entry)
-    if fmt is ExportFormat.NDJSON:
+    if fmt is AuditExportFormat.NDJSON:
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n"
     return csv_line(
         [

@@ -14,9 +14,9 @@ from domain.audit.model import (
     AuditAction,
     AuditActor,
     AuditEntry,
+    AuditExportFormat,
     AuditFilter,
     DetailValue,
-    ExportFormat,
     csv_line,
     export_line,
 )
@@ -160,13 +160,13 @@ class AuditExport:
     """An export that was recorded (entry `exported_seq`); it covers seq <= up_to_seq."""
 
     criteria: AuditFilter
-    format: ExportFormat
+    format: AuditExportFormat
     exported_seq: int
     up_to_seq: int
 
 
 async def start_audit_export(
-    uow: AuditUnitOfWork, *, actor: Principal | None, criteria: AuditFilter, fmt: ExportFormat
+    uow: AuditUnitOfWork, *, actor: Principal | None, criteria: AuditFilter, fmt: AuditExportFormat
 ) -> AuditExport:
     """Record `audit.exported` and commit it before a single row leaves the service.
 
@@ -186,7 +186,7 @@ async def stream_audit_export(
     uow: AuditUnitOfWork, export: AuditExport, *, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[str]:
     """The export's text, one chunk per batch of entries (a CSV starts with its header)."""
-    if export.format is ExportFormat.CSV:
+    if export.format is AuditExportFormat.CSV:
         yield csv_line(EXPORT_FIELDS)
     reader = uow.audit_reader.stream(
         export.criteria, up_to_seq=export.up_to_seq, batch_size=batch_size

@@ -36,19 +36,12 @@ from persistence.audit.tables import AuditRow
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
 from tests.audit_checks import assert_audit_clean, audit_violations
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = ["/api/v1/audit-log", "/api/v1/audit-log/verify", "/api/v1/audit-log/export"]
 NOT_AUDITORS = [r for r in Role if r not in (Role.AUDITOR, Role.ADMIN)]
 PROVINCE_OF = {Role.PROVINCIAL_OFFICER: "40", Role.VOLUNTEER: "40"}
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def recompute(row: dict[str, Any]) -> str:
@@ -96,8 +89,10 @@ async def fill_chain(engine: AsyncEngine, clock: FrozenClock, count: int) -> Non
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 async def test_anonymous_callers_get_401(client: httpx.AsyncClient, path: str) -> None:
-    body = problem(await client.get(path), 401)
-    assert body["type"] == "urn:duangta:problem:not-authenticated"
+    assert_problem(await client.get(path), 401, "not-authenticated")
+    # Who may ask is settled before what is asked: a bad filter does not tell them more.
+    bad_filter = {"entity_id": "t1", "cursor": "not-a-cursor", "from_seq": "0"}
+    assert_problem(await client.get(path, params=bad_filter), 401, "not-authenticated")
 
 
 @pytest.mark.parametrize("role", NOT_AUDITORS)
@@ -106,14 +101,15 @@ async def test_other_roles_get_403(
 ) -> None:
     headers = await login_as(role, PROVINCE_OF.get(role))
     for path in ENDPOINTS:
-        problem(await client.get(path, headers=headers), 403)
+        assert_problem(await client.get(path, headers=headers), 403)
+        assert_problem(await client.get(path, headers=headers, params={"entity_id": "t1"}), 403)
 
 
 async def test_refused_exports_write_nothing(
     client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
 ) -> None:
     headers = await login_as(Role.CENTRAL_OFFICER)
-    problem(await client.get("/api/v1/audit-log/export", headers=headers), 403)
+    assert_problem(await client.get("/api/v1/audit-log/export", headers=headers), 403)
     async with db.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM audit_log")) == 0
 
@@ -173,7 +169,7 @@ async def test_an_auditor_queries_the_log(
         {"occurred_from": "0001-01-01T00:00:00+07:00"},
     ]
     for params in bad:
-        body = problem(await client.get(url, headers=headers, params=params), 422)
+        body = assert_problem(await client.get(url, headers=headers, params=params), 422)
         assert body["detail"], params
 
 
@@ -202,10 +198,10 @@ async def test_verify_reports_the_tampered_seq(
     broken = (await client.get(url, headers=headers)).json()
     assert (broken["valid"], broken["first_broken_seq"], broken["checked"]) == (False, 4, 3)
     assert (await client.get(url, headers=headers, params={"from_seq": 5})).json()["valid"]
-    problem(await client.get(url, headers=headers, params={"from_seq": 5, "to_seq": 4}), 422)
-    problem(await client.get(url, headers=headers, params={"from_seq": 0}), 422)
-    problem(await client.get(url, headers=headers, params={"to_seq": 2**63}), 422)
-    problem(await client.get(url, headers=headers, params={"from_seq": 7}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"from_seq": 5, "to_seq": 4}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"from_seq": 0}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"to_seq": 2**63}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"from_seq": 7}), 422)
     far = (await client.get(url, headers=headers, params={"to_seq": 2**63 - 1})).json()
     assert (far["valid"], far["first_broken_seq"]) == (False, 4)
 
@@ -413,6 +409,8 @@ async def test_openapi_documents_the_audit_operations(app: FastAPI) -> None:
         assert {"401", "403", "422"} <= set(operation["responses"])
     export = paths["/api/v1/audit-log/export"]["get"]
     assert set(export["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv"}
+    headers = export["responses"]["200"]["headers"]
+    assert {"X-Audit-Export-Seq", "Content-Disposition"} <= set(headers)
     # The summary is the docstring's first line (not the title-cased function name).
     assert paths["/api/v1/audit-log"]["get"]["summary"].startswith("Query the audit log")
 

@@ -18,8 +18,8 @@ from domain.audit.model import (
     GENESIS_HASH,
     AuditAction,
     AuditEntry,
+    AuditExportFormat,
     AuditFilter,
-    ExportFormat,
     check_details,
     export_line,
 )
@@ -190,7 +190,7 @@ def test_viewed_actions_exist_for_the_records_read_in_full() -> None:
 
 def test_ndjson_rows_hold_the_canonical_fields_and_hash() -> None:
     entry = chain(1)[0]
-    row = json.loads(export_line(entry, ExportFormat.NDJSON))
+    row = json.loads(export_line(entry, AuditExportFormat.NDJSON))
     assert tuple(row) == EXPORT_FIELDS
     assert row["hash"] == entry.hash
     assert row["occurred_at"] == "2026-11-25T10:00:01.000000Z"
@@ -198,7 +198,7 @@ def test_ndjson_rows_hold_the_canonical_fields_and_hash() -> None:
 
 def test_csv_rows_parse_back_to_the_hashed_entry() -> None:
     entry = replace(chain(1)[0], actor_role=None, request_id=None)
-    cells = next(csv.reader(io.StringIO(export_line(entry, ExportFormat.CSV))))
+    cells = next(csv.reader(io.StringIO(export_line(entry, AuditExportFormat.CSV))))
     row = dict(zip(EXPORT_FIELDS, cells, strict=True))
     assert row["actor_role"] == ""
     assert row["request_id"] == ""
