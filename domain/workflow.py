@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from domain.audit.model import AuditAction
 from domain.errors import InvalidTransition
 from domain.policy import Action
 
@@ -28,7 +29,7 @@ class Move(Generic[S]):
     sources: frozenset[S]
     target: S
     action: Action
-    audit_action: str
+    audit_action: AuditAction
     summary: str = ""
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter
 
 from api.deps import requires
+from api.health.schemas import Health
 from api.problems import problem_responses
-from api.schemas import ApiModel
 from api.services import Svc
 from domain.errors import ServiceUnavailable
 from domain.policy import Action, Principal
@@ -20,20 +20,24 @@ router = APIRouter(prefix="/health", tags=["health"])
 Public = Annotated[Principal | None, requires(Action.HEALTH_READ)]
 
 
-class Health(ApiModel):
-    status: Literal["ok"]
-    schema_revision: str | None = None
-
-
 @router.get("/live", response_model=Health)
 async def health_live(_caller: Public) -> Health:
-    """Liveness: the process is up and serving."""
+    """Liveness: the process is up and serving.
+
+    Public, for orchestrators and load balancers. It touches no database, so a failing
+    database does not get a healthy process restarted; use `/health/ready` for that.
+    """
     return Health(status="ok")
 
 
 @router.get("/ready", response_model=Health, responses=problem_responses(503))
 async def health_ready(services: Svc, _caller: Public) -> Health:
-    """Readiness: the database answers and its schema is at the latest migration."""
+    """Readiness: the database answers and its schema is at the latest migration.
+
+    Public, for orchestrators and load balancers. A 503 problem says why the process
+    should get no traffic yet: the database does not answer within 5 seconds, or its
+    schema is at another revision than this code expects.
+    """
     try:
         async with asyncio.timeout(5):
             revision = await current_revision(services.database.require_engine())

@@ -5,72 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import ConfigDict, Field
 
 from api.deps import Uow, requires
 from api.problems import problem_responses
-from api.schemas import ApiModel
+from api.provinces.schemas import ProvinceList, ProvincePublic
 from domain.policy import Action, Principal
-from domain.provinces.model import Province, Region
+from domain.provinces.model import Region
 from domain.provinces.use_cases import get_province, list_provinces
 
 router = APIRouter(prefix="/api/v1/provinces", tags=["provinces"])
-
-
-class LabourOfficePublic(ApiModel):
-    name: str | None = Field(description="Name of the provincial labour office")
-    address: str | None
-    phone: str | None
-    email: str | None
-
-
-class ProvincePublic(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "40",
-                    "iso_code": "TH-40",
-                    "name_th": "ขอนแก่น",
-                    "name_en": "Khon Kaen",
-                    "region": "northeast",
-                    "labour_office": {
-                        "name": "สำนักงานแรงงานจังหวัดขอนแก่น",
-                        "address": None,
-                        "phone": None,
-                        "email": None,
-                    },
-                }
-            ]
-        }
-    )
-
-    code: str = Field(description="Two-digit DOPA province code", examples=["40"])
-    iso_code: str = Field(description="ISO 3166-2:TH code", examples=["TH-40"])
-    name_th: str
-    name_en: str
-    region: Region
-    labour_office: LabourOfficePublic
-
-    @classmethod
-    def of(cls, province: Province) -> ProvincePublic:
-        office = province.labour_office
-        return cls(
-            code=province.code,
-            iso_code=province.iso_code,
-            name_th=province.name_th,
-            name_en=province.name_en,
-            region=province.region,
-            labour_office=LabourOfficePublic(
-                name=office.name, address=office.address, phone=office.phone, email=office.email
-            ),
-        )
-
-
-class ProvinceList(ApiModel):
-    items: list[ProvincePublic]
-    count: int
-
 
 Public = Annotated[Principal | None, requires(Action.PROVINCE_READ)]
 
@@ -81,9 +24,12 @@ async def provinces_list(
     _caller: Public,
     region: Annotated[Region | None, Query(description="Only provinces of this region")] = None,
 ) -> ProvinceList:
-    """List the 77 provinces (76 + Bangkok), ordered by code."""
-    items = await list_provinces(uow, region=region)
-    return ProvinceList(items=[ProvincePublic.of(p) for p in items], count=len(items))
+    """List the 77 provinces (76 + Bangkok), ordered by code.
+
+    Public: anyone may call it, without a token. The list is small and complete, so it is
+    not paged; `region` narrows it to one of the six regions (an unknown region is 422).
+    """
+    return ProvinceList.of(await list_provinces(uow, region=region))
 
 
 @router.get("/{code}", response_model=ProvincePublic, responses=problem_responses(404, 422))
@@ -99,5 +45,9 @@ async def provinces_get(
         ),
     ],
 ) -> ProvincePublic:
-    """Get one province by its two-digit or ISO 3166-2 code."""
-    return ProvincePublic.of(await get_province(uow, code=code))
+    """Get one province by its two-digit or ISO 3166-2 code.
+
+    Public: anyone may call it, without a token. Either form of the code is accepted, in
+    any case (`40`, `TH-40`, `th-40`); a code that names no province is 404.
+    """
+    return ProvincePublic.model_validate(await get_province(uow, code=code))

@@ -24,7 +24,7 @@ from domain.accounts.model import (
     generate_password,
 )
 from domain.accounts.ports import AccountsUnitOfWork, PasswordHasher
-from domain.audit.model import SYSTEM, AuditActor, DetailValue
+from domain.audit.model import SYSTEM, AuditAction, AuditActor, DetailValue
 from domain.errors import InvalidInput
 from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, RecordScope, Role
@@ -47,7 +47,7 @@ async def record_wrong_password(
         account.locked_until = now + rules.lockout
         await uow.audit.record(
             account.actor(),
-            "auth.locked",
+            AuditAction.AUTH_LOCKED,
             entity_type="account",
             entity_id=account.id,
             province_code=account.province_code,
@@ -126,7 +126,7 @@ async def create_account(
     await uow.accounts.add(account)
     await uow.audit.record(
         SYSTEM if actor is None else AuditActor.of(actor),
-        "user.created",
+        AuditAction.USER_CREATED,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
@@ -253,7 +253,7 @@ async def update_account(
     account.check_scope()
     actor_ = AuditActor.of(actor)
 
-    async def audit(action: str, details: dict[str, DetailValue] | None = None) -> None:
+    async def audit(action: AuditAction, details: dict[str, DetailValue] | None = None) -> None:
         await uow.audit.record(
             actor_,
             action,
@@ -265,7 +265,7 @@ async def update_account(
 
     if role_changed:
         await audit(
-            "user.role_changed",
+            AuditAction.USER_ROLE_CHANGED,
             {
                 "from_role": old_role.value,
                 "to_role": account.role.value,
@@ -274,17 +274,19 @@ async def update_account(
             },
         )
     if deactivated:
-        await audit("user.deactivated")
+        await audit(AuditAction.USER_DEACTIVATED)
     elif account.is_active and not was_active:
         account.failed_logins, account.locked_until = 0, None
-        await audit("user.reactivated")
+        await audit(AuditAction.USER_REACTIVATED)
     if changed:
-        await audit("user.updated", {"fields": list(changed)})
+        await audit(AuditAction.USER_UPDATED, {"fields": list(changed)})
     if deactivated or scope_changed:
         revoked = await uow.refresh_tokens.revoke_for_account(account.id, at=now)
         if revoked:
             reason = "deactivated" if deactivated else "role_changed"
-            await audit("auth.token_family_revoked", {"reason": reason, "revoked": revoked})
+            await audit(
+                AuditAction.AUTH_TOKEN_FAMILY_REVOKED, {"reason": reason, "revoked": revoked}
+            )
     if changed or scope_changed or was_active != account.is_active:
         account.touch(now)
         await uow.accounts.save(account)
@@ -309,7 +311,7 @@ async def reset_password(
     await uow.refresh_tokens.revoke_for_account(account.id, at=now)
     await uow.audit.record(
         AuditActor.of(actor),
-        "user.password_reset",
+        AuditAction.USER_PASSWORD_RESET,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
@@ -346,7 +348,7 @@ async def change_own_password(
     if not matches:
         await uow.audit.record(
             account.actor(),
-            "user.password_change_failed",
+            AuditAction.USER_PASSWORD_CHANGE_FAILED,
             entity_type="account",
             entity_id=account.id,
             province_code=account.province_code,
@@ -366,7 +368,7 @@ async def change_own_password(
     await uow.refresh_tokens.revoke_for_account(account.id, at=now)
     await uow.audit.record(
         account.actor(),
-        "user.password_changed",
+        AuditAction.USER_PASSWORD_CHANGED,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,

@@ -10,14 +10,13 @@ whitespace, UTF-8, of exactly these fields:
 
 `occurred_at` is written as ISO 8601 UTC with microseconds and a `Z` suffix.
 
-Below the writer's side (entries, encoding, `AuditLog`) is the readers' side: filters and
-keyset pages for auditors, the chain verifier, and the export formats (NDJSON and CSV,
-whose rows hold exactly the canonical fields plus `hash`, so anyone can recompute them).
+Below the writer's side (actions, entries, encoding) is the readers' side: the filters of
+auditors' queries and the export formats (NDJSON and CSV, whose rows hold exactly the
+canonical fields plus `hash`, so anyone can recompute them).
 """
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -28,11 +27,82 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeAlias
 
-from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter
+from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter, UnknownAuditAction
 from domain.policy import Principal
 from domain.provinces.model import normalize_province_code
 
 GENESIS_HASH = "0" * 64
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records: `<family>.<past-tense verb>`.
+
+    The writer refuses any other action, so this list is complete: an auditor (and the
+    OpenAPI document) can rely on it. Add a member here before a use case records it.
+    """
+
+    # Signing in and tokens (domain/sessions, domain/accounts): never with the password,
+    # the token or a username someone tried.
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGIN_SUCCEEDED = "auth.login_succeeded"
+    AUTH_REFRESHED = "auth.refreshed"
+    AUTH_TOKEN_FAMILY_REVOKED = "auth.token_family_revoked"  # noqa: S105 - an action name
+    AUTH_LOCKED = "auth.locked"
+
+    # Accounts (domain/accounts, and the accounts linked to volunteers).
+    USER_CREATED = "user.created"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_UPDATED = "user.updated"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action name
+    USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"  # noqa: S105
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105
+
+    # Tips (domain/tips): submission, triage, messages, links, follow-ups, full reads.
+    TIP_SUBMITTED = "tip.submitted"
+    TIP_ACKNOWLEDGED = "tip.acknowledged"
+    TIP_REVIEW_STARTED = "tip.review_started"
+    TIP_INVESTIGATION_STARTED = "tip.investigation_started"
+    TIP_CLOSED = "tip.closed"
+    TIP_REASSIGNED = "tip.reassigned"
+    TIP_MESSAGE_ADDED = "tip.message_added"
+    TIP_LINKED = "tip.linked"
+    TIP_FOLLOWED_UP = "tip.followed_up"
+    TIP_VIEWED = "tip.viewed"
+
+    # Volunteers (domain/volunteers): the registry, its status changes and full reads.
+    VOLUNTEER_APPLIED = "volunteer.applied"
+    VOLUNTEER_UPDATED = "volunteer.updated"
+    VOLUNTEER_MOVED = "volunteer.moved"
+    VOLUNTEER_APPROVED = "volunteer.approved"
+    VOLUNTEER_REJECTED = "volunteer.rejected"
+    VOLUNTEER_SUSPENDED = "volunteer.suspended"
+    VOLUNTEER_REINSTATED = "volunteer.reinstated"
+    VOLUNTEER_RETIRED = "volunteer.retired"
+    VOLUNTEER_ERASED = "volunteer.erased"
+    VOLUNTEER_TRAINING_RECORDED = "volunteer.training_recorded"
+    VOLUNTEER_PLEDGED = "volunteer.pledged"
+    VOLUNTEER_EXPORTED = "volunteer.exported"
+    VOLUNTEER_ACTIVATED = "volunteer.activated"
+    VOLUNTEER_VIEWED = "volunteer.viewed"
+
+    # The audit log itself (domain/audit).
+    AUDIT_EXPORTED = "audit.exported"
+
+    @classmethod
+    def viewed(cls, entity_type: str) -> AuditAction:
+        """`<entity_type>.viewed`; UnknownAuditAction when that is not an action."""
+        return cls.parse(f"{entity_type}.viewed")
+
+    @classmethod
+    def parse(cls, value: str) -> AuditAction:
+        """The member of this value; UnknownAuditAction (a programming error) otherwise."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise UnknownAuditAction(value) from None
+
 
 #: JSON-compatible values allowed in `details`: no floats, so hashes survive a jsonb round trip.
 DetailValue: TypeAlias = "str | int | bool | list[DetailValue] | dict[str, DetailValue] | None"
@@ -211,11 +281,9 @@ def check_details(details: dict[str, DetailValue]) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# The readers' side: filters, keyset pages, verification and export (auditors and admins).
+# The readers' side: filters, verification and export (auditors and admins).
 # --------------------------------------------------------------------------------------
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 #: Entries read per round trip when verifying or exporting (memory stays bounded by it).
 BATCH_SIZE = 1000
 
@@ -228,7 +296,7 @@ class AuditFilter:
     """Which entries an auditor wants; every given criterion must hold.
 
     `action` is matched exactly, or as a prefix when it ends with '.' (`tip.` matches
-    `tip.created` and `tip.status.changed`). The time range is half-open:
+    `tip.submitted` and `tip.status.changed`). The time range is half-open:
     `occurred_from <= occurred_at < occurred_to`.
     """
 
@@ -258,7 +326,7 @@ class AuditFilter:
             raise InvalidAuditFilter("A filter value holds a NUL character or a lone surrogate.")
         if action is not None and not _ACTION_FILTER.match(action):
             raise InvalidAuditFilter(
-                "The action filter is a dotted verb such as 'tip.created', or a prefix "
+                "The action filter is a dotted verb such as 'tip.submitted', or a prefix "
                 "ending with '.' such as 'tip.'."
             )
         if entity_id is not None and entity_type is None:
@@ -319,23 +387,9 @@ def _safe_detail_string(value: str) -> str:
     return value
 
 
-def encode_cursor(seq: int) -> str:
-    """An opaque keyset cursor: the next page holds entries older than `seq`."""
-    return base64.urlsafe_b64encode(f"a1:{seq}".encode()).decode().rstrip("=")
+class AuditExportFormat(StrEnum):
+    """How an export is written: one JSON object per line, or CSV with a header row."""
 
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, _, number = raw.partition(":")
-        if version != "a1" or not number.isdigit() or len(number) > 18:
-            raise ValueError(raw)
-        return int(number)
-    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        raise InvalidAuditFilter("The cursor is not valid; start again without one.") from exc
-
-
-class ExportFormat(StrEnum):
     NDJSON = "ndjson"
     CSV = "csv"
 
@@ -351,9 +405,9 @@ def export_document(entry: AuditEntry) -> dict[str, DetailValue]:
     return document
 
 
-def export_line(entry: AuditEntry, fmt: ExportFormat) -> str:
+def export_line(entry: AuditEntry, fmt: AuditExportFormat) -> str:
     document = export_document(entry)
-    if fmt is ExportFormat.NDJSON:
+    if fmt is AuditExportFormat.NDJSON:
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n"
     return csv_line(
         [

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Protocol
 
-from domain.audit.model import AuditActor, AuditEntry, AuditFilter, DetailValue
+from domain.audit.model import AuditAction, AuditActor, AuditEntry, AuditFilter, DetailValue
+from domain.pagination import PageRequest, SeqCursor
 from domain.transaction import Transaction
 
 
@@ -16,13 +16,15 @@ class AuditLog(Protocol):
     async def record(
         self,
         actor: AuditActor,
-        action: str,
+        action: AuditAction,
         *,
         entity_type: str | None = None,
         entity_id: object | None = None,
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
-    ) -> AuditEntry: ...
+    ) -> AuditEntry:
+        """Append one entry; UnknownAuditAction when `action` is not an AuditAction."""
+        ...
 
     async def viewed(
         self,
@@ -37,19 +39,12 @@ class AuditLog(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class AuditPage:
-    items: list[AuditEntry]
-    next_cursor: str | None
-
-
 class AuditReader(Protocol):
     """Read access to the chain (no locks: the table is append-only)."""
 
-    async def page(
-        self, criteria: AuditFilter, *, before_seq: int | None, limit: int
-    ) -> list[AuditEntry]:
-        """Entries matching the criteria, newest first (seq descending), seq < before_seq."""
+    async def page(self, criteria: AuditFilter, page: PageRequest[SeqCursor]) -> list[AuditEntry]:
+        """Up to `page.fetch` entries matching the criteria, newest first (seq descending),
+        older than `page.after` when given."""
         ...
 
     async def head(self) -> tuple[int, str] | None:

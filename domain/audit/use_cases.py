@@ -9,21 +9,19 @@ from domain import policy
 from domain.audit.errors import InvalidAuditFilter
 from domain.audit.model import (
     BATCH_SIZE,
-    DEFAULT_PAGE_SIZE,
     EXPORT_FIELDS,
     GENESIS_HASH,
-    MAX_PAGE_SIZE,
+    AuditAction,
     AuditActor,
     AuditEntry,
+    AuditExportFormat,
     AuditFilter,
     DetailValue,
-    ExportFormat,
     csv_line,
-    decode_cursor,
-    encode_cursor,
     export_line,
 )
-from domain.audit.ports import AuditPage, AuditUnitOfWork
+from domain.audit.ports import AuditUnitOfWork
+from domain.pagination import Page, PageRequest, SeqCursor, paginate
 from domain.policy import Action, Principal
 
 
@@ -32,18 +30,12 @@ async def list_audit_entries(
     *,
     actor: Principal | None,
     criteria: AuditFilter,
-    cursor: str | None = None,
-    limit: int = DEFAULT_PAGE_SIZE,
-) -> AuditPage:
-    """One page of entries matching the criteria, newest first."""
+    page: PageRequest[SeqCursor],
+) -> Page[AuditEntry]:
+    """One page of entries matching the criteria, newest first (seq descending)."""
     policy.require(actor, Action.AUDIT_READ)
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidAuditFilter(f"limit is between 1 and {MAX_PAGE_SIZE}.")
-    before = decode_cursor(cursor) if cursor else None
-    items = await uow.audit_reader.page(criteria, before_seq=before, limit=limit + 1)
-    more = len(items) > limit
-    items = items[:limit]
-    return AuditPage(items=items, next_cursor=encode_cursor(items[-1].seq) if more else None)
+    rows = await uow.audit_reader.page(criteria, page)
+    return paginate(rows, page, key=lambda entry: SeqCursor(entry.seq))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,13 +160,13 @@ class AuditExport:
     """An export that was recorded (entry `exported_seq`); it covers seq <= up_to_seq."""
 
     criteria: AuditFilter
-    format: ExportFormat
+    format: AuditExportFormat
     exported_seq: int
     up_to_seq: int
 
 
 async def start_audit_export(
-    uow: AuditUnitOfWork, *, actor: Principal | None, criteria: AuditFilter, fmt: ExportFormat
+    uow: AuditUnitOfWork, *, actor: Principal | None, criteria: AuditFilter, fmt: AuditExportFormat
 ) -> AuditExport:
     """Record `audit.exported` and commit it before a single row leaves the service.
 
@@ -184,7 +176,7 @@ async def start_audit_export(
     policy.require(actor, Action.AUDIT_EXPORT)
     details: dict[str, DetailValue] = {"format": fmt.value, "filters": criteria.as_details()}
     entry = await uow.audit.record(
-        AuditActor.of(actor), "audit.exported", entity_type="audit_log", details=details
+        AuditActor.of(actor), AuditAction.AUDIT_EXPORTED, entity_type="audit_log", details=details
     )
     await uow.commit()
     return AuditExport(criteria=criteria, format=fmt, exported_seq=entry.seq, up_to_seq=entry.seq)
@@ -194,7 +186,7 @@ async def stream_audit_export(
     uow: AuditUnitOfWork, export: AuditExport, *, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[str]:
     """The export's text, one chunk per batch of entries (a CSV starts with its header)."""
-    if export.format is ExportFormat.CSV:
+    if export.format is AuditExportFormat.CSV:
         yield csv_line(EXPORT_FIELDS)
     reader = uow.audit_reader.stream(
         export.criteria, up_to_seq=export.up_to_seq, batch_size=batch_size

@@ -20,7 +20,7 @@ from domain.accounts.errors import AccountLocked
 from domain.accounts.model import PASSWORD_MAX_LENGTH, Account, LoginPolicy, normalize_username
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.use_cases import record_wrong_password
-from domain.audit.model import ANONYMOUS, DetailValue
+from domain.audit.model import ANONYMOUS, AuditAction, DetailValue
 from domain.errors import InvalidInput
 from domain.sessions.errors import InvalidCredentials, InvalidRefreshToken
 from domain.sessions.model import RefreshToken, hash_refresh_token
@@ -85,7 +85,7 @@ async def login(
     async def fail(reason: str, **details: DetailValue) -> None:
         await uow.audit.record(
             account.actor() if account else ANONYMOUS,
-            "auth.login_failed",
+            AuditAction.AUTH_LOGIN_FAILED,
             entity_type="account" if account else None,
             entity_id=account.id if account else None,
             province_code=account.province_code if account else None,
@@ -139,7 +139,7 @@ async def login(
     value, token = await _issue_refresh_token(uow, account, ttl=rules.refresh_ttl)
     await uow.audit.record(
         account.actor(),
-        "auth.login_succeeded",
+        AuditAction.AUTH_LOGIN_SUCCEEDED,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
@@ -164,7 +164,7 @@ async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPo
         if account is not None and revoked:
             await uow.audit.record(
                 account.actor(),
-                "auth.token_family_revoked",
+                AuditAction.AUTH_TOKEN_FAMILY_REVOKED,
                 entity_type="account",
                 entity_id=account.id,
                 province_code=account.province_code,
@@ -184,7 +184,7 @@ async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPo
     )
     await uow.audit.record(
         account.actor(),
-        "auth.refreshed",
+        AuditAction.AUTH_REFRESHED,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
@@ -204,7 +204,7 @@ async def logout(uow: SessionsUnitOfWork, *, refresh_token: str) -> None:
         account = await uow.accounts.get(token.account_id)
         await uow.audit.record(
             account.actor() if account else ANONYMOUS,
-            "auth.token_family_revoked",
+            AuditAction.AUTH_TOKEN_FAMILY_REVOKED,
             entity_type="account",
             entity_id=token.account_id,
             province_code=account.province_code if account else None,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain import policy
-from domain.audit.model import ANONYMOUS, REPORTER, AuditActor, DetailValue
+from domain.audit.model import ANONYMOUS, REPORTER, AuditAction, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
 from domain.pagination import Cursor
@@ -247,7 +247,7 @@ async def submit_tip(
     await uow.tips.add(tip, receipt=normalize_receipt(receipt) if receipt else None)
     await uow.audit.record(
         _audit_actor(actor, tip),
-        "tip.submitted",
+        AuditAction.TIP_SUBMITTED,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
@@ -322,7 +322,7 @@ async def _after_transition(
     actor: Principal,
     tip: Tip,
     event: TipEvent,
-    action: str,
+    action: AuditAction,
     message: str | None,
     extra: dict[str, DetailValue] | None = None,
 ) -> Tip:
@@ -368,7 +368,7 @@ async def acknowledge_tip(
     who = _principal(actor)
     event = tip.acknowledge(actor=who, at=uow.clock.now(), rules=rules, reason=reason)
     return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action="tip.acknowledged", message=message
+        uow, actor=who, tip=tip, event=event, action=AuditAction.TIP_ACKNOWLEDGED, message=message
     )
 
 
@@ -385,7 +385,7 @@ async def start_review(
     who = _principal(actor)
     event = tip.start_review(actor=who, at=uow.clock.now(), reason=reason)
     return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action="tip.review_started", message=message
+        uow, actor=who, tip=tip, event=event, action=AuditAction.TIP_REVIEW_STARTED, message=message
     )
 
 
@@ -397,7 +397,12 @@ async def start_investigation(
     who = _principal(actor)
     event = tip.start_investigation(actor=who, at=uow.clock.now(), reason=reason)
     return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action="tip.investigation_started", message=None
+        uow,
+        actor=who,
+        tip=tip,
+        event=event,
+        action=AuditAction.TIP_INVESTIGATION_STARTED,
+        message=None,
     )
 
 
@@ -419,7 +424,7 @@ async def close_tip(
         actor=who,
         tip=tip,
         event=event,
-        action="tip.closed",
+        action=AuditAction.TIP_CLOSED,
         message=message,
         extra={"outcome": outcome.value},
     )
@@ -437,7 +442,7 @@ async def reassign_tip(
     await uow.tips.save(tip)
     await uow.audit.record(
         _actor(actor),
-        "tip.reassigned",
+        AuditAction.TIP_REASSIGNED,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
@@ -540,7 +545,7 @@ async def post_message(
         message = await _add_reporter_message(uow, tip=tip, body=body)
     await uow.audit.record(
         _audit_actor(who, tip),
-        "tip.message_added",
+        AuditAction.TIP_MESSAGE_ADDED,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
@@ -572,7 +577,7 @@ async def link_tips(
     await uow.tips.add_link(link)
     await uow.audit.record(
         _actor(who),
-        "tip.linked",
+        AuditAction.TIP_LINKED,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
@@ -601,7 +606,7 @@ async def follow_up(uow: TipsUnitOfWork, *, receipt: str) -> FollowUp:
     history = await uow.tips.history(tip.id)
     messages = await _newest_messages(uow, tip.id, include_internal=False)
     await uow.audit.record(
-        ANONYMOUS, "tip.followed_up", entity_type=ENTITY, entity_id=tip.id, details={}
+        ANONYMOUS, AuditAction.TIP_FOLLOWED_UP, entity_type=ENTITY, entity_id=tip.id, details={}
     )
     await uow.commit()
     return FollowUp(
@@ -618,7 +623,7 @@ async def follow_up_message(uow: TipsUnitOfWork, *, receipt: str, body: str) -> 
     message = await _add_reporter_message(uow, tip=tip, body=body)
     await uow.audit.record(
         ANONYMOUS,
-        "tip.message_added",
+        AuditAction.TIP_MESSAGE_ADDED,
         entity_type=ENTITY,
         entity_id=tip.id,
         details={"internal": False, "by": MessageAuthor.REPORTER.value, "id": str(message.id)},

@@ -19,7 +19,7 @@ from domain import policy
 from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account, check_password_rules, normalize_username
 from domain.accounts.ports import PasswordHasher
-from domain.audit.model import AuditActor, DetailValue
+from domain.audit.model import AuditAction, AuditActor, DetailValue
 from domain.concurrency import VersionMatch, require_version
 from domain.errors import InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
@@ -133,7 +133,7 @@ async def apply_to_volunteer(
     await uow.volunteers.add(volunteer)  # DuplicateNationalId (409) when registered
     await uow.audit.record(
         AuditActor.of(actor),
-        "volunteer.applied",
+        AuditAction.VOLUNTEER_APPLIED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -337,7 +337,7 @@ async def update_volunteer(
     if details_fields:
         await uow.audit.record(
             audit_actor,
-            "volunteer.updated",
+            AuditAction.VOLUNTEER_UPDATED,
             entity_type=ENTITY,
             entity_id=volunteer.id,
             province_code=volunteer.province_code,
@@ -346,7 +346,7 @@ async def update_volunteer(
     if "province_code" in changed:
         await uow.audit.record(
             audit_actor,
-            "volunteer.moved",
+            AuditAction.VOLUNTEER_MOVED,
             entity_type=ENTITY,
             entity_id=volunteer.id,
             province_code=volunteer.province_code,
@@ -385,7 +385,7 @@ async def _sync_account(
     if before[2] != active:
         await uow.audit.record(
             AuditActor.of(actor),
-            "user.reactivated" if active else "user.deactivated",
+            AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
             entity_type="account",
             entity_id=account.id,
             province_code=account.province_code,
@@ -401,7 +401,7 @@ async def _sync_account(
     if changed:
         await uow.audit.record(
             AuditActor.of(actor),
-            "user.updated",
+            AuditAction.USER_UPDATED,
             entity_type="account",
             entity_id=account.id,
             province_code=account.province_code,
@@ -419,11 +419,11 @@ _TRANSITION_ACTIONS = {
     Transition.RETIRE: Action.VOLUNTEER_RETIRE,
 }
 _AUDIT_ACTIONS = {
-    Transition.APPROVE: "volunteer.approved",
-    Transition.REJECT: "volunteer.rejected",
-    Transition.SUSPEND: "volunteer.suspended",
-    Transition.REINSTATE: "volunteer.reinstated",
-    Transition.RETIRE: "volunteer.retired",
+    Transition.APPROVE: AuditAction.VOLUNTEER_APPROVED,
+    Transition.REJECT: AuditAction.VOLUNTEER_REJECTED,
+    Transition.SUSPEND: AuditAction.VOLUNTEER_SUSPENDED,
+    Transition.REINSTATE: AuditAction.VOLUNTEER_REINSTATED,
+    Transition.RETIRE: AuditAction.VOLUNTEER_RETIRED,
 }
 
 
@@ -533,7 +533,7 @@ async def approve_volunteer(
     )
     await uow.audit.record(
         AuditActor.of(actor),
-        "user.created",
+        AuditAction.USER_CREATED,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
@@ -624,7 +624,7 @@ async def _erase(uow: VolunteersUnitOfWork, actor: Principal | None, volunteer: 
     await uow.volunteers.clear_activation_code(volunteer.id)
     await uow.audit.record(
         AuditActor.of(actor),
-        "volunteer.erased",
+        AuditAction.VOLUNTEER_ERASED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -654,7 +654,7 @@ async def _erase_account(
     await uow.accounts.save(account)
     await uow.audit.record(
         AuditActor.of(actor),
-        "user.updated",
+        AuditAction.USER_UPDATED,
         entity_type="account",
         entity_id=account.id,
         province_code=account.province_code,
@@ -713,7 +713,7 @@ async def record_training(
     await uow.volunteers.save(volunteer)
     await uow.audit.record(
         AuditActor.of(actor),
-        "volunteer.training_recorded",
+        AuditAction.VOLUNTEER_TRAINING_RECORDED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -745,7 +745,7 @@ async def record_pledge(
     await uow.volunteers.save(volunteer)
     await uow.audit.record(
         AuditActor.of(actor),
-        "volunteer.pledged",
+        AuditAction.VOLUNTEER_PLEDGED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -791,7 +791,7 @@ async def update_own_profile(
     await uow.volunteers.save(volunteer)
     await uow.audit.record(
         AuditActor.of(actor),
-        "volunteer.updated",
+        AuditAction.VOLUNTEER_UPDATED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -825,7 +825,7 @@ async def export_own_data(
     )
     await uow.audit.record(
         audit_actor,
-        "volunteer.exported",
+        AuditAction.VOLUNTEER_EXPORTED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -882,7 +882,7 @@ async def activate_account(
     await uow.volunteers.clear_activation_code(volunteer.id)
     await uow.audit.record(
         AuditActor(id=str(account.id), role=account.role.value),
-        "volunteer.activated",
+        AuditAction.VOLUNTEER_ACTIVATED,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,

@@ -31,6 +31,7 @@ from domain.audit.model import (
     ANONYMOUS,
     GENESIS_HASH,
     REPORTER,
+    AuditAction,
     AuditActor,
     AuditEntry,
     AuditFilter,
@@ -39,6 +40,7 @@ from domain.audit.model import (
     looks_like_national_id,
 )
 from domain.clock import Clock
+from domain.pagination import PageRequest, SeqCursor
 from persistence.audit.tables import AuditRow
 
 #: Key of the advisory lock that serialises audit writers (arbitrary, fixed forever).
@@ -113,13 +115,16 @@ class SqlAuditLog:
     async def record(
         self,
         actor: AuditActor,
-        action: str,
+        action: AuditAction,
         *,
         entity_type: str | None = None,
         entity_id: object | None = None,
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
+        # mypy holds use cases to the enum; this also refuses a plain string that is not one
+        # (the log's list of actions is the contract auditors and clients rely on).
+        action = AuditAction.parse(action)
         details = dict(details or {})
         check_details(details)
         entity = None if entity_id is None else (str(entity_id) or None)
@@ -144,7 +149,7 @@ class SqlAuditLog:
             occurred_at=now if last_at is None or now >= last_at else last_at,
             actor_id=actor.id,
             actor_role=actor.role or None,
-            action=action,
+            action=action.value,
             entity_type=entity_type or None,
             entity_id=entity,
             province_code=province_code or None,
@@ -172,7 +177,7 @@ class SqlAuditLog:
             details["fields"] = list(fields)
         return await self.record(
             actor,
-            f"{entity_type}.viewed",
+            AuditAction.viewed(entity_type),
             entity_type=entity_type,
             entity_id=entity_id,
             province_code=province_code,
@@ -267,12 +272,11 @@ class SqlAuditReader:
         await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         return connection
 
-    async def page(
-        self, criteria: AuditFilter, *, before_seq: int | None, limit: int
-    ) -> list[AuditEntry]:
+    async def page(self, criteria: AuditFilter, page: PageRequest[SeqCursor]) -> list[AuditEntry]:
         connection = await self._connection()
+        before_seq = page.after.seq if page.after is not None else None
         result = await connection.execute(
-            page_statement(criteria, before_seq=before_seq, limit=limit)
+            page_statement(criteria, before_seq=before_seq, limit=page.fetch)
         )
         return [_to_entity(row) for row in result]
 

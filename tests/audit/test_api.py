@@ -25,6 +25,7 @@ from domain.audit.model import (
     EXPORT_FIELDS,
     GENESIS_HASH,
     SYSTEM,
+    AuditAction,
     AuditActor,
     AuditEntry,
     DetailValue,
@@ -35,19 +36,12 @@ from persistence.audit.tables import AuditRow
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
 from tests.audit_checks import assert_audit_clean, audit_violations
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = ["/api/v1/audit-log", "/api/v1/audit-log/verify", "/api/v1/audit-log/export"]
 NOT_AUDITORS = [r for r in Role if r not in (Role.AUDITOR, Role.ADMIN)]
 PROVINCE_OF = {Role.PROVINCIAL_OFFICER: "40", Role.VOLUNTEER: "40"}
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def recompute(row: dict[str, Any]) -> str:
@@ -77,7 +71,7 @@ async def fill_chain(engine: AsyncEngine, clock: FrozenClock, count: int) -> Non
             occurred_at=start + timedelta(milliseconds=seq),
             actor_id=f"acct-{seq % 97}",
             actor_role="provincial_officer",
-            action=("tip.viewed", "tip.created", "auth.login_succeeded")[seq % 3],
+            action=("tip.viewed", "tip.submitted", "auth.login_succeeded")[seq % 3],
             entity_type="tip",
             entity_id=f"tip-{seq % 1000}",
             province_code="40",
@@ -95,8 +89,10 @@ async def fill_chain(engine: AsyncEngine, clock: FrozenClock, count: int) -> Non
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 async def test_anonymous_callers_get_401(client: httpx.AsyncClient, path: str) -> None:
-    body = problem(await client.get(path), 401)
-    assert body["type"] == "urn:duangta:problem:not-authenticated"
+    assert_problem(await client.get(path), 401, "not-authenticated")
+    # Who may ask is settled before what is asked: a bad filter does not tell them more.
+    bad_filter = {"entity_id": "t1", "cursor": "not-a-cursor", "from_seq": "0"}
+    assert_problem(await client.get(path, params=bad_filter), 401, "not-authenticated")
 
 
 @pytest.mark.parametrize("role", NOT_AUDITORS)
@@ -105,14 +101,15 @@ async def test_other_roles_get_403(
 ) -> None:
     headers = await login_as(role, PROVINCE_OF.get(role))
     for path in ENDPOINTS:
-        problem(await client.get(path, headers=headers), 403)
+        assert_problem(await client.get(path, headers=headers), 403)
+        assert_problem(await client.get(path, headers=headers, params={"entity_id": "t1"}), 403)
 
 
 async def test_refused_exports_write_nothing(
     client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine
 ) -> None:
     headers = await login_as(Role.CENTRAL_OFFICER)
-    problem(await client.get("/api/v1/audit-log/export", headers=headers), 403)
+    assert_problem(await client.get("/api/v1/audit-log/export", headers=headers), 403)
     async with db.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM audit_log")) == 0
 
@@ -124,10 +121,10 @@ async def test_an_auditor_queries_the_log(
     await record(
         db,
         clock,
-        (alice, "auth.login_succeeded", "account", "alice", None),
-        (alice, "tip.created", "tip", "t1", "40"),
-        (SYSTEM, "tip.viewed", "tip", "t1", "40"),
-        (alice, "tip.created", "tip", "t2", "10"),
+        (alice, AuditAction.AUTH_LOGIN_SUCCEEDED, "account", "alice", None),
+        (alice, AuditAction.TIP_SUBMITTED, "tip", "t1", "40"),
+        (SYSTEM, AuditAction.TIP_VIEWED, "tip", "t1", "40"),
+        (alice, AuditAction.TIP_SUBMITTED, "tip", "t2", "10"),
     )
     headers = await login_as(Role.AUDITOR)
     url = "/api/v1/audit-log"
@@ -146,7 +143,7 @@ async def test_an_auditor_queries_the_log(
         return [e["seq"] for e in response.json()["items"]]
 
     assert await seqs(action="tip.") == [4, 3, 2]
-    assert await seqs(action="tip.created", province_code="TH-40") == [2]
+    assert await seqs(action="tip.submitted", province_code="TH-40") == [2]
     assert await seqs(actor_id="alice", entity_type="tip") == [4, 2]
     assert await seqs(entity_type="tip", entity_id="t1") == [3, 2]
     since = newest["occurred_at"]
@@ -172,14 +169,16 @@ async def test_an_auditor_queries_the_log(
         {"occurred_from": "0001-01-01T00:00:00+07:00"},
     ]
     for params in bad:
-        body = problem(await client.get(url, headers=headers, params=params), 422)
+        body = assert_problem(await client.get(url, headers=headers, params=params), 422)
         assert body["detail"], params
 
 
 async def test_verify_reports_the_tampered_seq(
     client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine, clock: FrozenClock
 ) -> None:
-    await record(db, clock, *[(SYSTEM, "test.step", "thing", str(n), None) for n in range(6)])
+    await record(
+        db, clock, *[(SYSTEM, AuditAction.USER_UPDATED, "account", str(n), None) for n in range(6)]
+    )
     headers = await login_as(Role.ADMIN)
     url = "/api/v1/audit-log/verify"
     intact = (await client.get(url, headers=headers)).json()
@@ -199,10 +198,10 @@ async def test_verify_reports_the_tampered_seq(
     broken = (await client.get(url, headers=headers)).json()
     assert (broken["valid"], broken["first_broken_seq"], broken["checked"]) == (False, 4, 3)
     assert (await client.get(url, headers=headers, params={"from_seq": 5})).json()["valid"]
-    problem(await client.get(url, headers=headers, params={"from_seq": 5, "to_seq": 4}), 422)
-    problem(await client.get(url, headers=headers, params={"from_seq": 0}), 422)
-    problem(await client.get(url, headers=headers, params={"to_seq": 2**63}), 422)
-    problem(await client.get(url, headers=headers, params={"from_seq": 7}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"from_seq": 5, "to_seq": 4}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"from_seq": 0}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"to_seq": 2**63}), 422)
+    assert_problem(await client.get(url, headers=headers, params={"from_seq": 7}), 422)
     far = (await client.get(url, headers=headers, params={"to_seq": 2**63 - 1})).json()
     assert (far["valid"], far["first_broken_seq"]) == (False, 4)
 
@@ -210,7 +209,9 @@ async def test_verify_reports_the_tampered_seq(
 async def test_ndjson_export_is_audited_first_and_verifiable(
     client: httpx.AsyncClient, login_as: LoginAs, db: AsyncEngine, clock: FrozenClock
 ) -> None:
-    await record(db, clock, *[(SYSTEM, "test.step", "thing", str(n), "40") for n in range(3)])
+    await record(
+        db, clock, *[(SYSTEM, AuditAction.TIP_VIEWED, "tip", str(n), "40") for n in range(3)]
+    )
     headers = await login_as(Role.AUDITOR)
     response = await client.get("/api/v1/audit-log/export", headers=headers)
     assert response.status_code == 200
@@ -238,9 +239,9 @@ async def test_csv_export_with_filters(
     await record(
         db,
         clock,
-        (SYSTEM, "tip.created", "tip", "t1", "40"),
-        (SYSTEM, "auth.locked", "account", "a1", None),
-        (SYSTEM, "tip.viewed", "tip", "t1", "40"),
+        (SYSTEM, AuditAction.TIP_SUBMITTED, "tip", "t1", "40"),
+        (SYSTEM, AuditAction.AUTH_LOCKED, "account", "a1", None),
+        (SYSTEM, AuditAction.TIP_VIEWED, "tip", "t1", "40"),
     )
     headers = await login_as(Role.ADMIN)
     response = await client.get(
@@ -389,7 +390,7 @@ async def test_filtered_exports_verify_with_gaps(
     await fill_chain(db, clock, 300)
     headers = await login_as(Role.AUDITOR)
     response = await client.get(
-        "/api/v1/audit-log/export", headers=headers, params={"action": "tip.created"}
+        "/api/v1/audit-log/export", headers=headers, params={"action": "tip.submitted"}
     )
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert [r["seq"] for r in rows] == list(range(1, 301, 3))
@@ -408,5 +409,18 @@ async def test_openapi_documents_the_audit_operations(app: FastAPI) -> None:
         assert {"401", "403", "422"} <= set(operation["responses"])
     export = paths["/api/v1/audit-log/export"]["get"]
     assert set(export["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv"}
+    headers = export["responses"]["200"]["headers"]
+    assert {"X-Audit-Export-Seq", "Content-Disposition"} <= set(headers)
     # The summary is the docstring's first line (not the title-cased function name).
     assert paths["/api/v1/audit-log"]["get"]["summary"].startswith("Query the audit log")
+
+
+async def test_openapi_lists_every_audit_action(app: FastAPI) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    action = schemas["AuditEntryPublic"]["properties"]["action"]
+    assert action["$ref"] == "#/components/schemas/AuditAction"
+    assert schemas["AuditAction"]["enum"] == [a.value for a in AuditAction]
+    # The filter stays free text: it also takes a family prefix such as `tip.`.
+    list_parameters = app.openapi()["paths"]["/api/v1/audit-log"]["get"]["parameters"]
+    action_filter = next(p for p in list_parameters if p["name"] == "action")
+    assert "enum" not in json.dumps(action_filter["schema"])

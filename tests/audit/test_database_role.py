@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.audit.model import SYSTEM
+from domain.audit.model import SYSTEM, AuditAction
 from domain.clock import FrozenClock
 from persistence.uow import SqlUnitOfWork
 
@@ -63,7 +63,7 @@ async def test_the_service_role_cannot_update_delete_or_truncate(
 async def append_as_service(conn: AsyncConnection, clock: FrozenClock) -> None:
     factory = async_sessionmaker(bind=conn, class_=AsyncSession, expire_on_commit=False)
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        await uow.audit.record(SYSTEM, "test.appended")
+        await uow.audit.record(SYSTEM, AuditAction.USER_UPDATED)
         await uow.commit()
     async with SqlUnitOfWork(factory, clock=clock) as uow:
         assert await uow.audit_reader.head() is not None

@@ -8,7 +8,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from domain.audit.model import ANONYMOUS, GENESIS_HASH, SYSTEM, AuditActor
+from domain.audit.errors import UnknownAuditAction
+from domain.audit.model import ANONYMOUS, GENESIS_HASH, SYSTEM, AuditAction, AuditActor
 from domain.clock import FrozenClock
 from persistence.audit.repository import _to_entity
 from persistence.audit.tables import AuditRow
@@ -21,25 +22,27 @@ async def test_entries_chain_and_rollback_leaves_no_gap(
 ) -> None:
     factory = create_session_factory(db)
     async with SqlUnitOfWork(factory, clock=clock, request_id="r-1") as uow:
-        first = await uow.audit.record(SYSTEM, "test.first", entity_type="thing", entity_id=1)
-        second = await uow.audit.viewed(AuditActor("u1", "admin"), "thing", 1, fields=["a"])
+        first = await uow.audit.record(
+            SYSTEM, AuditAction.USER_CREATED, entity_type="account", entity_id=1
+        )
+        second = await uow.audit.viewed(AuditActor("u1", "admin"), "tip", 1, fields=["a"])
         await uow.commit()
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        await uow.audit.record(SYSTEM, "test.rolled_back")
+        await uow.audit.record(SYSTEM, AuditAction.USER_UPDATED)
         await uow.rollback()
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        third = await uow.audit.record(SYSTEM, "test.third")
+        third = await uow.audit.record(SYSTEM, AuditAction.USER_DEACTIVATED)
         await uow.commit()
 
     assert (first.seq, second.seq, third.seq) == (1, 2, 3)
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.hash
     assert third.prev_hash == second.hash
-    assert second.action == "thing.viewed"
+    assert second.action == "tip.viewed"
 
     async with factory() as session:
         rows = (await session.exec(select(AuditRow).order_by(col(AuditRow.seq)))).all()
-    assert [r.action for r in rows] == ["test.first", "thing.viewed", "test.third"]
+    assert [r.action for r in rows] == ["user.created", "tip.viewed", "user.deactivated"]
     for row in rows:
         stored = _to_entity(row)
         assert stored.computed_hash() == stored.hash
@@ -58,7 +61,7 @@ async def test_audit_log_is_append_only(
     db: AsyncEngine, clock: FrozenClock, statement: str
 ) -> None:
     async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
-        await uow.audit.record(SYSTEM, "test.entry")
+        await uow.audit.record(SYSTEM, AuditAction.USER_UPDATED)
         await uow.commit()
     async with db.connect() as conn:
         with pytest.raises(DBAPIError, match="append-only"):
@@ -68,10 +71,26 @@ async def test_audit_log_is_append_only(
 async def test_anonymous_entries_carry_no_request_id(db: AsyncEngine, clock: FrozenClock) -> None:
     factory = create_session_factory(db)
     async with SqlUnitOfWork(factory, clock=clock, request_id="req-from-proxy-log") as uow:
-        anonymous = await uow.audit.record(ANONYMOUS, "test.anonymous")
-        official = await uow.audit.record(AuditActor("u1", "central_officer"), "test.official")
+        anonymous = await uow.audit.record(ANONYMOUS, AuditAction.TIP_SUBMITTED)
+        official = await uow.audit.record(
+            AuditActor("u1", "central_officer"), AuditAction.TIP_ACKNOWLEDGED
+        )
         await uow.commit()
     # Proxies log the request id beside the client address: an anonymous reporter's
     # entry must not carry it, an official's entry keeps it for support.
     assert anonymous.request_id is None
     assert official.request_id == "req-from-proxy-log"
+
+
+async def test_the_writer_records_only_audit_actions(db: AsyncEngine, clock: FrozenClock) -> None:
+    # mypy holds every use case to AuditAction; the writer refuses a plain string as well,
+    # so the list in the OpenAPI document is every action an auditor can ever read.
+    async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
+        with pytest.raises(UnknownAuditAction):
+            await uow.audit.record(SYSTEM, "tip.created")  # type: ignore[arg-type]
+        with pytest.raises(UnknownAuditAction):
+            await uow.audit.viewed(SYSTEM, "thing", 1)
+        plain = await uow.audit.record(SYSTEM, "tip.closed")  # type: ignore[arg-type]
+        await uow.commit()
+    assert plain.action == "tip.closed"
+    assert type(plain.action) is str  # stored and hashed as plain text

@@ -8,14 +8,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.audit.errors import AuditDetailsRejected
-from domain.audit.model import SYSTEM, AuditActor, AuditEntry, AuditFilter
+from domain.audit.model import (
+    CANONICAL_FIELDS,
+    GENESIS_HASH,
+    SYSTEM,
+    AuditAction,
+    AuditActor,
+    AuditEntry,
+    AuditFilter,
+)
 from domain.audit.use_cases import list_audit_entries, verify_audit_chain
 from domain.clock import FrozenClock
+from domain.pagination import PageRequest, SeqCursor
 from domain.policy import Principal, Role
+from persistence.audit.tables import AuditRow
 from persistence.db import create_engine, create_session_factory
 from persistence.uow import SqlUnitOfWork
 
@@ -25,12 +35,14 @@ ALICE = AuditActor("alice", "provincial_officer")
 BOB = AuditActor("bob", "central_officer")
 
 #: (actor, action, entity_type, entity_id, province_code), one entry a minute from T0.
+#: Two actions are not AuditActions (the writer would refuse them): the filters must hold
+#: for any text in the table, e.g. `tip.` must not match a `tipster` family.
 SCRIPT = [
     (ALICE, "auth.login_succeeded", "account", "alice", None),
-    (ALICE, "tip.created", "tip", "t1", "40"),
+    (ALICE, "tip.submitted", "tip", "t1", "40"),
     (BOB, "tip.viewed", "tip", "t1", "40"),
     (BOB, "tip.status.changed", "tip", "t1", "40"),
-    (ALICE, "tip.created", "tip", "t2", "10"),
+    (ALICE, "tip.submitted", "tip", "t2", "10"),
     (SYSTEM, "user.created", "account", "carol", None),
     (BOB, "auth.login_failed", "account", "bob", None),
     (ALICE, "tipster.flagged", "tipster", "x", "40"),
@@ -38,25 +50,33 @@ SCRIPT = [
 
 
 async def write_script(engine: AsyncEngine, clock: FrozenClock) -> None:
+    """The SCRIPT as a valid chain, inserted as the writer would store it."""
     clock.set(T0)
-    factory = create_session_factory(engine)
-    for actor, action, entity_type, entity_id, province in SCRIPT:
-        async with SqlUnitOfWork(factory, clock=clock, request_id="req-script") as uow:
-            await uow.audit.record(
-                actor,
-                action,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                province_code=province,
-            )
-            await uow.commit()
+    prev, rows = GENESIS_HASH, []
+    for seq, (actor, action, entity_type, entity_id, province) in enumerate(SCRIPT, start=1):
+        entry = AuditEntry(
+            seq=seq,
+            occurred_at=clock.now(),
+            actor_id=actor.id,
+            actor_role=actor.role,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            province_code=province,
+            request_id="req-script",
+            prev_hash=prev,
+        )
+        prev = entry.computed_hash()
+        rows.append({**{name: getattr(entry, name) for name in CANONICAL_FIELDS}, "hash": prev})
         clock.advance(timedelta(minutes=1))
+    async with engine.begin() as conn:
+        await conn.execute(insert(AuditRow.__table__), rows)  # type: ignore[attr-defined]
 
 
 async def seqs(engine: AsyncEngine, clock: FrozenClock, **criteria: Any) -> list[int]:
     async with SqlUnitOfWork(create_session_factory(engine), clock=clock) as uow:
         page = await list_audit_entries(
-            uow, actor=AUDITOR, criteria=AuditFilter.build(**criteria), limit=200
+            uow, actor=AUDITOR, criteria=AuditFilter.build(**criteria), page=PageRequest(200)
         )
     return [entry.seq for entry in page.items]
 
@@ -70,7 +90,7 @@ async def test_filters_newest_first(db: AsyncEngine, clock: FrozenClock) -> None
     await write_script(db, clock)
     assert await seqs(db, clock) == [8, 7, 6, 5, 4, 3, 2, 1]
     assert await seqs(db, clock, actor_id="alice") == [8, 5, 2, 1]
-    assert await seqs(db, clock, action="tip.created") == [5, 2]
+    assert await seqs(db, clock, action="tip.submitted") == [5, 2]
     assert await seqs(db, clock, action="tip.") == [5, 4, 3, 2]  # not tipster.flagged
     assert await seqs(db, clock, action="tip.status.") == [4]
     assert await seqs(db, clock, action="auth.") == [7, 1]
@@ -92,8 +112,9 @@ async def test_keyset_pages_cover_everything_once(db: AsyncEngine, clock: Frozen
     cursor = None
     async with SqlUnitOfWork(factory, clock=clock) as uow:
         while True:
+            request = PageRequest.parse(SeqCursor.decode, limit=3, cursor=cursor)
             page = await list_audit_entries(
-                uow, actor=AUDITOR, criteria=AuditFilter(), cursor=cursor, limit=3
+                uow, actor=AUDITOR, criteria=AuditFilter(), page=request
             )
             seen += [e.seq for e in page.items]
             if page.next_cursor is None:
@@ -106,11 +127,11 @@ async def test_occurred_at_never_goes_backwards(db: AsyncEngine, clock: FrozenCl
     factory = create_session_factory(db)
     clock.set(T0)
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        await uow.audit.record(SYSTEM, "test.first")
+        await uow.audit.record(SYSTEM, AuditAction.USER_CREATED)
         await uow.commit()
     clock.set(T0 - timedelta(seconds=5))  # another host's clock, slightly behind
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        second = await uow.audit.record(SYSTEM, "test.second", entity_id="")
+        second = await uow.audit.record(SYSTEM, AuditAction.USER_UPDATED, entity_id="")
         await uow.commit()
     assert second.occurred_at == T0
     assert second.entity_id is None  # empty strings are stored as null (CSV round trip)
@@ -181,8 +202,8 @@ async def test_fifty_concurrent_units_of_work_keep_one_gap_free_chain(
 
     async def work(n: int) -> list[AuditEntry]:
         async with SqlUnitOfWork(factory, clock=clock, request_id=f"req-{n:04d}") as uow:
-            first = await uow.audit.record(SYSTEM, "test.concurrent", entity_id=n)
-            second = await uow.audit.record(SYSTEM, "test.concurrent_again", entity_id=n)
+            first = await uow.audit.record(SYSTEM, AuditAction.TIP_VIEWED, entity_id=n)
+            second = await uow.audit.record(SYSTEM, AuditAction.TIP_LINKED, entity_id=n)
             if n % 5 == 0:
                 await uow.rollback()
                 return []
@@ -224,16 +245,21 @@ async def test_ids_that_look_like_national_ids_stay_out(
 ) -> None:
     factory = create_session_factory(db)
     async with SqlUnitOfWork(factory, clock=clock, request_id="1101700203451") as uow:
-        entry = await uow.audit.record(SYSTEM, "test.entry", entity_id="a1b2c3d4e5f60718293a4b5c")
+        entry = await uow.audit.record(
+            SYSTEM, AuditAction.USER_UPDATED, entity_id="a1b2c3d4e5f60718293a4b5c"
+        )
         assert entry.request_id is None  # a client-chosen X-Request-ID is dropped, not stored
         with pytest.raises(AuditDetailsRejected):
             await uow.audit.record(
-                SYSTEM, "test.entry", entity_type="person", entity_id="1-1017-00203-45-1"
+                SYSTEM,
+                AuditAction.USER_UPDATED,
+                entity_type="person",
+                entity_id="1-1017-00203-45-1",
             )
         await uow.commit()
     async with SqlUnitOfWork(
         factory, clock=clock, request_id="a1234567890123b4c5d6e7f8a9b0c1d2"
     ) as uow:
-        generated = await uow.audit.record(SYSTEM, "test.entry")
+        generated = await uow.audit.record(SYSTEM, AuditAction.USER_UPDATED)
         await uow.commit()
     assert generated.request_id == "a1234567890123b4c5d6e7f8a9b0c1d2"

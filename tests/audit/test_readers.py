@@ -1,4 +1,4 @@
-"""The readers' side of the audit domain: filters, cursors, the verifier, export rows."""
+"""The readers' side of the audit domain: actions, filters, cursors, the verifier, export rows."""
 
 from __future__ import annotations
 
@@ -12,20 +12,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain import policy
-from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter
+from domain.audit.errors import AuditDetailsRejected, InvalidAuditFilter, UnknownAuditAction
 from domain.audit.model import (
     EXPORT_FIELDS,
     GENESIS_HASH,
+    AuditAction,
     AuditEntry,
+    AuditExportFormat,
     AuditFilter,
-    ExportFormat,
     check_details,
-    decode_cursor,
-    encode_cursor,
     export_line,
 )
 from domain.audit.use_cases import ChainVerifier
 from domain.errors import Forbidden, NotAuthenticated
+from domain.pagination import Cursor, InvalidCursor, SeqCursor
 from domain.policy import Action, Principal, Role
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_the_first_entry_links_to_genesis() -> None:
 @pytest.mark.parametrize(
     ("action", "exact", "prefix"),
     [
-        ("tip.created", "tip.created", None),
+        ("tip.submitted", "tip.submitted", None),
         ("tip.", None, "tip."),
         ("tip.status.", None, "tip.status."),
     ],
@@ -166,15 +166,31 @@ def test_filter_normalises_province_and_redacts_id_like_values_in_details() -> N
 
 
 def test_cursor_round_trip_and_garbage() -> None:
-    assert decode_cursor(encode_cursor(1042)) == 1042
-    for garbage in ("", "abc", encode_cursor(1)[:-1] + "!", "YjE6MTA0Mg", "YTE6LTE"):
-        with pytest.raises(InvalidAuditFilter):
-            decode_cursor(garbage)
+    assert SeqCursor.decode(SeqCursor(1042).encode()) == SeqCursor(1042)
+    other_list = Cursor(T0, uuid.uuid4()).encode()
+    earlier_format = "YTE6MTA0Mg"  # base64 of "a1:1042", the audit log's own codec before
+    for garbage in ("", "abc", SeqCursor(1).encode()[:-1] + "!", earlier_format, other_list):
+        with pytest.raises(InvalidCursor):
+            SeqCursor.decode(garbage)
+
+
+@pytest.mark.parametrize("action", list(AuditAction))
+def test_every_action_is_a_family_and_a_verb_the_filters_reach(action: AuditAction) -> None:
+    family, _verb = action.value.split(".")  # exactly one dot: `<family>.<verb>`
+    assert AuditFilter.build(action=action.value).action_exact == action.value
+    assert AuditFilter.build(action=f"{family}.").action_prefix == f"{family}."
+
+
+def test_viewed_actions_exist_for_the_records_read_in_full() -> None:
+    assert AuditAction.viewed("tip") is AuditAction.TIP_VIEWED
+    assert AuditAction.viewed("volunteer") is AuditAction.VOLUNTEER_VIEWED
+    with pytest.raises(UnknownAuditAction):
+        AuditAction.viewed("account")
 
 
 def test_ndjson_rows_hold_the_canonical_fields_and_hash() -> None:
     entry = chain(1)[0]
-    row = json.loads(export_line(entry, ExportFormat.NDJSON))
+    row = json.loads(export_line(entry, AuditExportFormat.NDJSON))
     assert tuple(row) == EXPORT_FIELDS
     assert row["hash"] == entry.hash
     assert row["occurred_at"] == "2026-11-25T10:00:01.000000Z"
@@ -182,7 +198,7 @@ def test_ndjson_rows_hold_the_canonical_fields_and_hash() -> None:
 
 def test_csv_rows_parse_back_to_the_hashed_entry() -> None:
     entry = replace(chain(1)[0], actor_role=None, request_id=None)
-    cells = next(csv.reader(io.StringIO(export_line(entry, ExportFormat.CSV))))
+    cells = next(csv.reader(io.StringIO(export_line(entry, AuditExportFormat.CSV))))
     row = dict(zip(EXPORT_FIELDS, cells, strict=True))
     assert row["actor_role"] == ""
     assert row["request_id"] == ""

@@ -7,12 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.services import services_of
 from persistence.migrate import head_revision
+from tests.conftest import assert_problem
 
 
 async def test_live(client: httpx.AsyncClient) -> None:
     response = await client.get("/health/live")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json() == {"status": "ok", "schema_revision": None}
 
 
 async def test_ready_when_schema_at_head(client: httpx.AsyncClient) -> None:
@@ -26,9 +27,7 @@ async def test_not_ready_when_schema_behind(
 ) -> None:
     services_of(app).schema_head = "9999"  # the code expects a migration the database lacks
     response = await client.get("/health/ready")
-    assert response.status_code == 503
-    assert response.headers["content-type"] == "application/problem+json"
-    assert "9999" in response.json()["detail"]
+    assert "9999" in assert_problem(response, 503, "service-unavailable")["detail"]
 
 
 async def test_not_ready_when_database_unreachable(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -43,8 +42,8 @@ async def test_not_ready_when_database_unreachable(app: FastAPI, client: httpx.A
     finally:
         database.engine = healthy
         await unreachable.dispose()
-    assert response.status_code == 503
-    assert response.json()["detail"] == "The database is not reachable."
+    problem = assert_problem(response, 503, "service-unavailable")
+    assert problem["detail"] == "The database is not reachable."
 
 
 async def test_head_revision_is_applied(db: AsyncEngine) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.conftest import assert_problem
+
 
 async def test_lists_all_77_provinces_ordered_by_code(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/provinces")
@@ -28,17 +30,18 @@ async def test_get_province_by_either_code(client: httpx.AsyncClient, code: str)
     assert body["name_en"] == "Khon Kaen"
     assert body["name_th"] == "ขอนแก่น"
     assert body["region"] == "northeast"
-    assert body["labour_office"]["name"] == "สำนักงานแรงงานจังหวัดขอนแก่น"
+    assert body["labour_office"] == {
+        "name": "สำนักงานแรงงานจังหวัดขอนแก่น",
+        "address": None,
+        "phone": None,
+        "email": None,
+    }
 
 
 @pytest.mark.parametrize("code", ["99", "TH-99", "TH-S", "abc", "4"])
 async def test_unknown_province_is_a_404_problem(client: httpx.AsyncClient, code: str) -> None:
     response = await client.get(f"/api/v1/provinces/{code}")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["status"] == 404
-    assert problem["type"] == "urn:duangta:problem:not-found"
+    problem = assert_problem(response, 404, "not-found")
     assert code in problem["detail"]
     assert problem["instance"] == f"/api/v1/provinces/{code}"
 
@@ -55,9 +58,6 @@ async def test_filter_by_region(client: httpx.AsyncClient) -> None:
 
 async def test_unknown_region_is_a_422_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/provinces", params={"region": "nonsense"})
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["type"] == "urn:duangta:problem:validation-error"
+    problem = assert_problem(response, 422, "validation-error")
     assert problem["errors"][0]["loc"] == ["query", "region"]
     assert "region" in problem["detail"]
