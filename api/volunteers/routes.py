@@ -20,7 +20,13 @@ from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.volunteers import use_cases as uc
 from domain.volunteers.errors import ActivationCodeInvalid
-from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
+from domain.volunteers.model import (
+    StatusChange,
+    Training,
+    Transition,
+    Volunteer,
+    VolunteerStatus,
+)
 from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
 
 router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"])
@@ -805,8 +811,8 @@ async def volunteers_reject(
     body: TransitionRequest,
 ) -> VolunteerPublic:
     """Reject an application."""
-    volunteer = await uc.reject_volunteer(
-        uow, actor=caller, volunteer_id=volunteer_id, reason=body.reason
+    volunteer = await uc.change_status(
+        uow, actor=caller, volunteer_id=volunteer_id, move=Transition.REJECT, reason=body.reason
     )
     _with_etag(response, volunteer)
     return VolunteerPublic.of(volunteer)
@@ -823,8 +829,8 @@ async def volunteers_suspend(
     body: TransitionRequest,
 ) -> VolunteerPublic:
     """Suspend an active volunteer; their account is deactivated."""
-    volunteer = await uc.suspend_volunteer(
-        uow, actor=caller, volunteer_id=volunteer_id, reason=body.reason
+    volunteer = await uc.change_status(
+        uow, actor=caller, volunteer_id=volunteer_id, move=Transition.SUSPEND, reason=body.reason
     )
     _with_etag(response, volunteer)
     return VolunteerPublic.of(volunteer)
@@ -841,8 +847,8 @@ async def volunteers_reinstate(
     body: TransitionRequest,
 ) -> VolunteerPublic:
     """Reinstate a suspended volunteer; their account is reactivated."""
-    volunteer = await uc.reinstate_volunteer(
-        uow, actor=caller, volunteer_id=volunteer_id, reason=body.reason
+    volunteer = await uc.change_status(
+        uow, actor=caller, volunteer_id=volunteer_id, move=Transition.REINSTATE, reason=body.reason
     )
     _with_etag(response, volunteer)
     return VolunteerPublic.of(volunteer)
