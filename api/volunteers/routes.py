@@ -12,11 +12,11 @@ from pydantic import ConfigDict, Field
 from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Hasher, Uow, requires
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
+from api.pagination import Paging
 from api.problems import problem_responses
 from api.ratelimit import Budget, Limits, limited
 from api.schemas import ApiModel
 from api.services import SettingsDep, Svc
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.volunteers import use_cases as uc
 from domain.volunteers.errors import ActivationCodeInvalid
@@ -679,6 +679,7 @@ async def volunteers_activate(
 async def volunteers_list(
     uow: Uow,
     caller: Annotated[Principal | None, requires(Action.VOLUNTEER_LIST)],
+    paging: Paging,
     province_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
     status: VolunteerStatus | None = None,
     trained: Annotated[bool | None, Query(description="Has at least one training")] = None,
@@ -691,8 +692,6 @@ async def volunteers_list(
             examples=["สมชาย"],
         ),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=512, description="From `next_cursor`")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
 ) -> VolunteerList:
     """List volunteers, newest application first (provincial officers: own province only)."""
     page = await uc.list_volunteers(
@@ -701,12 +700,10 @@ async def volunteers_list(
         criteria=VolunteerFilter(
             province_code=province_code, status=status, trained=trained, name=q
         ),
-        after=Cursor.decode(cursor) if cursor else None,
-        limit=limit,
+        page=paging.by_time(),
     )
     return VolunteerList(
-        items=[VolunteerListItem.of(item) for item in page.items],
-        next_cursor=page.next_cursor.encode() if page.next_cursor else None,
+        items=[VolunteerListItem.of(item) for item in page.items], next_cursor=page.next_cursor
     )
 
 

@@ -22,7 +22,7 @@ from domain.audit.model import AuditActor, DetailValue
 from domain.concurrency import VersionMatch, require_version
 from domain.errors import InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
+from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.volunteers.errors import (
     ActivationCodeInvalid,
@@ -41,7 +41,7 @@ from domain.volunteers.identity import (
     normalize_phone,
 )
 from domain.volunteers.model import VOLUNTEER_WORKFLOW, Training, Transition, Volunteer
-from domain.volunteers.ports import VolunteerFilter, VolunteerPage, VolunteersUnitOfWork
+from domain.volunteers.ports import VolunteerFilter, VolunteerSummary, VolunteersUnitOfWork
 
 ENTITY = "volunteer"
 
@@ -199,34 +199,24 @@ async def get_volunteer(
     return VolunteerView(volunteer, reveal)
 
 
-def _page_size(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_PAGE
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"'limit' must be between 1 and {MAX_PAGE}.")
-    return limit
-
-
 async def list_volunteers(
     uow: VolunteersUnitOfWork,
     *,
     actor: Principal | None,
     criteria: VolunteerFilter,
-    after: Cursor | None = None,
-    limit: int | None = None,
-) -> VolunteerPage:
+    page: PageRequest[Cursor],
+) -> Page[VolunteerSummary]:
     """Newest first; provincial officers see their own province only."""
     scope = policy.require(actor, Action.VOLUNTEER_LIST)
     only_province: str | None = None
     if scope is Scope.PROVINCE:
         if actor is None or actor.province_code is None:
-            return VolunteerPage([], None)
+            return Page([])
         only_province = actor.province_code
     elif scope is not Scope.ALL:  # pragma: no cover - no role lists with OWN scope
-        return VolunteerPage([], None)
-    return await uow.volunteers.list(
-        criteria, only_province=only_province, after=after, limit=_page_size(limit)
-    )
+        return Page([])
+    rows = await uow.volunteers.list(criteria, only_province=only_province, page=page)
+    return paginate(rows, page, key=lambda item: Cursor(item.created_at, item.id))
 
 
 # -- changes -----------------------------------------------------------------------------
