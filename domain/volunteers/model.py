@@ -1,4 +1,4 @@
-"""The volunteer (อาสาสมัครแรงงาน): entity, lifecycle state machine, repository protocol.
+"""The volunteer (อาสาสมัครแรงงาน): entity and its lifecycle (a domain/workflow.py table).
 
 Lifecycle::
 
@@ -19,9 +19,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
-from domain.errors import Conflict, InvalidTransition
+from domain.audit.model import AuditAction
+from domain.errors import Conflict
+from domain.policy import Action
 from domain.volunteers.errors import VolunteerNotActive
 from domain.volunteers.identity import clean_text, mask_national_id
+from domain.workflow import Move, Workflow
 
 #: What erased names become; the record (counts, history, audit) stays.
 ERASED_NAME = "[ลบข้อมูลแล้ว / erased]"
@@ -36,6 +39,8 @@ class VolunteerStatus(StrEnum):
 
 
 class Transition(StrEnum):
+    """The names of the status moves; each is also its URL (`POST .../{id}/<name>`)."""
+
     APPROVE = "approve"
     REJECT = "reject"
     SUSPEND = "suspend"
@@ -43,17 +48,57 @@ class Transition(StrEnum):
     RETIRE = "retire"
 
 
-#: (from, to) of every transition; anything else is an InvalidTransition (409).
-TRANSITIONS: dict[Transition, tuple[frozenset[VolunteerStatus], VolunteerStatus]] = {
-    Transition.APPROVE: (frozenset({VolunteerStatus.APPLIED}), VolunteerStatus.ACTIVE),
-    Transition.REJECT: (frozenset({VolunteerStatus.APPLIED}), VolunteerStatus.REJECTED),
-    Transition.SUSPEND: (frozenset({VolunteerStatus.ACTIVE}), VolunteerStatus.SUSPENDED),
-    Transition.REINSTATE: (frozenset({VolunteerStatus.SUSPENDED}), VolunteerStatus.ACTIVE),
-    Transition.RETIRE: (
-        frozenset({VolunteerStatus.ACTIVE, VolunteerStatus.SUSPENDED}),
-        VolunteerStatus.RETIRED,
-    ),
-}
+_APPLIED = frozenset({VolunteerStatus.APPLIED})
+
+#: Every status move: from which statuses, to which status, under which policy action,
+#: recorded as which audit action. Any other move is an InvalidTransition (409).
+VOLUNTEER_WORKFLOW: Workflow[VolunteerStatus] = Workflow(
+    "volunteer",
+    [
+        Move(
+            Transition.APPROVE,
+            _APPLIED,
+            VolunteerStatus.ACTIVE,
+            Action.VOLUNTEER_APPROVE,
+            AuditAction.VOLUNTEER_APPROVED,
+            "Approve an application: creates the volunteer's account and a one-time "
+            "activation code.",
+        ),
+        Move(
+            Transition.REJECT,
+            _APPLIED,
+            VolunteerStatus.REJECTED,
+            Action.VOLUNTEER_REJECT,
+            AuditAction.VOLUNTEER_REJECTED,
+            "Reject an application.",
+        ),
+        Move(
+            Transition.SUSPEND,
+            frozenset({VolunteerStatus.ACTIVE}),
+            VolunteerStatus.SUSPENDED,
+            Action.VOLUNTEER_SUSPEND,
+            AuditAction.VOLUNTEER_SUSPENDED,
+            "Suspend an active volunteer; their account is deactivated.",
+        ),
+        Move(
+            Transition.REINSTATE,
+            frozenset({VolunteerStatus.SUSPENDED}),
+            VolunteerStatus.ACTIVE,
+            Action.VOLUNTEER_REINSTATE,
+            AuditAction.VOLUNTEER_REINSTATED,
+            "Reinstate a suspended volunteer; their account is reactivated.",
+        ),
+        Move(
+            Transition.RETIRE,
+            frozenset({VolunteerStatus.ACTIVE, VolunteerStatus.SUSPENDED}),
+            VolunteerStatus.RETIRED,
+            Action.VOLUNTEER_RETIRE,
+            AuditAction.VOLUNTEER_RETIRED,
+            "Retire a volunteer; with `erase: true` their personal data is irreversibly "
+            "anonymised.",
+        ),
+    ],
+)
 
 
 @dataclass(slots=True)
@@ -157,6 +202,10 @@ class Volunteer:
         return bool(self.trainings)
 
     @property
+    def trainings_count(self) -> int:
+        return len(self.trainings)
+
+    @property
     def erased(self) -> bool:
         return self.erased_at is not None
 
@@ -169,9 +218,7 @@ class Volunteer:
     def transition(
         self, transition: Transition, *, reason: str, actor_id: str, now: datetime
     ) -> StatusChange:
-        sources, target = TRANSITIONS[transition]
-        if self.status not in sources:
-            raise InvalidTransition("volunteer", self.status.value, target.value)
+        target = VOLUNTEER_WORKFLOW.target(transition, self.status)  # 409 when not allowed
         text = clean_text(reason, field="reason", max_length=1000, required=True)
         change = StatusChange(uuid.uuid4(), self.status, target, text, actor_id, now)
         self.status = target

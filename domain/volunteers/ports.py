@@ -9,7 +9,7 @@ from uuid import UUID
 
 from domain.accounts.ports import AccountsUnitOfWork
 from domain.idempotency import IdempotencyStore
-from domain.pagination import Cursor
+from domain.pagination import Cursor, PageRequest
 from domain.volunteers.model import Volunteer, VolunteerStatus
 
 
@@ -36,12 +36,6 @@ class VolunteerSummary:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class VolunteerPage:
-    items: list[VolunteerSummary]
-    next_cursor: Cursor | None
-
-
 class VolunteerRepository(Protocol):
     async def add(self, volunteer: Volunteer) -> None:
         """Insert; raise DuplicateNationalId when the ID is already registered."""
@@ -60,14 +54,10 @@ class VolunteerRepository(Protocol):
         ...
 
     async def list(
-        self,
-        criteria: VolunteerFilter,
-        *,
-        only_province: str | None,
-        after: Cursor | None,
-        limit: int,
-    ) -> VolunteerPage:
-        """Newest first; `only_province` is the caller's scope (applied in the query)."""
+        self, criteria: VolunteerFilter, *, only_province: str | None, page: PageRequest[Cursor]
+    ) -> list[VolunteerSummary]:
+        """Up to `page.fetch` summaries after `page.after`, newest first (created_at DESC,
+        id DESC); `only_province` is the caller's scope (applied in the query)."""
         ...
 
     async def store_activation_code(

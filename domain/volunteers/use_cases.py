@@ -12,7 +12,6 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain import policy
@@ -23,7 +22,7 @@ from domain.audit.model import AuditAction, AuditActor, DetailValue
 from domain.concurrency import VersionMatch, require_version
 from domain.errors import InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
+from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.volunteers.errors import (
     ActivationCodeInvalid,
@@ -41,11 +40,8 @@ from domain.volunteers.identity import (
     normalize_national_id,
     normalize_phone,
 )
-from domain.volunteers.model import Training, Transition, Volunteer
-from domain.volunteers.ports import VolunteerFilter, VolunteerPage, VolunteersUnitOfWork
-
-if TYPE_CHECKING:
-    pass
+from domain.volunteers.model import VOLUNTEER_WORKFLOW, Training, Transition, Volunteer
+from domain.volunteers.ports import VolunteerFilter, VolunteerSummary, VolunteersUnitOfWork
 
 ENTITY = "volunteer"
 
@@ -203,34 +199,24 @@ async def get_volunteer(
     return VolunteerView(volunteer, reveal)
 
 
-def _page_size(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_PAGE
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"'limit' must be between 1 and {MAX_PAGE}.")
-    return limit
-
-
 async def list_volunteers(
     uow: VolunteersUnitOfWork,
     *,
     actor: Principal | None,
     criteria: VolunteerFilter,
-    after: Cursor | None = None,
-    limit: int | None = None,
-) -> VolunteerPage:
+    page: PageRequest[Cursor],
+) -> Page[VolunteerSummary]:
     """Newest first; provincial officers see their own province only."""
     scope = policy.require(actor, Action.VOLUNTEER_LIST)
     only_province: str | None = None
     if scope is Scope.PROVINCE:
         if actor is None or actor.province_code is None:
-            return VolunteerPage([], None)
+            return Page([])
         only_province = actor.province_code
     elif scope is not Scope.ALL:  # pragma: no cover - no role lists with OWN scope
-        return VolunteerPage([], None)
-    return await uow.volunteers.list(
-        criteria, only_province=only_province, after=after, limit=_page_size(limit)
-    )
+        return Page([])
+    rows = await uow.volunteers.list(criteria, only_province=only_province, page=page)
+    return paginate(rows, page, key=lambda item: Cursor(item.created_at, item.id))
 
 
 # -- changes -----------------------------------------------------------------------------
@@ -411,21 +397,6 @@ async def _sync_account(
 
 # -- lifecycle ---------------------------------------------------------------------------
 
-_TRANSITION_ACTIONS = {
-    Transition.APPROVE: Action.VOLUNTEER_APPROVE,
-    Transition.REJECT: Action.VOLUNTEER_REJECT,
-    Transition.SUSPEND: Action.VOLUNTEER_SUSPEND,
-    Transition.REINSTATE: Action.VOLUNTEER_REINSTATE,
-    Transition.RETIRE: Action.VOLUNTEER_RETIRE,
-}
-_AUDIT_ACTIONS = {
-    Transition.APPROVE: AuditAction.VOLUNTEER_APPROVED,
-    Transition.REJECT: AuditAction.VOLUNTEER_REJECTED,
-    Transition.SUSPEND: AuditAction.VOLUNTEER_SUSPENDED,
-    Transition.REINSTATE: AuditAction.VOLUNTEER_REINSTATED,
-    Transition.RETIRE: AuditAction.VOLUNTEER_RETIRED,
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Approval:
@@ -453,9 +424,10 @@ async def _transition(
     reason: str,
     details: dict[str, DetailValue] | None = None,
 ) -> Volunteer:
-    volunteer = await _load(
-        uow, actor, _TRANSITION_ACTIONS[transition], volunteer_id, for_update=True
-    )
+    """Load (row-locked), check the caller and the move against the workflow table, apply
+    it and record its audit entry; the caller saves and commits."""
+    move = VOLUNTEER_WORKFLOW[transition]
+    volunteer = await _load(uow, actor, move.action, volunteer_id, for_update=True)
     if volunteer.account_id is not None:
         # Suspend/reinstate/retire change the account too: lock it now, before the audit
         # entry below takes the audit lock (lock order: domain/accounts.py).
@@ -466,7 +438,7 @@ async def _transition(
     )
     await uow.audit.record(
         AuditActor.of(actor),
-        _AUDIT_ACTIONS[transition],
+        move.audit_action,
         entity_type=ENTITY,
         entity_id=volunteer.id,
         province_code=volunteer.province_code,
@@ -554,32 +526,28 @@ async def approve_volunteer(
     return Approval(volunteer, code, expires_at)
 
 
-async def reject_volunteer(
-    uow: VolunteersUnitOfWork, *, actor: Principal | None, volunteer_id: UUID, reason: str
+#: The moves that take nothing but a reason: one use case (`change_status`) and one route
+#: each (api/volunteers/routes.py). Approval (account, activation code) and retirement
+#: (erasure) have their own.
+SIMPLE_MOVES: tuple[Transition, ...] = (Transition.REJECT, Transition.SUSPEND, Transition.REINSTATE)
+
+
+async def change_status(
+    uow: VolunteersUnitOfWork,
+    *,
+    actor: Principal | None,
+    volunteer_id: UUID,
+    move: Transition,
+    reason: str,
 ) -> Volunteer:
-    """Reject an application."""
-    volunteer = await _transition(uow, actor, volunteer_id, Transition.REJECT, reason)
-    await uow.volunteers.save(volunteer)
-    await uow.commit()
-    return volunteer
+    """Reject an application, suspend an active volunteer or reinstate a suspended one.
 
-
-async def suspend_volunteer(
-    uow: VolunteersUnitOfWork, *, actor: Principal | None, volunteer_id: UUID, reason: str
-) -> Volunteer:
-    """Suspend an active volunteer; their account is deactivated."""
-    volunteer = await _transition(uow, actor, volunteer_id, Transition.SUSPEND, reason)
-    await _sync_account(uow, actor, volunteer)
-    await uow.volunteers.save(volunteer)
-    await uow.commit()
-    return volunteer
-
-
-async def reinstate_volunteer(
-    uow: VolunteersUnitOfWork, *, actor: Principal | None, volunteer_id: UUID, reason: str
-) -> Volunteer:
-    """Reinstate a suspended volunteer; their account is reactivated."""
-    volunteer = await _transition(uow, actor, volunteer_id, Transition.REINSTATE, reason)
+    The linked account follows the status: deactivated on suspension, reactivated on
+    reinstatement (an applicant has no account yet).
+    """
+    if move not in SIMPLE_MOVES:
+        raise ValueError(f"'{move}' is not a simple status move")
+    volunteer = await _transition(uow, actor, volunteer_id, move, reason)
     await _sync_account(uow, actor, volunteer)
     await uow.volunteers.save(volunteer)
     await uow.commit()

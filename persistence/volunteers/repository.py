@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.pagination import Cursor
+from domain.pagination import Cursor, PageRequest
 from domain.volunteers.errors import DuplicateNationalId
 from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
-from domain.volunteers.ports import VolunteerFilter, VolunteerPage, VolunteerSummary
+from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
 from persistence.crypto import KeyRing, Sealed
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
@@ -306,13 +306,8 @@ class SqlVolunteerRepository:
         await self._session.flush()
 
     async def list(
-        self,
-        criteria: VolunteerFilter,
-        *,
-        only_province: str | None,
-        after: Cursor | None,
-        limit: int,
-    ) -> VolunteerPage:
+        self, criteria: VolunteerFilter, *, only_province: str | None, page: PageRequest[Cursor]
+    ) -> list[VolunteerSummary]:
         query = select(VolunteerRow)
         if only_province is not None:
             query = query.where(VolunteerRow.province_code == only_province)
@@ -334,6 +329,7 @@ class SqlVolunteerRepository:
                     col(VolunteerRow.full_name_en).ilike(pattern, escape="\\"),
                 )
             )
+        after = page.after
         if after is not None:
             query = query.where(
                 or_(
@@ -345,13 +341,8 @@ class SqlVolunteerRepository:
                 )
             )
         query = query.order_by(col(VolunteerRow.created_at).desc(), col(VolunteerRow.id).desc())
-        rows = (await self._session.exec(query.limit(limit + 1))).all()
-        items = [_summary_to_entity(row) for row in rows[:limit]]
-        next_cursor = None
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            next_cursor = Cursor(at=last.created_at, id=last.id)
-        return VolunteerPage(items, next_cursor)
+        rows = (await self._session.exec(query.limit(page.fetch))).all()
+        return [_summary_to_entity(row) for row in rows]
 
     async def store_activation_code(
         self, volunteer_id: uuid.UUID, code: str, *, expires_at: datetime

@@ -16,8 +16,9 @@ from api.services import services_of
 from api.settings import Settings
 from domain.clock import FrozenClock
 from domain.policy import Role
+from domain.volunteers.identity import BANGKOK
 from persistence.uow import SqlUnitOfWork
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 from tests.volunteers.helpers import (
     application,
     apply,
@@ -28,15 +29,7 @@ from tests.volunteers.helpers import (
     raw_database_text,
 )
 
-PROBLEM = "application/problem+json"
 PASSWORD = "a long enough passphrase"
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    return body
 
 
 # -- scope -------------------------------------------------------------------------------
@@ -49,13 +42,13 @@ async def test_provincial_officer_of_40_cannot_see_a_volunteer_of_10(
     khon_kaen = await apply(client, province_code="40", full_name_th="นายขอนแก่น ทดสอบ")
     officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
 
-    problem(await client.get(f"/api/v1/volunteers/{bangkok}", headers=officer), 404)
+    assert_problem(await client.get(f"/api/v1/volunteers/{bangkok}", headers=officer), 404)
     for verb in ("approve", "reject", "suspend", "reinstate", "retire"):
         response = await client.post(
             f"/api/v1/volunteers/{bangkok}/{verb}", json={"reason": "x"}, headers=officer
         )
-        problem(response, 404)
-    problem(
+        assert_problem(response, 404)
+    assert_problem(
         await client.patch(
             f"/api/v1/volunteers/{bangkok}",
             json={"district": "x"},
@@ -82,9 +75,9 @@ async def test_other_roles_may_not_manage_volunteers(
 ) -> None:
     volunteer_id = await apply(client)
     headers = await login_as(role, "40" if role is Role.VOLUNTEER else None)
-    problem(await client.get("/api/v1/volunteers", headers=headers), 403)
-    problem(await client.get(f"/api/v1/volunteers/{volunteer_id}", headers=headers), 403)
-    problem(
+    assert_problem(await client.get("/api/v1/volunteers", headers=headers), 403)
+    assert_problem(await client.get(f"/api/v1/volunteers/{volunteer_id}", headers=headers), 403)
+    assert_problem(
         await client.post(
             f"/api/v1/volunteers/{volunteer_id}/approve", json={"reason": "x"}, headers=headers
         ),
@@ -94,19 +87,19 @@ async def test_other_roles_may_not_manage_volunteers(
 
 async def test_anonymous_callers_only_apply_and_activate(client: httpx.AsyncClient) -> None:
     volunteer_id = await apply(client)
-    problem(await client.get("/api/v1/volunteers"), 401)
-    problem(await client.get(f"/api/v1/volunteers/{volunteer_id}"), 401)
-    problem(await client.get("/api/v1/me/volunteer"), 401)
-    problem(await client.get("/api/v1/me/volunteer/export"), 401)
+    assert_problem(await client.get("/api/v1/volunteers"), 401)
+    assert_problem(await client.get(f"/api/v1/volunteers/{volunteer_id}"), 401)
+    assert_problem(await client.get("/api/v1/me/volunteer"), 401)
+    assert_problem(await client.get("/api/v1/me/volunteer/export"), 401)
 
 
 async def test_officers_have_no_own_volunteer_profile(
     client: httpx.AsyncClient, login_as: LoginAs
 ) -> None:
     officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
-    problem(await client.get("/api/v1/me/volunteer", headers=officer), 403)
+    assert_problem(await client.get("/api/v1/me/volunteer", headers=officer), 403)
     volunteer = await login_as(Role.VOLUNTEER, "40")  # an account with no profile
-    problem(await client.get("/api/v1/me/volunteer", headers=volunteer), 404)
+    assert_problem(await client.get("/api/v1/me/volunteer", headers=volunteer), 404)
 
 
 # -- application validation and duplicates -----------------------------------------------
@@ -118,7 +111,7 @@ async def test_invalid_check_digit_is_422(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/volunteers/applications", json=application(national_id=wrong)
     )
-    body = problem(response, 422)
+    body = assert_problem(response, 422)
     assert "check digit" in body["detail"]
     assert wrong not in response.text
 
@@ -141,7 +134,7 @@ async def test_invalid_applications_are_422(
     client: httpx.AsyncClient, overrides: dict[str, Any]
 ) -> None:
     response = await client.post("/api/v1/volunteers/applications", json=application(**overrides))
-    problem(response, 422)
+    assert_problem(response, 422)
 
 
 async def test_duplicate_national_id_is_409_and_reveals_nothing(
@@ -157,7 +150,7 @@ async def test_duplicate_national_id_is_409_and_reveals_nothing(
         "/api/v1/volunteers/applications",
         json=application(national_id=formatted, province_code="40"),
     )
-    body = problem(response, 409)
+    body = assert_problem(response, 409)
     for leak in (first, "active", "10", "มาลี", "Bangkok", "กรุงเทพ", nid):
         assert leak not in body["detail"]
     assert set(body) == {"type", "title", "status", "detail", "instance", "request_id"}
@@ -175,7 +168,7 @@ async def test_same_idempotency_key_with_another_body_is_refused(
     other = await client.post(
         "/api/v1/volunteers/applications", json=application(), headers=headers
     )
-    problem(other, 422)
+    assert_problem(other, 422)
 
 
 async def test_applications_are_rate_limited_per_client(
@@ -191,7 +184,7 @@ async def test_applications_are_rate_limited_per_client(
                 ok = await c.post("/api/v1/volunteers/applications", json=application())
                 assert ok.status_code == 201
             limited = await c.post("/api/v1/volunteers/applications", json=application())
-            problem(limited, 429)
+            assert_problem(limited, 429)
             assert 1 <= int(limited.headers["Retry-After"]) <= 3600
             clock.advance(timedelta(hours=1))
             again = await c.post("/api/v1/volunteers/applications", json=application())
@@ -208,27 +201,39 @@ async def test_illegal_transitions_are_409(client: httpx.AsyncClient, login_as: 
         response = await client.post(
             f"/api/v1/volunteers/{volunteer_id}/{verb}", json={"reason": "x"}, headers=officer
         )
-        assert problem(response, 409)["type"] == "urn:duangta:problem:invalid-transition"
+        assert_problem(response, 409, "invalid-transition")
     rejected = await client.post(
         f"/api/v1/volunteers/{volunteer_id}/reject", json={"reason": "ไม่ผ่าน"}, headers=officer
     )
     assert rejected.json()["status"] == "rejected"
-    problem(
+    assert_problem(
         await client.post(
             f"/api/v1/volunteers/{volunteer_id}/approve", json={"reason": "x"}, headers=officer
         ),
         409,
     )
-    problem(
+    assert_problem(
         await client.post(f"/api/v1/volunteers/{volunteer_id}/pledge", json={}, headers=officer),
         409,
     )
-    problem(
+    assert_problem(
         await client.post(
             f"/api/v1/volunteers/{volunteer_id}/approve", json={"reason": ""}, headers=officer
         ),
         422,
     )
+
+
+async def test_the_pledge_body_may_be_left_out(
+    client: httpx.AsyncClient, login_as: LoginAs, clock: FrozenClock
+) -> None:
+    officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
+    volunteer_id = await apply(client)
+    await approve(client, volunteer_id, officer)
+    pledged = await client.post(f"/api/v1/volunteers/{volunteer_id}/pledge", headers=officer)
+    assert pledged.status_code == 200, pledged.text
+    assert pledged.json()["pledged_on"] == clock.now().astimezone(BANGKOK).date().isoformat()
+    assert pledged.headers["ETag"] == f'"v{pledged.json()["version"]}"'
 
 
 async def test_patch_needs_a_fresh_etag(client: httpx.AsyncClient, login_as: LoginAs) -> None:
@@ -239,8 +244,8 @@ async def test_patch_needs_a_fresh_etag(client: httpx.AsyncClient, login_as: Log
     etag = read.headers["ETag"]
     assert etag == '"v1"'
 
-    problem(await client.patch(url, json={"district": "บ้านไผ่"}, headers=officer), 428)
-    problem(
+    assert_problem(await client.patch(url, json={"district": "บ้านไผ่"}, headers=officer), 428)
+    assert_problem(
         await client.patch(url, json={"district": "บ้านไผ่"}, headers=officer | {"If-Match": "x"}),
         412,
     )
@@ -257,11 +262,11 @@ async def test_patch_needs_a_fresh_etag(client: httpx.AsyncClient, login_as: Log
     assert patched.headers["ETag"] == '"v2"'
 
     stale = await client.patch(url, json={"district": "ชุมแพ"}, headers=officer | {"If-Match": etag})
-    problem(stale, 412)
-    problem(
+    assert_problem(stale, 412)
+    assert_problem(
         await client.patch(url, json={"phone": "123"}, headers=officer | {"If-Match": '"v2"'}), 422
     )
-    problem(
+    assert_problem(
         await client.patch(url, json={"phone": None}, headers=officer | {"If-Match": '"v2"'}), 422
     )
 
@@ -285,7 +290,7 @@ async def test_moving_province_is_a_central_action(
     url = f"/api/v1/volunteers/{volunteer_id}"
     etag = (await client.get(url, headers=officer)).headers["ETag"]
 
-    problem(
+    assert_problem(
         await client.patch(url, json={"province_code": "10"}, headers=officer | {"If-Match": etag}),
         403,
     )
@@ -294,7 +299,7 @@ async def test_moving_province_is_a_central_action(
     )
     assert moved.status_code == 200, moved.text
     assert moved.json()["province_code"] == "10"
-    problem(await client.get(url, headers=officer), 404)
+    assert_problem(await client.get(url, headers=officer), 404)
 
     # The volunteer's account moves along (a provincial role carries its province).
     account_id = moved.json()["account_id"]
@@ -400,7 +405,7 @@ async def test_list_rejects_bad_parameters(
     client: httpx.AsyncClient, login_as: LoginAs, query: str
 ) -> None:
     officer = await login_as(Role.CENTRAL_OFFICER)
-    problem(await client.get(f"/api/v1/volunteers?{query}", headers=officer), 422)
+    assert_problem(await client.get(f"/api/v1/volunteers?{query}", headers=officer), 422)
 
 
 # -- activation --------------------------------------------------------------------------
@@ -421,16 +426,16 @@ async def test_activation_failures_reveal_nothing_and_are_rate_limited(
         )
 
     url = "/api/v1/volunteers/activate"
-    problem(await client.post(url, json=body(password="short")), 422)
-    problem(await client.post(url, json=body(username="x")), 422)
+    assert_problem(await client.post(url, json=body(password="short")), 422)
+    assert_problem(await client.post(url, json=body(username="x")), 422)
 
     wrong = await client.post(url, json=body(activation_code="AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"))
-    assert problem(wrong, 404)["detail"].startswith("The activation code is not valid")
+    assert assert_problem(wrong, 404)["detail"].startswith("The activation code is not valid")
 
     # Expired codes look exactly like wrong ones.
     clock.advance(timedelta(days=14, seconds=1))
     expired = await client.post(url, json=body())
-    assert problem(expired, 404)["detail"] == wrong.json()["detail"]
+    assert assert_problem(expired, 404)["detail"] == wrong.json()["detail"]
     clock.advance(timedelta(days=-14, seconds=-2))
 
     # Ten failures in a moving window of 15 minutes (the wrong code above counts; the
@@ -441,7 +446,7 @@ async def test_activation_failures_reveal_nothing_and_are_rate_limited(
     ]
     assert statuses == [404] * 9 + [429]
     limited = await client.post(url, json=body())
-    problem(limited, 429)
+    assert_problem(limited, 429)
     clock.advance(timedelta(minutes=15))
     ok = await client.post(url, json=body(username=code.lower()[:4] + "-vol"))
     assert ok.status_code == 200, ok.text
@@ -464,7 +469,7 @@ async def test_username_taken_is_409_and_keeps_the_code(
     clash = await client.post(
         url, json={"activation_code": second, "username": "SomChai", "password": PASSWORD}
     )
-    problem(clash, 409)
+    assert_problem(clash, 409)
     retry = await client.post(
         url, json={"activation_code": second, "username": "somchai2", "password": PASSWORD}
     )
@@ -488,8 +493,10 @@ async def test_volunteer_updates_own_contact_details_only(
     me = await sign_in(client, "mana.vol", PASSWORD)
     read = await client.get("/api/v1/me/volunteer", headers=me)
     etag = read.headers["ETag"]
-    problem(await client.patch("/api/v1/me/volunteer", json={"district": "x"}, headers=me), 428)
-    problem(
+    assert_problem(
+        await client.patch("/api/v1/me/volunteer", json={"district": "x"}, headers=me), 428
+    )
+    assert_problem(
         await client.patch(
             "/api/v1/me/volunteer",
             json={"province_code": "10"},
@@ -497,7 +504,7 @@ async def test_volunteer_updates_own_contact_details_only(
         ),
         422,
     )
-    problem(
+    assert_problem(
         await client.patch(
             "/api/v1/me/volunteer",
             json={"full_name_th": "นายอื่น"},
@@ -548,10 +555,10 @@ async def test_a_retried_approval_returns_the_same_code(
     assert retry.json()["activation_code"] == first.json()["activation_code"]
     assert retry.json()["account_id"] == first.json()["account_id"]
     # Without the key, approving again is an illegal transition.
-    problem(await client.post(url, json={"reason": "ok"}, headers=officer), 409)
+    assert_problem(await client.post(url, json={"reason": "ok"}, headers=officer), 409)
     # Another officer's identical key is not a replay.
     other = await login_as(Role.PROVINCIAL_OFFICER, "40")
-    problem(
+    assert_problem(
         await client.post(
             url,
             json={"reason": "ok"},
@@ -587,13 +594,15 @@ async def test_erasure_later_for_retired_and_rejected(
         f"/api/v1/volunteers/{rejected}/reject", json={"reason": "ไม่ผ่าน"}, headers=officer
     )
 
-    problem(await client.post(f"/api/v1/volunteers/{active}/erase", headers=officer), 409)
+    assert_problem(await client.post(f"/api/v1/volunteers/{active}/erase", headers=officer), 409)
     for volunteer_id in (retired, rejected):
         erased = await client.post(f"/api/v1/volunteers/{volunteer_id}/erase", headers=officer)
         assert erased.status_code == 200, erased.text
         assert erased.json()["erased"] is True
         assert erased.json()["national_id_masked"] is None
-        problem(await client.post(f"/api/v1/volunteers/{volunteer_id}/erase", headers=officer), 409)
+        assert_problem(
+            await client.post(f"/api/v1/volunteers/{volunteer_id}/erase", headers=officer), 409
+        )
         actions = [e["action"] for e in await audit_entries(db, volunteer_id)]
         assert actions[-1] == "volunteer.erased"
     assert (await client.get(f"/api/v1/volunteers/{rejected}", headers=officer)).json()[

@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from domain.policy import Role
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 from tests.volunteers.helpers import application, apply, approve, national_id
-from tests.volunteers.test_api import problem
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
@@ -24,21 +23,21 @@ async def test_national_ids_and_phones_take_ascii_digits_only(
     nid = national_id()
     # Python's \d and int() accept Thai digits: the same ID must not slip past the
     # uniqueness check (a keyed hash of another string) by being spelled differently.
-    problem(
+    assert_problem(
         await client.post(
             "/api/v1/volunteers/applications",
             json=application(national_id=nid[:9].translate(table) + nid[9:]),
         ),
         422,
     )
-    problem(
+    assert_problem(
         await client.post(
             "/api/v1/volunteers/applications",
             json=application(national_id=nid.translate(table)),
         ),
         422,
     )
-    problem(
+    assert_problem(
         await client.post(
             "/api/v1/volunteers/applications",
             json=application(phone="08" + "12345678".translate(table)),
@@ -58,12 +57,12 @@ async def test_volunteer_accounts_are_not_managed_through_the_users_api(
     ]
     users = f"/api/v1/users/{account_id}"
     for change in ({"is_active": False}, {"role": "auditor"}, {"province_code": "10"}):
-        body = problem(await client.patch(users, json=change, headers=admin), 409)
+        body = assert_problem(await client.patch(users, json=change, headers=admin), 409)
         assert "volunteer registry" in body["detail"]
     assert (
         await client.patch(users, json={"display_name": "อาสา"}, headers=admin)
     ).status_code == 200
-    problem(
+    assert_problem(
         await client.post(
             "/api/v1/users",
             json={
@@ -81,7 +80,7 @@ async def test_volunteer_accounts_are_not_managed_through_the_users_api(
     other = (
         await client.get(f"/api/v1/users/{officer['X-Test-Account-Id']}", headers=admin)
     ).json()
-    problem(
+    assert_problem(
         await client.patch(
             f"/api/v1/users/{other['id']}",
             json={"role": "volunteer", "province_code": "40"},
@@ -96,9 +95,11 @@ async def test_malformed_cursor_ids_are_422(
     client: httpx.AsyncClient, login_as: LoginAs, identifier: object
 ) -> None:
     officer = await login_as(Role.CENTRAL_OFFICER)
-    raw = json.dumps({"c": "2026-01-01T00:00:00+00:00", "i": identifier}).encode()
+    raw = json.dumps(["t", "2026-01-01T00:00:00+00:00", identifier]).encode()
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    problem(await client.get("/api/v1/volunteers", params={"cursor": cursor}, headers=officer), 422)
+    assert_problem(
+        await client.get("/api/v1/volunteers", params={"cursor": cursor}, headers=officer), 422
+    )
 
 
 async def test_if_match_follows_http_semantics(
@@ -112,7 +113,7 @@ async def test_if_match_follows_http_semantics(
             url, json={"district": f"d{if_match[:3]}"}, headers=officer | {"If-Match": if_match}
         )
 
-    problem(await patch('W/"v1"'), 412)  # a weak tag never matches If-Match
+    assert_problem(await patch('W/"v1"'), 412)  # a weak tag never matches If-Match
     assert (await patch('"v99", "v1"')).status_code == 200  # any listed tag may match
     assert (await patch("*")).status_code == 200  # any current version
-    problem(await patch('"v2"'), 412)  # now stale: the record is at v3
+    assert_problem(await patch('"v2"'), 412)  # now stale: the record is at v3

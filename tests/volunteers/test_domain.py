@@ -19,8 +19,19 @@ from domain.volunteers.identity import (
     normalize_national_id,
     normalize_phone,
 )
-from domain.volunteers.model import ERASED_NAME, Training, Transition, Volunteer, VolunteerStatus
-from domain.volunteers.use_cases import new_activation_code, normalize_activation_code
+from domain.volunteers.model import (
+    ERASED_NAME,
+    VOLUNTEER_WORKFLOW,
+    Training,
+    Transition,
+    Volunteer,
+    VolunteerStatus,
+)
+from domain.volunteers.use_cases import (
+    SIMPLE_MOVES,
+    new_activation_code,
+    normalize_activation_code,
+)
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 OFFICER = str(uuid.uuid4())
@@ -184,6 +195,27 @@ def test_illegal_transitions_are_refused(path: list[Transition], illegal: Transi
     with pytest.raises(InvalidTransition):
         volunteer.transition(illegal, reason="ok", actor_id=OFFICER, now=NOW)
     assert volunteer.version == version
+
+
+def test_the_workflow_has_one_row_per_move_with_its_own_rule_and_audit_action() -> None:
+    moves = list(VOLUNTEER_WORKFLOW)
+    assert [move.name for move in moves] == list(Transition)
+    assert all(move.summary for move in moves)
+    assert {move.action for move in moves} == {
+        Action.VOLUNTEER_APPROVE,
+        Action.VOLUNTEER_REJECT,
+        Action.VOLUNTEER_SUSPEND,
+        Action.VOLUNTEER_REINSTATE,
+        Action.VOLUNTEER_RETIRE,
+    }
+    assert [move.audit_action for move in moves] == [
+        "volunteer.approved",
+        "volunteer.rejected",
+        "volunteer.suspended",
+        "volunteer.reinstated",
+        "volunteer.retired",
+    ]
+    assert set(SIMPLE_MOVES) == {Transition.REJECT, Transition.SUSPEND, Transition.REINSTATE}
 
 
 def test_a_transition_needs_a_reason() -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.clock import FrozenClock
+from domain.pagination import PageRequest
 from domain.volunteers.errors import DuplicateNationalId
 from domain.volunteers.model import Volunteer
 from domain.volunteers.ports import VolunteerFilter
@@ -96,10 +97,10 @@ async def test_thai_name_search_can_use_the_trigram_index(
         await uow.volunteers.add(volunteer(clock))
         await uow.volunteers.add(volunteer(clock, nid="3100600445635", name="นางมาลี ดีใจ"))
         await uow.commit()
-        page = await uow.volunteers.list(
-            VolunteerFilter(name="สมชาย"), only_province=None, after=None, limit=10
+        found = await uow.volunteers.list(
+            VolunteerFilter(name="สมชาย"), only_province=None, page=PageRequest(limit=10)
         )
-    assert [item.full_name_th for item in page.items] == ["นายสมชาย ใจดี"]
+    assert [item.full_name_th for item in found] == ["นายสมชาย ใจดี"]
     async with db.begin() as conn:
         await conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(
