@@ -101,15 +101,25 @@ async def _sign_in(generated: GeneratedClient, anonymous: Any, username: str, pa
 
 @pytest.mark.parametrize(
     ("tag", "operation_id"),
-    [("auth", "auth_token"), ("auth", "auth_refresh"), ("volunteers", "volunteers_activate")],
+    [
+        ("auth", "auth_token"),
+        ("auth", "auth_refresh"),
+        ("provinces", "provinces_list"),
+        ("tips", "tips_follow_up"),
+        ("tips", "tips_follow_up_message"),
+        ("volunteers", "volunteers_apply"),
+        ("volunteers", "volunteers_activate"),
+    ],
 )
 def test_public_operations_take_a_client_without_a_token(
     generated: GeneratedClient, tag: str, operation_id: str
 ) -> None:
-    """`security: []` lets the generator type `client` as `AuthenticatedClient | Client`.
+    """Operations for anyone declare `security: []`, so the generator types `client` as
+    `AuthenticatedClient | Client`.
 
-    (openapi-python-client 0.29.1 types operations with optional sign-in, `[{}, {...}]`,
-    as `AuthenticatedClient`; a plain `Client` still works there, as the stories show.)
+    openapi-python-client 0.29.1 types an operation with optional sign-in (`[{}, {...}]`,
+    tip submission) as `AuthenticatedClient`; a plain `Client` works there at run time,
+    as the stories below show.
     """
     function = generated.operation(tag, operation_id).asyncio_detailed
     accepted = typing.get_args(typing.get_type_hints(function)["client"])
