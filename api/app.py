@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,16 +34,37 @@ DESCRIPTION = """\
 Duangta (ดวงตา, "eyes") is the national registry of the Labour Eyes anti-corruption
 network: provinces, volunteers, officials, tips, investigations and a verifiable audit log.
 
-Every error is `application/problem+json` (RFC 9457). Send `X-Request-ID` to correlate
-your requests with our logs; every response echoes it.
+Every error is `application/problem+json` (RFC 9457); its `type` is one of the URNs in
+the `Problem` schema's `x-problem-types`. Send `X-Request-ID` to correlate your requests
+with our logs; every response echoes it.
+
+Sign in at `/api/v1/auth/token` and send `Authorization: Bearer <access token>`. Public
+operations (health, provinces, tip intake and follow-up, volunteer applications) need no
+token; a token sent there is checked, and it identifies the caller (`x-optional-security`).
 """
+
+#: Relative: the host that serves this document. No production host is published here;
+#: partners are given theirs with their credentials.
+SERVERS = [{"url": "/", "description": "The host serving this document"}]
+#: To be confirmed by the owners (there is no licence file in the repository).
+CONTACT = {
+    "name": "Ministry of Labour, Thailand: the Labour Eyes (ดวงตาแรงงาน) programme",
+    "url": "https://www.mol.go.th/",
+}
+LICENSE = {
+    "name": "Proprietary: Ministry of Labour, Thailand",
+    "identifier": "LicenseRef-Proprietary",
+}
 
 TAGS = [
     {
         "name": "auth",
         "description": "Sign in (OAuth2 password flow), refresh-token rotation, sign out.",
     },
-    {"name": "me", "description": "The caller's own account."},
+    {
+        "name": "me",
+        "description": "The caller's own account: read it, change its password.",
+    },
     {
         "name": "users",
         "description": "Accounts and roles (admin; central officers may read).",
@@ -75,31 +95,14 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _summaries_from_docstrings(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
-    """The first docstring line of a route is its OpenAPI summary; the rest its description.
-
-    Applied to the generated document: FastAPI keeps included routers nested and copies
-    each route's summary when it first resolves them, so setting `route.summary` on the
-    app's routes afterwards would not reach the document.
-    """
-    docs: dict[str, str] = {}
+def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """(full path, route) of every documented route, included routers resolved."""
+    found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
-        if isinstance(route, APIRoute) and route.summary is None:
-            docs[route.name] = inspect.cleandoc(route.endpoint.__doc__ or "")
-    for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
-            doc = (
-                docs.get(operation.get("operationId", "")) if isinstance(operation, dict) else None
-            )
-            if doc:
-                first, _, rest = doc.partition("\n")
-                operation["summary"] = first.strip()
-                if rest.strip():
-                    operation["description"] = rest.strip()
-                else:
-                    operation.pop("description", None)
-    return document
+        if isinstance(route, APIRoute) and route.include_in_schema and context.path:
+            found.append((context.path, route))
+    return found
 
 
 def create_app(
@@ -129,6 +132,9 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        servers=SERVERS,
+        contact=CONTACT,
+        license_info=LICENSE,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         swagger_ui_parameters={"persistAuthorization": False},
@@ -162,8 +168,7 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = _summaries_from_docstrings(app, FastAPI.openapi(app))
-            app.openapi_schema = finish_openapi(document)
+            app.openapi_schema = finish_openapi(FastAPI.openapi(app), api_routes(app))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -14,42 +13,38 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api.problems import problem_response
+from api import problems as p
+from api.problems import ProblemKind, problem_response
 from domain import errors as e
 
 logger = logging.getLogger("duangta.errors")
 
 
-@dataclass(frozen=True, slots=True)
-class ProblemKind:
-    status: int
-    slug: str
-    title: str
-
-
 #: Domain error -> HTTP. Looked up along the exception's MRO, so subclasses may override.
+#: The kinds, with their titles and when they happen, are the registry in api/problems.py.
 ERROR_TABLE: dict[type[e.DomainError], ProblemKind] = {
-    e.NotFound: ProblemKind(404, "not-found", "Not found"),
-    e.Conflict: ProblemKind(409, "conflict", "Conflict"),
-    e.InvalidTransition: ProblemKind(409, "invalid-transition", "Invalid status transition"),
-    e.PreconditionFailed: ProblemKind(412, "precondition-failed", "Precondition failed"),
-    e.PreconditionRequired: ProblemKind(428, "precondition-required", "Precondition required"),
-    e.InvalidInput: ProblemKind(422, "invalid-input", "Invalid input"),
-    e.NotAuthenticated: ProblemKind(401, "not-authenticated", "Not authenticated"),
-    e.Forbidden: ProblemKind(403, "forbidden", "Forbidden"),
-    e.TooManyRequests: ProblemKind(429, "too-many-requests", "Too many requests"),
-    e.ServiceUnavailable: ProblemKind(503, "service-unavailable", "Service unavailable"),
+    e.NotFound: p.NOT_FOUND,
+    e.Conflict: p.CONFLICT,
+    e.InvalidTransition: p.INVALID_TRANSITION,
+    e.PreconditionFailed: p.PRECONDITION_FAILED,
+    e.PreconditionRequired: p.PRECONDITION_REQUIRED,
+    e.InvalidInput: p.INVALID_INPUT,
+    e.NotAuthenticated: p.NOT_AUTHENTICATED,
+    e.Forbidden: p.FORBIDDEN,
+    e.TooManyRequests: p.TOO_MANY_REQUESTS,
+    e.ServiceUnavailable: p.SERVICE_UNAVAILABLE,
 }
 
-_HTTP_SLUGS = {
-    400: "bad-request",
-    401: "not-authenticated",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-    429: "too-many-requests",
+#: HTTP errors raised by the framework (routing, body parsing, the body-size limit).
+HTTP_ERROR_TABLE: dict[int, ProblemKind] = {
+    400: p.BAD_REQUEST,
+    401: p.NOT_AUTHENTICATED,
+    403: p.FORBIDDEN,
+    404: p.NOT_FOUND,
+    405: p.METHOD_NOT_ALLOWED,
+    413: p.PAYLOAD_TOO_LARGE,
+    415: p.UNSUPPORTED_MEDIA_TYPE,
+    429: p.TOO_MANY_REQUESTS,
 }
 
 
@@ -58,7 +53,7 @@ def kind_of(exc: e.DomainError) -> ProblemKind:
         kind = ERROR_TABLE.get(cls)
         if kind is not None:
             return kind
-    return ProblemKind(500, "internal-error", "Internal error")  # pragma: no cover
+    return p.INTERNAL_ERROR  # pragma: no cover
 
 
 def request_id_of(request: Request) -> str | None:
@@ -74,9 +69,7 @@ def domain_error_response(request: Request, exc: e.DomainError) -> Response:
     if isinstance(exc, e.TooManyRequests):
         headers["Retry-After"] = str(max(1, exc.retry_after))
     return problem_response(
-        status=kind.status,
-        slug=kind.slug,
-        title=kind.title,
+        kind,
         detail=exc.detail,
         instance=request.url.path,
         request_id=request_id_of(request),
@@ -94,9 +87,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
             405: f"The method {request.method} is not allowed on '{request.url.path}'.",
         }.get(status, phrase)
     return problem_response(
-        status=status,
-        slug=_HTTP_SLUGS.get(status, f"http-{status}"),
-        title=phrase,
+        HTTP_ERROR_TABLE.get(status) or p.http_fallback(status, phrase),
         detail=detail,
         instance=request.url.path,
         request_id=request_id_of(request),
@@ -115,9 +106,7 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     ]
     fields = ", ".join(".".join(str(p) for p in err["loc"]) for err in errors[:5])
     return problem_response(
-        status=422,
-        slug="validation-error",
-        title="Validation error",
+        p.VALIDATION_ERROR,
         detail=f"The request is not valid: {fields}." if fields else "The request is not valid.",
         instance=request.url.path,
         request_id=request_id_of(request),
@@ -140,11 +129,11 @@ def describe_database_error(exc: DBAPIError) -> dict[str, Any]:
 
 #: Database errors that only a client's values (or a race between two clients) cause.
 _CLIENT_DATABASE_ERRORS = {
-    "22": ProblemKind(422, "invalid-input", "Invalid input"),  # data exception
-    "23505": ProblemKind(409, "conflict", "Conflict"),  # unique violation (a race)
-    "23514": ProblemKind(422, "invalid-input", "Invalid input"),  # check violation
-    "23502": ProblemKind(422, "invalid-input", "Invalid input"),  # not-null violation
-    "23503": ProblemKind(422, "invalid-input", "Invalid input"),  # foreign-key violation
+    "22": p.INVALID_INPUT,  # data exception
+    "23505": p.CONFLICT,  # unique violation (a race)
+    "23514": p.INVALID_INPUT,  # check violation
+    "23502": p.INVALID_INPUT,  # not-null violation
+    "23503": p.INVALID_INPUT,  # foreign-key violation
 }
 _CLIENT_DATABASE_DETAILS = {
     409: "The request conflicts with a record that was just written: read it again and retry.",
@@ -168,9 +157,7 @@ def _database_error(request: Request, exc: DBAPIError) -> Response:
         extra={"request_id": request_id_of(request), **describe_database_error(exc)},
     )
     return problem_response(
-        status=kind.status,
-        slug=kind.slug,
-        title=kind.title,
+        kind,
         detail=_CLIENT_DATABASE_DETAILS[kind.status],
         instance=request.url.path,
         request_id=request_id_of(request),

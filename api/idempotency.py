@@ -7,21 +7,37 @@ import json
 from typing import Annotated
 
 from fastapi import Header
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 
 from domain.idempotency import IdempotencyKey
 from domain.policy import Principal
 
+#: The rule IdempotencyKey.parse applies (domain/idempotency.py; a test keeps them equal).
+KEY_PATTERN = "^[A-Za-z0-9._:-]{16,128}$"
+
+#: Declared optional and documented with its rule only (WithJsonSchema does not validate):
+#: a key that breaks the rule is the domain's 422 `invalid-input` problem, as before.
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         description=(
-            "A client-generated random key (16-128 characters, e.g. a UUID). Retrying a "
-            "request with the same key and body returns the original response instead of "
-            "creating a duplicate; keys are scoped to the caller and kept for 24 hours."
+            "A client-generated random key: 16-128 letters, digits, `.`, `_`, `:` or `-` "
+            "(a random UUID is ideal). Retrying a request with the same key and body "
+            "returns the original response (with `Idempotent-Replayed: true`) instead of "
+            "creating a duplicate; keys are scoped to the caller and kept for 24 hours. "
+            "A key that breaks the rule, or reused with a different body, is a 422 "
+            "`invalid-input` problem."
         ),
-        examples=["6f1c9a8e-2b4d-4f7a-9c3e-1d2b3a4c5e6f"],
+    ),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 16,
+            "maxLength": 128,
+            "pattern": KEY_PATTERN,
+            "examples": ["6f1c9a8e-2b4d-4f7a-9c3e-1d2b3a4c5e6f"],
+        }
     ),
 ]
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import describe_database_error
-from api.problems import problem_response
+from api.problems import BAD_REQUEST, INTERNAL_ERROR, PAYLOAD_TOO_LARGE, problem_response
 
 logger = logging.getLogger("duangta.request")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -81,9 +81,7 @@ class RequestContextMiddleware:
                 raise
             status = 500
             response = problem_response(
-                status=500,
-                slug="internal-error",
-                title="Internal error",
+                INTERNAL_ERROR,
                 detail="An unexpected error occurred. Quote the request id when reporting it.",
                 instance=scope.get("path", ""),
                 request_id=request_id,
@@ -123,9 +121,7 @@ class BodySizeLimitMiddleware:
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             too_large = length.isdigit()
             response = problem_response(
-                status=413 if too_large else 400,
-                slug="payload-too-large" if too_large else "bad-request",
-                title="Content Too Large" if too_large else "Bad Request",
+                PAYLOAD_TOO_LARGE if too_large else BAD_REQUEST,
                 detail=(
                     f"The request body is larger than the limit of {self.max_bytes} bytes."
                     if too_large
