@@ -9,6 +9,7 @@ or receipts.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -33,6 +34,7 @@ from domain.tips.errors import (
 )
 from domain.tips.model import (
     RECORDED_CHANNELS,
+    TIP_WORKFLOW,
     Accused,
     Contact,
     Incident,
@@ -316,29 +318,47 @@ async def list_tips(uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQ
 # -- the workflow ------------------------------------------------------------------------
 
 
-async def _after_transition(
+#: What a move does to the tip at a moment, by whom: one of the entity's move methods.
+Apply = Callable[[Tip, Principal, datetime], TipEvent]
+
+
+def _principal(actor: Principal | None) -> Principal:
+    if actor is None:  # pragma: no cover - require() refuses anonymous callers first
+        raise Forbidden("Officials only.")
+    return actor
+
+
+async def _transition(
     uow: TipsUnitOfWork,
     *,
-    actor: Principal,
-    tip: Tip,
-    event: TipEvent,
-    action: str,
-    message: str | None,
-    extra: dict[str, DetailValue] | None = None,
+    actor: Principal | None,
+    tip_id: UUID,
+    move: str,
+    apply: Apply,
+    message: str | None = None,
 ) -> Tip:
-    if message is not None and message.strip():
-        await _add_official_message(uow, actor=actor, tip=tip, body=message, internal=False)
+    """Every move of TIP_WORKFLOW: the caller may act (the move's policy action) on a tip
+    they can see, the entity applies the move, an optional message tells the reporter,
+    and the move's audit action is recorded (statuses and the outcome, never the reason)."""
+    step = TIP_WORKFLOW[move]
+    tip = await _visible_tip(uow, actor, step.action, tip_id, for_update=True)
+    who = _principal(actor)
+    event = apply(tip, who, uow.clock.now())
+    notified = message is not None and bool(message.strip())
+    if message is not None and notified:
+        await _add_official_message(uow, actor=who, tip=tip, body=message, internal=False)
     await uow.tips.save(tip)
     details: dict[str, DetailValue] = {
         "from_status": event.from_status.value,
         "to_status": event.to_status.value,
         "event_id": str(event.id),
-        "notified": message is not None and bool(message.strip()),
+        "notified": notified,
     }
-    details.update(extra or {})
+    if event.outcome is not None:
+        details["outcome"] = event.outcome.value
     await uow.audit.record(
-        _actor(actor),
-        action,
+        _actor(who),
+        step.audit_action,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
@@ -346,12 +366,6 @@ async def _after_transition(
     )
     await uow.commit()
     return tip
-
-
-def _principal(actor: Principal | None) -> Principal:
-    if actor is None:  # pragma: no cover - require() refuses anonymous callers first
-        raise Forbidden("Officials only.")
-    return actor
 
 
 async def acknowledge_tip(
@@ -363,12 +377,14 @@ async def acknowledge_tip(
     reason: str | None = None,
     message: str | None = None,
 ) -> Tip:
-    """received -> acknowledged; starts the feedback deadline."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.acknowledge(actor=who, at=uow.clock.now(), rules=rules, reason=reason)
-    return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action="tip.acknowledged", message=message
+    """received -> acknowledged; starts the feedback deadline (a late acknowledgement
+    stays a breach of the acknowledgement deadline)."""
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.acknowledge(actor=who, at=at, rules=rules, reason=reason)
+
+    return await _transition(
+        uow, actor=actor, tip_id=tip_id, move="acknowledge", apply=apply, message=message
     )
 
 
@@ -381,11 +397,12 @@ async def start_review(
     message: str | None = None,
 ) -> Tip:
     """acknowledged -> in_review."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.start_review(actor=who, at=uow.clock.now(), reason=reason)
-    return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action="tip.review_started", message=message
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.start_review(actor=who, at=at, reason=reason)
+
+    return await _transition(
+        uow, actor=actor, tip_id=tip_id, move="review", apply=apply, message=message
     )
 
 
@@ -393,12 +410,11 @@ async def start_investigation(
     uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
 ) -> Tip:
     """in_review -> investigating. For the investigations feature; no tip endpoint."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.start_investigation(actor=who, at=uow.clock.now(), reason=reason)
-    return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action="tip.investigation_started", message=None
-    )
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.start_investigation(actor=who, at=at, reason=reason)
+
+    return await _transition(uow, actor=actor, tip_id=tip_id, move="investigate", apply=apply)
 
 
 async def close_tip(
@@ -410,18 +426,14 @@ async def close_tip(
     reason: str,
     message: str | None = None,
 ) -> Tip:
-    """in_review (or investigating) -> closed with an outcome; the reporter sees it."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.close(actor=who, at=uow.clock.now(), outcome=outcome, reason=reason)
-    return await _after_transition(
-        uow,
-        actor=who,
-        tip=tip,
-        event=event,
-        action="tip.closed",
-        message=message,
-        extra={"outcome": outcome.value},
+    """in_review (or investigating) -> closed with an outcome and a reason; the reporter
+    sees the outcome (the closure counts as feedback)."""
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.close(actor=who, at=at, outcome=outcome, reason=reason)
+
+    return await _transition(
+        uow, actor=actor, tip_id=tip_id, move="close", apply=apply, message=message
     )
 
 
