@@ -17,11 +17,11 @@ from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, model_validato
 
 from api.deps import Uow, requires
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
+from api.pagination import PagePublic, Paging
 from api.problems import problem_responses
 from api.ratelimit import Budget, Limits
 from api.schemas import ApiModel
 from api.services import ClockDep, SettingsDep
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
 from domain.policy import Action, Principal
 from domain.tips import use_cases as tips
 from domain.tips.access import is_official
@@ -227,9 +227,8 @@ class TipSummaryPublic(ApiModel):
         )
 
 
-class TipList(ApiModel):
-    items: list[TipSummaryPublic]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
+class TipSummaryPage(PagePublic[TipSummaryPublic]):
+    """A page of tip summaries, newest first."""
 
 
 class AccusedPublic(ApiModel):
@@ -678,11 +677,12 @@ async def tips_follow_up_message(
 # -- reading -----------------------------------------------------------------------------
 
 
-@router.get("", response_model=TipList, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=TipSummaryPage, responses=problem_responses(401, 403, 422))
 async def tips_list(
     clock: ClockDep,
     uow: Uow,
     caller: Reader,
+    paging: Paging,
     province_code: Annotated[str | None, Query(max_length=8, examples=["40"])] = None,
     status: TipStatus | None = None,
     category: TipCategory | None = None,
@@ -696,9 +696,7 @@ async def tips_list(
         OverdueKind | None,
         Query(description="Only tips whose acknowledgement or feedback deadline was breached"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> TipList:
+) -> TipSummaryPage:
     """List the tips the caller may see (summaries only), newest first."""
     page = await tips.list_tips(
         uow,
@@ -710,15 +708,11 @@ async def tips_list(
             received_from=received_from,
             received_to=received_to,
             overdue=overdue,
-            limit=limit,
-            after=Cursor.decode(cursor) if cursor else None,
         ),
+        page=paging.by_time(),
     )
     now = clock.now()
-    return TipList(
-        items=[TipSummaryPublic.of(item, now) for item in page.items],
-        next_cursor=page.next_cursor,
-    )
+    return TipSummaryPage.of(page, lambda tip: TipSummaryPublic.of(tip, now))
 
 
 @router.get(

@@ -19,7 +19,7 @@ from domain import policy
 from domain.audit.model import ANONYMOUS, REPORTER, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
-from domain.pagination import Cursor
+from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces.model import normalize_province_code
 from domain.tips.access import can_see, is_official, visibility
@@ -49,8 +49,9 @@ from domain.tips.model import (
     TipMessage,
     TipOutcome,
     TipStatus,
+    TipSummary,
 )
-from domain.tips.ports import TipPage, TipQuery, TipsUnitOfWork
+from domain.tips.ports import TipQuery, TipsUnitOfWork
 from domain.tips.receipts import new_receipt, normalize_receipt
 
 MESSAGE_MAX = 5_000
@@ -295,7 +296,9 @@ async def get_tip(uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID)
     return TipRecord(tip=tip, history=history, links=links, reporter_view=not official)
 
 
-async def list_tips(uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQuery) -> TipPage:
+async def list_tips(
+    uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQuery, page: PageRequest[Cursor]
+) -> Page[TipSummary]:
     """Summaries of the tips the caller may see, newest first, keyset-paginated."""
     policy.require(actor, Action.TIP_READ)
     query.check()
@@ -306,13 +309,9 @@ async def list_tips(uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQ
         query = replace(query, province_code=code)
     view = visibility(actor, Action.TIP_READ)
     if view.nothing:
-        return TipPage(items=[], next_cursor=None)
-    rows = await uow.tips.list(query, view, now=uow.clock.now())
-    if len(rows) > query.limit:
-        rows = rows[: query.limit]
-        last = rows[-1]
-        return TipPage(items=rows, next_cursor=Cursor(at=last.received_at, id=last.id).encode())
-    return TipPage(items=rows, next_cursor=None)
+        return Page(items=[])
+    rows = await uow.tips.list(query, view, page=page, now=uow.clock.now())
+    return paginate(rows, page, key=lambda tip: Cursor(at=tip.received_at, id=tip.id))
 
 
 # -- the workflow ------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from domain.pagination import Cursor, PageRequest
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
 from domain.tips.errors import TipLinkExists
@@ -476,7 +477,12 @@ class SqlTipRepository:
     # -- lists -----------------------------------------------------------------------
 
     def list_statement(
-        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+        self,
+        query: TipQuery,
+        visibility: TipVisibility,
+        *,
+        page: PageRequest[Cursor],
+        now: datetime,
     ) -> SelectOfScalar[TipRow]:
         """The list query (also used by bench/tips_explain.py to EXPLAIN it)."""
         conditions = self._visible(visibility)
@@ -492,22 +498,27 @@ class SqlTipRepository:
             conditions.append(col(TipRow.received_at) < query.received_to)
         if query.overdue is not None:
             conditions.append(overdue_predicate(query.overdue, now))
-        if query.after is not None:
+        if page.after is not None:
             conditions.append(
                 tuple_(col(TipRow.received_at), col(TipRow.id))
-                < tuple_(query.after.at, query.after.id)
+                < tuple_(page.after.at, page.after.id)
             )
         return (
             select(TipRow)
             .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
             .where(*conditions)
             .order_by(col(TipRow.received_at).desc(), col(TipRow.id).desc())
-            .limit(query.limit + 1)
+            .limit(page.fetch)
         )
 
     async def list(
-        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+        self,
+        query: TipQuery,
+        visibility: TipVisibility,
+        *,
+        page: PageRequest[Cursor],
+        now: datetime,
     ) -> list[TipSummary]:
-        statement = self.list_statement(query, visibility, now=now)
+        statement = self.list_statement(query, visibility, page=page, now=now)
         rows = (await self._session.exec(statement)).all()
         return [_summary_to_entity(row) for row in rows]
