@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -154,9 +155,7 @@ def _tip_to_row(
     s: _Sealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
 ) -> TipRow:
     """The row of a new tip: everything, sealed where confidential."""
-    accused = tip.accused
-    contact = tip.contact
-    reporter = tip.reporter_account_id
+    accused, contact, reporter = tip.accused, tip.contact, tip.reporter_account_id
     row = TipRow(
         id=tip.id,
         reference=tip.reference,
@@ -174,22 +173,11 @@ def _tip_to_row(
         amount_thb=tip.amount_thb,
         description=s.seal(tip.description, _tip_aad(tip.id, "description")) or b"",
         accused=s.seal_json(
-            None
-            if accused is None
-            else {
-                "office": accused.office,
-                "person_name": accused.person_name,
-                "position": accused.position,
-                "is_provincial_labour_office": accused.is_provincial_labour_office,
-            },
-            _tip_aad(tip.id, "accused"),
+            None if accused is None else asdict(accused), _tip_aad(tip.id, "accused")
         ),
         location=s.seal(tip.location, _tip_aad(tip.id, "location")),
         contact=s.seal_json(
-            None
-            if contact is None
-            else {"name": contact.name, "phone": contact.phone, "email": contact.email},
-            _tip_aad(tip.id, "contact"),
+            None if contact is None else asdict(contact), _tip_aad(tip.id, "contact")
         ),
         reporter=s.seal(None if reporter is None else str(reporter), _tip_aad(tip.id, "reporter")),
         reporter_hash=reporter_hash,
