@@ -46,6 +46,22 @@ async def test_minimal_anonymous_submission(client: httpx.AsyncClient) -> None:
     assert response.status_code == 201
     created = response.json()
     assert set(created) == {"id", "reference", "status", "ack_due_at", "feedback_due_at", "receipt"}
+    assert response.headers["location"] == f"/api/v1/tips/{created['id']}"
+
+
+async def test_amounts_are_decimal_strings_of_baht_and_satang(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    central = await login_as(Role.CENTRAL_OFFICER)
+    created = await client.post("/api/v1/tips", json=tip_body(amount_thb="5000.5"))
+    assert created.status_code == 201, created.text
+    record = await client.get(f"/api/v1/tips/{created.json()['id']}", headers=central)
+    assert record.json()["amount_thb"] == "5000.50"
+    for amount in (12.345, "12.345", "1e3", "-1", "", "5,000"):
+        refused = await client.post("/api/v1/tips", json=tip_body(amount_thb=amount))
+        problem = assert_problem(refused, 422)
+        assert [error["loc"] for error in problem["errors"]] == [["body", "amount_thb"]], amount
+        assert "at most 12 digits before the point and 2 after" in refused.text, amount
 
 
 async def test_references_count_up_within_the_year(client: httpx.AsyncClient) -> None:
