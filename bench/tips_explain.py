@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.pagination import Cursor
+from domain.pagination import Cursor, PageRequest
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
 from domain.tips.model import TipCategory, TipStatus
@@ -30,6 +30,8 @@ from persistence.crypto import development_keyring
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import upgrade_to_head
 from persistence.tips.repository import RECEIPT_PURPOSE, SqlTipRepository
+
+DEEP_PAGE = "central, page after 5000 rows (cursor)"
 
 GENERATE = """
 WITH codes AS (SELECT array_agg(code ORDER BY code) AS a FROM provinces)
@@ -142,7 +144,7 @@ async def explain(engine: AsyncEngine) -> None:
     month = now - timedelta(days=400)
     cases: list[tuple[str, TipQuery, TipVisibility]] = [
         ("central, first page", TipQuery(), everything),
-        ("central, page after 5000 rows (cursor)", TipQuery(after=deep), everything),
+        (DEEP_PAGE, TipQuery(), everything),
         ("provincial officer 40 (recusal applied)", TipQuery(), khon_kaen),
         ("provincial 40, status=received", TipQuery(status=TipStatus.RECEIVED), khon_kaen),
         ("central, status=in_review", TipQuery(status=TipStatus.IN_REVIEW), everything),
@@ -171,7 +173,8 @@ async def explain(engine: AsyncEngine) -> None:
     async with factory() as session, engine.connect() as conn:
         repository = SqlTipRepository(session, keyring)
         for title, query, view in cases:
-            statement = repository.list_statement(query, view, now=now)
+            page = PageRequest(after=deep) if title == DEEP_PAGE else PageRequest[Cursor]()
+            statement = repository.list_statement(query, view, page=page, now=now)
             compiled = statement.compile(dialect=engine.dialect)
             params = compiled.construct_params()
             order = compiled.positiontup or []

@@ -2,49 +2,52 @@
 
 Confidential content (description, accused, contact, reporter identity, messages) is only
 in the full record and the messages of a tip, each read audited; lists carry summaries.
-Receipts travel only in JSON bodies, never in URLs.
+Receipts travel only in JSON bodies, never in URLs. Schemas: api/tips/schemas.py.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, model_validator
+from fastapi import APIRouter, Body, Depends, Query, Response
+from pydantic import AwareDatetime
 
 from api.deps import Uow, requires
+from api.headers import IDEMPOTENT_REPLAYED, LOCATION, with_headers
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
+from api.pagination import Paging
 from api.problems import problem_responses
 from api.ratelimit import Budget, Limits
-from api.schemas import ApiModel
 from api.services import ClockDep, SettingsDep
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
+from api.tips.schemas import (
+    TipClose,
+    TipCreate,
+    TipCreated,
+    TipFollowUpMessageCreate,
+    TipFollowUpPublic,
+    TipFollowUpRequest,
+    TipLinkCreate,
+    TipLinkPublic,
+    TipMessageCreate,
+    TipMessageList,
+    TipMessagePublic,
+    TipPublic,
+    TipReassign,
+    TipReporterMessagePublic,
+    TipReporterPublic,
+    TipSummaryPage,
+    TipSummaryPublic,
+    TipTransition,
+    TipView,
+    tip_view,
+)
 from domain.policy import Action, Principal
 from domain.tips import use_cases as tips
 from domain.tips.access import is_official
-from domain.tips.deadlines import DeadlineRules, DeadlineStatus, OverdueKind
+from domain.tips.deadlines import DeadlineRules, OverdueKind
 from domain.tips.errors import ReceiptNotFound
-from domain.tips.model import (
-    DESCRIPTION_MAX,
-    DESCRIPTION_MIN,
-    Accused,
-    Contact,
-    Incident,
-    LinkedTip,
-    LinkKind,
-    MessageAuthor,
-    Tip,
-    TipCategory,
-    TipChannel,
-    TipEvent,
-    TipMessage,
-    TipOutcome,
-    TipStatus,
-    TipSummary,
-)
+from domain.tips.model import TipCategory, TipStatus
 from domain.tips.ports import TipQuery
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
@@ -57,24 +60,6 @@ Reassigner = Annotated[Principal | None, requires(Action.TIP_REASSIGN)]
 Messenger = Annotated[Principal | None, requires(Action.TIP_MESSAGE)]
 Linker = Annotated[Principal | None, requires(Action.TIP_LINK)]
 
-EXAMPLE_ID = "0b7e6c1a-3f4d-4c2b-9a8e-5d6f7a8b9c0d"
-EXAMPLE_RECEIPT = "7KQ2-M9XD-4HTR-ZC8P-W3NB"
-
-
-SUMMARY_EXAMPLE: dict[str, JsonValue] = {
-    "id": EXAMPLE_ID,
-    "reference": "TIP-2569-000123",
-    "province_code": "40",
-    "category": "bribery",
-    "status": "acknowledged",
-    "channel": "mobile",
-    "received_at": "2026-11-25T03:00:00Z",
-    "ack_due_at": "2026-12-02T03:00:00Z",
-    "ack_status": "met",
-    "feedback_due_at": "2027-02-26T03:00:00Z",
-    "feedback_status": "pending",
-}
-
 
 def deadline_rules(settings: SettingsDep) -> DeadlineRules:
     return DeadlineRules(
@@ -84,462 +69,9 @@ def deadline_rules(settings: SettingsDep) -> DeadlineRules:
 
 Rules = Annotated[DeadlineRules, Depends(deadline_rules)]
 
-
-# -- schemas -----------------------------------------------------------------------------
-
-
-class AccusedIn(ApiModel):
-    office: str | None = Field(default=None, max_length=300, examples=["สำนักงานจัดหางาน"])
-    person_name: str | None = Field(default=None, max_length=200)
-    position: str | None = Field(default=None, max_length=200)
-    is_provincial_labour_office: bool = Field(
-        default=False,
-        description=(
-            "True when the accused is the provincial labour office of the tip's province "
-            "or one of its officials: the tip then goes to central officers only."
-        ),
-    )
-
-
-class ContactIn(ApiModel):
-    name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=32, examples=["0812345678"])
-    email: str | None = Field(default=None, max_length=254)
-
-
-class TipCreate(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "province_code": "40",
-                    "category": "bribery",
-                    "description": "เจ้าหน้าที่เรียกรับเงินเพื่อออกใบอนุญาตทำงานให้แรงงานต่างด้าว",
-                    "accused": {
-                        "office": "สำนักงานแรงงานจังหวัดขอนแก่น",
-                        "person_name": None,
-                        "position": "เจ้าหน้าที่",
-                        "is_provincial_labour_office": True,
-                    },
-                    "incident_period_start": "2026-10-01",
-                    "incident_period_end": "2026-10-31",
-                    "location": "อำเภอเมืองขอนแก่น",
-                    "amount_thb": "5000.00",
-                    "channel": "mobile",
-                    "contact": None,
-                }
-            ]
-        }
-    )
-
-    province_code: str = Field(max_length=8, description='"40" or "TH-40"', examples=["40"])
-    category: TipCategory
-    description: str = Field(
-        min_length=DESCRIPTION_MIN,
-        max_length=DESCRIPTION_MAX,
-        description=f"What happened, in Thai ({DESCRIPTION_MIN}-{DESCRIPTION_MAX} characters)",
-    )
-    accused: AccusedIn | None = None
-    incident_date: date | None = None
-    incident_period_start: date | None = None
-    incident_period_end: date | None = None
-    location: str | None = Field(default=None, max_length=500)
-    amount_thb: Decimal | None = Field(
-        default=None, ge=0, max_digits=14, decimal_places=2, description="Estimated THB"
-    )
-    channel: TipChannel = Field(
-        default=TipChannel.WEB,
-        description="hotline and walk_in: recorded by officials on a reporter's behalf",
-    )
-    contact: ContactIn | None = Field(
-        default=None, description="Only for reporters who want to be contacted"
-    )
-
-    @model_validator(mode="after")
-    def _incident_is_a_date_or_a_period(self) -> TipCreate:
-        Incident(
-            date=self.incident_date,
-            period_start=self.incident_period_start,
-            period_end=self.incident_period_end,
-        ).check()
-        return self
-
-
-class TipCreated(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": EXAMPLE_ID,
-                    "reference": "TIP-2569-000123",
-                    "status": "received",
-                    "ack_due_at": "2026-12-02T10:00:00Z",
-                    "feedback_due_at": "2027-03-02T10:00:00Z",
-                    "receipt": EXAMPLE_RECEIPT,
-                }
-            ]
-        }
-    )
-
-    id: UUID
-    reference: str = Field(description="TIP-<Buddhist Era year>-<sequence>")
-    status: TipStatus
-    ack_due_at: datetime
-    feedback_due_at: datetime
-    receipt: str | None = Field(
-        default=None,
-        description=(
-            "Anonymous follow-up code, shown once (anonymous and recorded tips only): "
-            "keep it safe, it cannot be recovered"
-        ),
-    )
-
-
-class TipSummaryPublic(ApiModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY_EXAMPLE]})
-
-    id: UUID
-    reference: str = Field(examples=["TIP-2569-000123"])
-    province_code: str = Field(examples=["40"])
-    category: TipCategory
-    status: TipStatus
-    channel: TipChannel
-    received_at: datetime
-    ack_due_at: datetime
-    ack_status: DeadlineStatus
-    feedback_due_at: datetime
-    feedback_status: DeadlineStatus
-
-    @classmethod
-    def of(cls, tip: Tip | TipSummary, now: datetime) -> TipSummaryPublic:
-        return cls(
-            id=tip.id,
-            reference=tip.reference,
-            province_code=tip.province_code,
-            category=tip.category,
-            status=tip.status,
-            channel=tip.channel,
-            received_at=tip.received_at,
-            ack_due_at=tip.ack_due_at,
-            ack_status=tip.ack_status(now),
-            feedback_due_at=tip.feedback_due_at,
-            feedback_status=tip.feedback_status(now),
-        )
-
-
-class TipList(ApiModel):
-    items: list[TipSummaryPublic]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
-
-
-class AccusedPublic(ApiModel):
-    office: str | None
-    person_name: str | None
-    position: str | None
-    is_provincial_labour_office: bool
-
-
-class ContactPublic(ApiModel):
-    name: str | None
-    phone: str | None
-    email: str | None
-
-
-class ReporterPublic(ApiModel):
-    kind: Literal["anonymous", "volunteer", "recorded"] = Field(
-        description="anonymous; a signed-in volunteer; or recorded by an official"
-    )
-    account_id: UUID | None = Field(description="The volunteer's account (confidential)")
-    recorded_by: UUID | None = Field(description="The official who recorded the tip")
-
-
-class StatusChangePublic(ApiModel):
-    at: datetime
-    from_status: TipStatus
-    to_status: TipStatus
-    outcome: TipOutcome | None
-
-    @classmethod
-    def of(cls, event: TipEvent) -> StatusChangePublic:
-        return cls(
-            at=event.at,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            outcome=event.outcome,
-        )
-
-
-class TipEventPublic(StatusChangePublic):
-    actor_id: UUID
-    actor_role: str
-    reason: str | None
-
-    @classmethod
-    def of(cls, event: TipEvent) -> TipEventPublic:
-        return cls(
-            at=event.at,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            outcome=event.outcome,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role,
-            reason=event.reason,
-        )
-
-
-class TipLinkPublic(ApiModel):
-    tip_id: UUID = Field(description="The other tip")
-    reference: str
-    kind: LinkKind
-    direction: Literal["outgoing", "incoming"]
-
-    @classmethod
-    def of(cls, link: LinkedTip) -> TipLinkPublic:
-        return cls(
-            tip_id=link.tip_id,
-            reference=link.reference,
-            kind=link.kind,
-            direction="outgoing" if link.outgoing else "incoming",
-        )
-
-
-class TipPublic(TipSummaryPublic):
-    """The full record, for officials."""
-
-    view: Literal["full"] = "full"
-    recused: bool = Field(description="Hidden from the accused province's officials")
-    outcome: TipOutcome | None
-    acknowledged_at: datetime | None
-    closed_at: datetime | None
-    description: str
-    accused: AccusedPublic | None
-    incident_date: date | None
-    incident_period_start: date | None
-    incident_period_end: date | None
-    location: str | None
-    amount_thb: Decimal | None
-    contact: ContactPublic | None
-    reporter: ReporterPublic
-    history: list[TipEventPublic]
-    links: list[TipLinkPublic]
-
-
-class TipReporterPublic(ApiModel):
-    """What a reporter sees of their own tip: status, deadlines, status changes."""
-
-    view: Literal["reporter"] = "reporter"
-    id: UUID
-    reference: str
-    status: TipStatus
-    outcome: TipOutcome | None
-    received_at: datetime
-    ack_due_at: datetime
-    ack_status: DeadlineStatus
-    feedback_due_at: datetime
-    feedback_status: DeadlineStatus
-    history: list[StatusChangePublic]
-
-
-class TipMessagePublic(ApiModel):
-    id: UUID
-    created_at: datetime
-    author: MessageAuthor
-    body: str
-    internal: bool = Field(description="An internal note: never shown to the reporter")
-    author_account_id: UUID | None = Field(description="The official (officials only)")
-    author_role: str | None
-
-    @classmethod
-    def of(cls, message: TipMessage) -> TipMessagePublic:
-        return cls(
-            id=message.id,
-            created_at=message.created_at,
-            author=message.author,
-            body=message.body,
-            internal=message.internal,
-            author_account_id=message.author_account_id,
-            author_role=message.author_role,
-        )
-
-
-class TipMessageList(ApiModel):
-    items: list[TipMessagePublic] = Field(
-        description=f"The newest {tips.MESSAGE_LIST_MAX} messages at most, oldest first"
-    )
-    messages_truncated: bool = Field(
-        default=False, description=f"Older messages exist beyond the newest {tips.MESSAGE_LIST_MAX}"
-    )
-
-
-class TipMessageCreate(ApiModel):
-    body: str = Field(
-        min_length=1, max_length=tips.MESSAGE_MAX, examples=["ช่วยระบุวันที่เกิดเหตุได้ไหมครับ"]
-    )
-    internal: bool = Field(default=False, description="Internal note (officials only)")
-
-
-class TipTransition(ApiModel):
-    reason: str | None = Field(default=None, max_length=2000, description="Kept in the history")
-    message: str | None = Field(
-        default=None, max_length=tips.MESSAGE_MAX, description="Shown to the reporter"
-    )
-
-
-class TipClose(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "outcome": "referred",
-                    "reason": "ส่งเรื่องให้ ป.ป.ท. ดำเนินการ",
-                    "message": "เรื่องของท่านได้ส่งต่อให้ ป.ป.ท. แล้ว",
-                }
-            ]
-        }
-    )
-
-    outcome: TipOutcome
-    reason: str = Field(min_length=1, max_length=2000, description="Kept in the history")
-    message: str | None = Field(
-        default=None, max_length=tips.MESSAGE_MAX, description="Shown to the reporter"
-    )
-
-
-class TipReassign(ApiModel):
-    province_code: str = Field(max_length=8, examples=["41"])
-
-
-class TipLinkCreate(ApiModel):
-    target_id: UUID = Field(examples=[EXAMPLE_ID])
-    kind: LinkKind
-
-
-class FollowUpRequest(ApiModel):
-    receipt: str = Field(max_length=64, examples=[EXAMPLE_RECEIPT])
-
-
-class FollowUpMessageCreate(ApiModel):
-    receipt: str = Field(max_length=64, examples=[EXAMPLE_RECEIPT])
-    body: str = Field(min_length=1, max_length=tips.MESSAGE_MAX, examples=["เกิดเหตุเมื่อวันที่ 3 ตุลาคม"])
-
-
-class ReporterMessagePublic(ApiModel):
-    id: UUID
-    created_at: datetime
-    author: MessageAuthor
-    body: str
-
-    @classmethod
-    def of(cls, message: TipMessage) -> ReporterMessagePublic:
-        return cls(
-            id=message.id, created_at=message.created_at, author=message.author, body=message.body
-        )
-
-
-class TipFollowUpPublic(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "reference": "TIP-2569-000123",
-                    "status": "closed",
-                    "outcome": "referred",
-                    "received_at": "2026-11-25T03:00:00Z",
-                    "ack_due_at": "2026-12-02T03:00:00Z",
-                    "ack_status": "met",
-                    "feedback_due_at": "2027-02-26T03:00:00Z",
-                    "feedback_status": "met",
-                    "history": [
-                        {
-                            "at": "2026-11-26T02:00:00Z",
-                            "from_status": "received",
-                            "to_status": "acknowledged",
-                            "outcome": None,
-                        }
-                    ],
-                    "messages": [
-                        {
-                            "id": EXAMPLE_ID,
-                            "created_at": "2026-11-26T02:05:00Z",
-                            "author": "official",
-                            "body": "ช่วยระบุวันที่เกิดเหตุได้ไหมครับ",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
-
-    reference: str
-    status: TipStatus
-    outcome: TipOutcome | None
-    received_at: datetime
-    ack_due_at: datetime
-    ack_status: DeadlineStatus
-    feedback_due_at: datetime
-    feedback_status: DeadlineStatus
-    history: list[StatusChangePublic]
-    messages: list[ReporterMessagePublic] = Field(
-        description=f"The newest {tips.MESSAGE_LIST_MAX} messages at most, oldest first"
-    )
-    messages_truncated: bool = Field(
-        default=False, description=f"Older messages exist beyond the newest {tips.MESSAGE_LIST_MAX}"
-    )
-
-
-#: GET /tips/{id}: the full record (officials) or the reporter's view, told apart by `view`.
-TipView = Annotated[TipPublic | TipReporterPublic, Field(discriminator="view")]
-
-
-def _record(record: tips.TipRecord, now: datetime) -> TipPublic | TipReporterPublic:
-    tip = record.tip
-    if record.reporter_view:
-        return TipReporterPublic(
-            id=tip.id,
-            reference=tip.reference,
-            status=tip.status,
-            outcome=tip.outcome,
-            received_at=tip.received_at,
-            ack_due_at=tip.ack_due_at,
-            ack_status=tip.ack_status(now),
-            feedback_due_at=tip.feedback_due_at,
-            feedback_status=tip.feedback_status(now),
-            history=[StatusChangePublic.of(e) for e in record.history],
-        )
-    summary = TipSummaryPublic.of(tip, now)
-    accused, contact = tip.accused, tip.contact
-    kind: Literal["anonymous", "volunteer", "recorded"] = (
-        "volunteer" if tip.reporter_account_id else "recorded" if tip.recorded_by else "anonymous"
-    )
-    return TipPublic(
-        **summary.model_dump(),
-        recused=tip.recused_province_code is not None,
-        outcome=tip.outcome,
-        acknowledged_at=tip.acknowledged_at,
-        closed_at=tip.closed_at,
-        description=tip.description,
-        accused=None
-        if accused is None
-        else AccusedPublic(
-            office=accused.office,
-            person_name=accused.person_name,
-            position=accused.position,
-            is_provincial_labour_office=accused.is_provincial_labour_office,
-        ),
-        incident_date=tip.incident.date,
-        incident_period_start=tip.incident.period_start,
-        incident_period_end=tip.incident.period_end,
-        location=tip.location,
-        amount_thb=tip.amount_thb,
-        contact=None
-        if contact is None
-        else ContactPublic(name=contact.name, phone=contact.phone, email=contact.email),
-        reporter=ReporterPublic(
-            kind=kind, account_id=tip.reporter_account_id, recorded_by=tip.recorded_by
-        ),
-        history=[TipEventPublic.of(e) for e in record.history],
-        links=[TipLinkPublic.of(link) for link in record.links],
-    )
+#: The optional body of acknowledge and review: leaving it out is the same as `{}`.
+OptionalTransition = Annotated[TipTransition, Body(default_factory=TipTransition)]
+OPTIONAL_BODY = {"requestBody": {"required": False}}
 
 
 # -- intake and follow-up ----------------------------------------------------------------
@@ -549,7 +81,10 @@ def _record(record: tips.TipRecord, now: datetime) -> TipPublic | TipReporterPub
     "",
     status_code=201,
     response_model=TipCreated,
-    responses=problem_responses(401, 403, 409, 422, 429),
+    responses={
+        **with_headers(201, LOCATION, IDEMPOTENT_REPLAYED),
+        **problem_responses(401, 403, 409, 422, 429),
+    },
 )
 async def tips_create(
     limits: Limits,
@@ -572,48 +107,13 @@ async def tips_create(
     if caller is None:
         await limits.hit(Budget.TIP_SUBMIT)
     key = idempotency_key(idempotency_key_header, caller=caller, operation="tips_create", body=body)
-    accused = body.accused
-    contact = body.contact
     result = await tips.submit_tip(
-        uow,
-        actor=caller,
-        rules=rules,
-        idempotency=key,
-        submission=tips.TipSubmission(
-            province_code=body.province_code,
-            category=body.category,
-            description=body.description,
-            channel=body.channel,
-            accused=None
-            if accused is None
-            else Accused(
-                office=accused.office,
-                person_name=accused.person_name,
-                position=accused.position,
-                is_provincial_labour_office=accused.is_provincial_labour_office,
-            ),
-            incident=Incident(
-                date=body.incident_date,
-                period_start=body.incident_period_start,
-                period_end=body.incident_period_end,
-            ),
-            location=body.location,
-            amount_thb=body.amount_thb,
-            contact=None
-            if contact is None
-            else Contact(name=contact.name, phone=contact.phone, email=contact.email),
-        ),
+        uow, actor=caller, rules=rules, idempotency=key, submission=body.submission()
     )
+    response.headers["Location"] = f"{router.prefix}/{result.id}"
     if result.replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    return TipCreated(
-        id=result.id,
-        reference=result.reference,
-        status=result.status,
-        ack_due_at=result.ack_due_at,
-        feedback_due_at=result.feedback_due_at,
-        receipt=result.receipt,
-    )
+    return TipCreated.model_validate(result)
 
 
 @router.post(
@@ -622,12 +122,14 @@ async def tips_create(
     responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_follow_up(
-    uow: Uow, limits: Limits, clock: ClockDep, _caller: ReceiptHolder, body: FollowUpRequest
+    uow: Uow, limits: Limits, clock: ClockDep, _caller: ReceiptHolder, body: TipFollowUpRequest
 ) -> TipFollowUpPublic:
     """Follow up on a tip with its receipt: status, deadlines and messages for the reporter.
 
-    The receipt goes in the body, never in the URL. Wrong receipts get a 404 and count
-    against a per-client limit (then 429).
+    No token is needed: the receipt is the credential (a signed-in caller is still
+    recorded as anonymous). The receipt goes in the body, never in the URL.
+    Wrong receipts get a 404 that says nothing about why, and count against a per-client
+    limit (then 429, also for the right receipt).
     """
     await limits.check(Budget.TIP_RECEIPT_FAILURE)
     try:
@@ -635,34 +137,23 @@ async def tips_follow_up(
     except ReceiptNotFound:
         await limits.hit(Budget.TIP_RECEIPT_FAILURE)
         raise
-    tip, now = result.tip, clock.now()
-    return TipFollowUpPublic(
-        reference=tip.reference,
-        status=tip.status,
-        outcome=tip.outcome,
-        received_at=tip.received_at,
-        ack_due_at=tip.ack_due_at,
-        ack_status=tip.ack_status(now),
-        feedback_due_at=tip.feedback_due_at,
-        feedback_status=tip.feedback_status(now),
-        history=[StatusChangePublic.of(e) for e in result.history],
-        messages=[ReporterMessagePublic.of(m) for m in result.messages],
-        messages_truncated=result.messages_truncated,
-    )
+    return TipFollowUpPublic.of(result, clock.now())
 
 
 @router.post(
     "/follow-up/messages",
     status_code=201,
-    response_model=ReporterMessagePublic,
+    response_model=TipReporterMessagePublic,
     responses=problem_responses(401, 403, 404, 422, 429),
 )
 async def tips_follow_up_message(
-    uow: Uow, limits: Limits, _caller: ReceiptHolder, body: FollowUpMessageCreate
-) -> ReporterMessagePublic:
+    uow: Uow, limits: Limits, _caller: ReceiptHolder, body: TipFollowUpMessageCreate
+) -> TipReporterMessagePublic:
     """Answer officials or add information to a tip, with its receipt.
 
-    At most `TIP_REPORTER_MESSAGE_RATE` (default 20 an hour) messages per client, then 429.
+    For the anonymous reporter holding the receipt; wrong receipts count like those of
+    the follow-up (404, then 429). At most `TIP_REPORTER_MESSAGE_RATE` (default 20 an
+    hour) messages per client, then 429.
     """
     await limits.check(Budget.TIP_RECEIPT_FAILURE)
     await limits.check(Budget.TIP_REPORTER_MESSAGE)
@@ -672,17 +163,18 @@ async def tips_follow_up_message(
         await limits.hit(Budget.TIP_RECEIPT_FAILURE)
         raise
     await limits.count(Budget.TIP_REPORTER_MESSAGE)
-    return ReporterMessagePublic.of(message)
+    return TipReporterMessagePublic.model_validate(message)
 
 
 # -- reading -----------------------------------------------------------------------------
 
 
-@router.get("", response_model=TipList, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=TipSummaryPage, responses=problem_responses(401, 403, 422))
 async def tips_list(
     clock: ClockDep,
     uow: Uow,
     caller: Reader,
+    paging: Paging,
     province_code: Annotated[str | None, Query(max_length=8, examples=["40"])] = None,
     status: TipStatus | None = None,
     category: TipCategory | None = None,
@@ -696,10 +188,15 @@ async def tips_list(
         OverdueKind | None,
         Query(description="Only tips whose acknowledgement or feedback deadline was breached"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> TipList:
-    """List the tips the caller may see (summaries only), newest first."""
+) -> TipSummaryPage:
+    """List the tips the caller may see (summaries only), newest first.
+
+    Officials see their province's tips (minus those recused from it) or, centrally,
+    every tip; volunteers see the tips they reported. Summaries carry no confidential
+    content and reading them is not audited; filters combine, and `overdue` lists the
+    tips whose acknowledgement or feedback deadline was breached (a late act stays a
+    breach).
+    """
     page = await tips.list_tips(
         uow,
         actor=caller,
@@ -710,15 +207,11 @@ async def tips_list(
             received_from=received_from,
             received_to=received_to,
             overdue=overdue,
-            limit=limit,
-            after=Cursor.decode(cursor) if cursor else None,
         ),
+        page=paging.by_time(),
     )
     now = clock.now()
-    return TipList(
-        items=[TipSummaryPublic.of(item, now) for item in page.items],
-        next_cursor=page.next_cursor,
-    )
+    return TipSummaryPage.of(page, lambda tip: TipSummaryPublic.of(tip, now))
 
 
 @router.get(
@@ -729,39 +222,58 @@ async def tips_list(
 async def tips_get(
     clock: ClockDep, uow: Uow, caller: Reader, tip_id: UUID
 ) -> TipPublic | TipReporterPublic:
-    """Read one tip: the full record for officials, status only for its reporter (audited)."""
+    """Read one tip: the full record for officials, status only for its reporter (audited).
+
+    Officials get the full record (`view: full`) with the confidential content, the
+    history with reasons and the links to tips they can see; a volunteer reading their
+    own tip gets the reporter's view (`view: reporter`). Every read is recorded in the
+    audit log. A tip the caller may not see is a 404, exactly like one that does not exist.
+    """
     record = await tips.get_tip(uow, actor=caller, tip_id=tip_id)
-    return _record(record, clock.now())
+    return tip_view(record, clock.now())
 
 
-# -- the workflow ------------------------------------------------------------------------
+# -- the workflow (TIP_WORKFLOW in domain/tips/model.py) ---------------------------------
 
 TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
-@router.post("/{tip_id}/acknowledge", response_model=TipSummaryPublic, responses=TRANSITION_ERRORS)
+@router.post(
+    "/{tip_id}/acknowledge",
+    response_model=TipSummaryPublic,
+    responses=TRANSITION_ERRORS,
+    openapi_extra=OPTIONAL_BODY,
+)
 async def tips_acknowledge(
-    clock: ClockDep,
-    uow: Uow,
-    caller: Triager,
-    rules: Rules,
-    tip_id: UUID,
-    body: TipTransition | None = None,
+    clock: ClockDep, uow: Uow, caller: Triager, rules: Rules, tip_id: UUID, body: OptionalTransition
 ) -> TipSummaryPublic:
-    """Acknowledge receipt of a tip (received -> acknowledged)."""
-    body = body or TipTransition()
+    """Acknowledge receipt of a tip (received -> acknowledged).
+
+    For officials who may triage the tip. Starts the feedback deadline; an
+    acknowledgement after its deadline is still recorded, and the tip stays `overdue` on
+    that deadline. The body is optional: a reason for the history and a message for the
+    reporter. A tip in another status is a 409.
+    """
     tip = await tips.acknowledge_tip(
         uow, actor=caller, tip_id=tip_id, rules=rules, reason=body.reason, message=body.message
     )
     return TipSummaryPublic.of(tip, clock.now())
 
 
-@router.post("/{tip_id}/review", response_model=TipSummaryPublic, responses=TRANSITION_ERRORS)
+@router.post(
+    "/{tip_id}/review",
+    response_model=TipSummaryPublic,
+    responses=TRANSITION_ERRORS,
+    openapi_extra=OPTIONAL_BODY,
+)
 async def tips_review(
-    clock: ClockDep, uow: Uow, caller: Triager, tip_id: UUID, body: TipTransition | None = None
+    clock: ClockDep, uow: Uow, caller: Triager, tip_id: UUID, body: OptionalTransition
 ) -> TipSummaryPublic:
-    """Start reviewing a tip (acknowledged -> in_review)."""
-    body = body or TipTransition()
+    """Start reviewing a tip (acknowledged -> in_review).
+
+    For officials who may triage the tip. The body is optional: a reason for the history
+    and a message for the reporter. A tip in another status is a 409.
+    """
     tip = await tips.start_review(
         uow, actor=caller, tip_id=tip_id, reason=body.reason, message=body.message
     )
@@ -772,7 +284,12 @@ async def tips_review(
 async def tips_close(
     clock: ClockDep, uow: Uow, caller: Triager, tip_id: UUID, body: TipClose
 ) -> TipSummaryPublic:
-    """Close a tip with an outcome and a reason, optionally telling the reporter."""
+    """Close a tip with an outcome and a reason, optionally telling the reporter.
+
+    For officials who may triage the tip, from in_review or investigating. The reason is
+    kept in the history (officials only); the reporter sees the outcome, and the closure
+    counts as feedback. A tip in another status is a 409.
+    """
     tip = await tips.close_tip(
         uow,
         actor=caller,
@@ -792,7 +309,11 @@ async def tips_close(
 async def tips_reassign(
     clock: ClockDep, uow: Uow, caller: Reassigner, tip_id: UUID, body: TipReassign
 ) -> TipSummaryPublic:
-    """Assign a tip to another province (central officers)."""
+    """Assign a tip to another province (central officers).
+
+    The province must exist and differ from the current one; a tip that accuses a
+    province's labour office is never assigned to that province (422).
+    """
     tip = await tips.reassign_tip(
         uow, actor=caller, tip_id=tip_id, province_code=body.province_code
     )
@@ -810,13 +331,12 @@ async def tips_reassign(
 async def tips_messages_list(uow: Uow, caller: Messenger, tip_id: UUID) -> TipMessageList:
     """Messages of a tip, oldest first (reporters never see internal notes).
 
-    At most the newest 200; `messages_truncated` tells that older ones exist.
+    For officials who can see the tip and for the volunteer who reported it (who does
+    not see which official wrote). At most the newest 200; `messages_truncated` tells
+    that older ones exist. Every read is audited.
     """
     messages = await tips.list_messages(uow, actor=caller, tip_id=tip_id)
-    return TipMessageList(
-        items=[TipMessagePublic.of(m) for m in messages.items],
-        messages_truncated=messages.truncated,
-    )
+    return TipMessageList.of(messages)
 
 
 @router.post(
@@ -830,7 +350,9 @@ async def tips_messages_create(
 ) -> TipMessagePublic:
     """Write to the reporter, add an internal note, or (as its reporter) answer.
 
-    A reporter's messages count against the same per-client limit as follow-up messages.
+    Officials' messages to the reporter count as feedback; internal notes are for
+    officials only (403 for a reporter). A reporter's messages count against the same
+    per-client limit as follow-up messages (429).
     """
     reporter = not is_official(caller)
     if reporter:
@@ -840,7 +362,7 @@ async def tips_messages_create(
     )
     if reporter:
         await limits.count(Budget.TIP_REPORTER_MESSAGE)
-    return TipMessagePublic.of(message)
+    return TipMessagePublic.model_validate(message)
 
 
 @router.post(
@@ -852,7 +374,11 @@ async def tips_messages_create(
 async def tips_links_create(
     uow: Uow, caller: Linker, tip_id: UUID, body: TipLinkCreate
 ) -> TipLinkPublic:
-    """Link a tip to another one you can see, as duplicate_of or related."""
+    """Link a tip to another one you can see, as duplicate_of or related.
+
+    For officials; both tips must be visible to the caller (404 otherwise). A pair is
+    linked once whichever way round (409), and never to itself (422).
+    """
     link = await tips.link_tips(
         uow, actor=caller, tip_id=tip_id, target_id=body.target_id, kind=body.kind
     )

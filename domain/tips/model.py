@@ -5,7 +5,7 @@ move to investigating (an investigation was opened on it; the investigations fea
 drives that transition, there is no tip endpoint for it), and an investigating tip is
 closed when its investigation concludes. Closing needs an outcome and a reason. Every
 transition leaves a `TipEvent` (who, when, from, to, reason) in the tip's history.
-Tips are never deleted.
+The moves are one table, `TIP_WORKFLOW` (domain/workflow.py). Tips are never deleted.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from domain.audit.model import AuditAction
 from domain.contact import normalize_any_phone, normalize_email
-from domain.errors import InvalidInput, InvalidTransition
-from domain.policy import Principal
+from domain.errors import InvalidInput
+from domain.policy import Action, Principal
 from domain.tips.deadlines import DeadlineRules, DeadlineStatus, ack_status, feedback_status
+from domain.workflow import Move, Workflow
 
 DESCRIPTION_MIN = 20
 DESCRIPTION_MAX = 10_000
@@ -79,14 +81,46 @@ class MessageAuthor(StrEnum):
     OFFICIAL = "official"
 
 
-#: The state machine: status -> statuses it may move to.
-TRANSITIONS: dict[TipStatus, frozenset[TipStatus]] = {
-    TipStatus.RECEIVED: frozenset({TipStatus.ACKNOWLEDGED}),
-    TipStatus.ACKNOWLEDGED: frozenset({TipStatus.IN_REVIEW}),
-    TipStatus.IN_REVIEW: frozenset({TipStatus.CLOSED, TipStatus.INVESTIGATING}),
-    TipStatus.INVESTIGATING: frozenset({TipStatus.CLOSED}),
-    TipStatus.CLOSED: frozenset(),
-}
+#: The state machine: each named move, from which statuses to which, under which policy
+#: action, audited as which action. What a move does besides the status (deadlines, the
+#: outcome) is in the entity's method of the same move.
+TIP_WORKFLOW: Workflow[TipStatus] = Workflow(
+    "tip",
+    [
+        Move(
+            "acknowledge",
+            frozenset({TipStatus.RECEIVED}),
+            TipStatus.ACKNOWLEDGED,
+            Action.TIP_TRIAGE,
+            AuditAction.TIP_ACKNOWLEDGED,
+            "Acknowledge receipt of a tip",
+        ),
+        Move(
+            "review",
+            frozenset({TipStatus.ACKNOWLEDGED}),
+            TipStatus.IN_REVIEW,
+            Action.TIP_TRIAGE,
+            AuditAction.TIP_REVIEW_STARTED,
+            "Start reviewing a tip",
+        ),
+        Move(
+            "investigate",  # driven by the investigations feature: no tip endpoint
+            frozenset({TipStatus.IN_REVIEW}),
+            TipStatus.INVESTIGATING,
+            Action.TIP_TRIAGE,
+            AuditAction.TIP_INVESTIGATION_STARTED,
+            "An investigation was opened on the tip",
+        ),
+        Move(
+            "close",
+            frozenset({TipStatus.IN_REVIEW, TipStatus.INVESTIGATING}),
+            TipStatus.CLOSED,
+            Action.TIP_TRIAGE,
+            AuditAction.TIP_CLOSED,
+            "Close a tip with an outcome",
+        ),
+    ],
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,15 +305,16 @@ class Tip:
 
     def _move(
         self,
-        target: TipStatus,
+        move: str,
         *,
         actor: Principal,
         at: datetime,
         reason: str | None,
         outcome: TipOutcome | None = None,
     ) -> TipEvent:
-        if target not in TRANSITIONS[self.status]:
-            raise InvalidTransition("tip", self.status, target)
+        """Apply a move of TIP_WORKFLOW (InvalidTransition from another status) and record
+        it in the history."""
+        target = TIP_WORKFLOW.target(move, self.status)
         event = TipEvent(
             id=uuid.uuid4(),
             tip_id=self.id,
@@ -299,7 +334,7 @@ class Tip:
     def acknowledge(
         self, *, actor: Principal, at: datetime, rules: DeadlineRules, reason: str | None = None
     ) -> TipEvent:
-        event = self._move(TipStatus.ACKNOWLEDGED, actor=actor, at=at, reason=reason)
+        event = self._move("acknowledge", actor=actor, at=at, reason=reason)
         self.acknowledged_at = at
         self.feedback_due_at = rules.feedback_due(acknowledged_at=at, ack_due_at=self.ack_due_at)
         return event
@@ -307,20 +342,20 @@ class Tip:
     def start_review(
         self, *, actor: Principal, at: datetime, reason: str | None = None
     ) -> TipEvent:
-        return self._move(TipStatus.IN_REVIEW, actor=actor, at=at, reason=reason)
+        return self._move("review", actor=actor, at=at, reason=reason)
 
     def start_investigation(
         self, *, actor: Principal, at: datetime, reason: str | None = None
     ) -> TipEvent:
         """in_review -> investigating; for the investigations feature (no tip endpoint)."""
-        return self._move(TipStatus.INVESTIGATING, actor=actor, at=at, reason=reason)
+        return self._move("investigate", actor=actor, at=at, reason=reason)
 
     def close(
         self, *, actor: Principal, at: datetime, outcome: TipOutcome, reason: str
     ) -> TipEvent:
         if not reason.strip():
             raise InvalidInput("Closing a tip needs a reason.")
-        event = self._move(TipStatus.CLOSED, actor=actor, at=at, reason=reason, outcome=outcome)
+        event = self._move("close", actor=actor, at=at, reason=reason, outcome=outcome)
         self.outcome = outcome
         self.closed_at = at
         self.note_feedback(at)

@@ -1,4 +1,4 @@
-"""What the tips use cases need from storage, and the list query with its cursor."""
+"""What the tips use cases need from storage, and the filters of the tips list."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.audit.ports import AuditLog
 from domain.errors import InvalidInput
 from domain.idempotency import IdempotencyStore
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Cursor
+from domain.pagination import Cursor, PageRequest
 from domain.provinces.ports import ProvinceRepository
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
@@ -29,30 +29,22 @@ from domain.transaction import Transaction
 
 @dataclass(frozen=True, slots=True)
 class TipQuery:
+    """The filters of the tips list (the page is a separate `PageRequest[Cursor]`)."""
+
     province_code: str | None = None
     status: TipStatus | None = None
     category: TipCategory | None = None
     received_from: datetime | None = None  # inclusive
     received_to: datetime | None = None  # exclusive
     overdue: OverdueKind | None = None
-    limit: int = DEFAULT_PAGE
-    after: Cursor | None = None
 
     def check(self) -> None:
-        if not 1 <= self.limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
         if (
             self.received_from is not None
             and self.received_to is not None
             and self.received_to <= self.received_from
         ):
             raise InvalidInput("received_to must be after received_from.")
-
-
-@dataclass(frozen=True, slots=True)
-class TipPage:
-    items: list[TipSummary]
-    next_cursor: str | None
 
 
 class TipRepository(Protocol):
@@ -94,10 +86,15 @@ class TipRepository(Protocol):
         ...
 
     async def list(
-        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+        self,
+        query: TipQuery,
+        visibility: TipVisibility,
+        *,
+        page: PageRequest[Cursor],
+        now: datetime,
     ) -> list[TipSummary]:
-        """Up to `query.limit + 1` summaries after the cursor, newest first, filtered
-        by the visibility in SQL (so paging never shows or counts a hidden tip)."""
+        """Up to `page.fetch` summaries after `page.after`, newest first (received_at, id),
+        filtered by the visibility in SQL (so paging never shows or counts a hidden tip)."""
         ...
 
 

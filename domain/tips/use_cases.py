@@ -9,6 +9,7 @@ or receipts.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from domain import policy
 from domain.audit.model import ANONYMOUS, REPORTER, AuditAction, AuditActor, DetailValue
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
-from domain.pagination import Cursor
+from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces.model import normalize_province_code
 from domain.tips.access import can_see, is_official, visibility
@@ -33,6 +34,7 @@ from domain.tips.errors import (
 )
 from domain.tips.model import (
     RECORDED_CHANNELS,
+    TIP_WORKFLOW,
     Accused,
     Contact,
     Incident,
@@ -47,8 +49,9 @@ from domain.tips.model import (
     TipMessage,
     TipOutcome,
     TipStatus,
+    TipSummary,
 )
-from domain.tips.ports import TipPage, TipQuery, TipsUnitOfWork
+from domain.tips.ports import TipQuery, TipsUnitOfWork
 from domain.tips.receipts import new_receipt, normalize_receipt
 
 MESSAGE_MAX = 5_000
@@ -293,7 +296,9 @@ async def get_tip(uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID)
     return TipRecord(tip=tip, history=history, links=links, reporter_view=not official)
 
 
-async def list_tips(uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQuery) -> TipPage:
+async def list_tips(
+    uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQuery, page: PageRequest[Cursor]
+) -> Page[TipSummary]:
     """Summaries of the tips the caller may see, newest first, keyset-paginated."""
     policy.require(actor, Action.TIP_READ)
     query.check()
@@ -304,41 +309,55 @@ async def list_tips(uow: TipsUnitOfWork, *, actor: Principal | None, query: TipQ
         query = replace(query, province_code=code)
     view = visibility(actor, Action.TIP_READ)
     if view.nothing:
-        return TipPage(items=[], next_cursor=None)
-    rows = await uow.tips.list(query, view, now=uow.clock.now())
-    if len(rows) > query.limit:
-        rows = rows[: query.limit]
-        last = rows[-1]
-        return TipPage(items=rows, next_cursor=Cursor(at=last.received_at, id=last.id).encode())
-    return TipPage(items=rows, next_cursor=None)
+        return Page(items=[])
+    rows = await uow.tips.list(query, view, page=page, now=uow.clock.now())
+    return paginate(rows, page, key=lambda tip: Cursor(at=tip.received_at, id=tip.id))
 
 
 # -- the workflow ------------------------------------------------------------------------
 
 
-async def _after_transition(
+#: What a move does to the tip at a moment, by whom: one of the entity's move methods.
+Apply = Callable[[Tip, Principal, datetime], TipEvent]
+
+
+def _principal(actor: Principal | None) -> Principal:
+    if actor is None:  # pragma: no cover - require() refuses anonymous callers first
+        raise Forbidden("Officials only.")
+    return actor
+
+
+async def _transition(
     uow: TipsUnitOfWork,
     *,
-    actor: Principal,
-    tip: Tip,
-    event: TipEvent,
-    action: AuditAction,
-    message: str | None,
-    extra: dict[str, DetailValue] | None = None,
+    actor: Principal | None,
+    tip_id: UUID,
+    move: str,
+    apply: Apply,
+    message: str | None = None,
 ) -> Tip:
-    if message is not None and message.strip():
-        await _add_official_message(uow, actor=actor, tip=tip, body=message, internal=False)
+    """Every move of TIP_WORKFLOW: the caller may act (the move's policy action) on a tip
+    they can see, the entity applies the move, an optional message tells the reporter,
+    and the move's audit action is recorded (statuses and the outcome, never the reason)."""
+    step = TIP_WORKFLOW[move]
+    tip = await _visible_tip(uow, actor, step.action, tip_id, for_update=True)
+    who = _principal(actor)
+    event = apply(tip, who, uow.clock.now())
+    notified = message is not None and bool(message.strip())
+    if message is not None and notified:
+        await _add_official_message(uow, actor=who, tip=tip, body=message, internal=False)
     await uow.tips.save(tip)
     details: dict[str, DetailValue] = {
         "from_status": event.from_status.value,
         "to_status": event.to_status.value,
         "event_id": str(event.id),
-        "notified": message is not None and bool(message.strip()),
+        "notified": notified,
     }
-    details.update(extra or {})
+    if event.outcome is not None:
+        details["outcome"] = event.outcome.value
     await uow.audit.record(
-        _actor(actor),
-        action,
+        _actor(who),
+        step.audit_action,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
@@ -346,12 +365,6 @@ async def _after_transition(
     )
     await uow.commit()
     return tip
-
-
-def _principal(actor: Principal | None) -> Principal:
-    if actor is None:  # pragma: no cover - require() refuses anonymous callers first
-        raise Forbidden("Officials only.")
-    return actor
 
 
 async def acknowledge_tip(
@@ -363,12 +376,14 @@ async def acknowledge_tip(
     reason: str | None = None,
     message: str | None = None,
 ) -> Tip:
-    """received -> acknowledged; starts the feedback deadline."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.acknowledge(actor=who, at=uow.clock.now(), rules=rules, reason=reason)
-    return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action=AuditAction.TIP_ACKNOWLEDGED, message=message
+    """received -> acknowledged; starts the feedback deadline (a late acknowledgement
+    stays a breach of the acknowledgement deadline)."""
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.acknowledge(actor=who, at=at, rules=rules, reason=reason)
+
+    return await _transition(
+        uow, actor=actor, tip_id=tip_id, move="acknowledge", apply=apply, message=message
     )
 
 
@@ -381,11 +396,12 @@ async def start_review(
     message: str | None = None,
 ) -> Tip:
     """acknowledged -> in_review."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.start_review(actor=who, at=uow.clock.now(), reason=reason)
-    return await _after_transition(
-        uow, actor=who, tip=tip, event=event, action=AuditAction.TIP_REVIEW_STARTED, message=message
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.start_review(actor=who, at=at, reason=reason)
+
+    return await _transition(
+        uow, actor=actor, tip_id=tip_id, move="review", apply=apply, message=message
     )
 
 
@@ -393,17 +409,11 @@ async def start_investigation(
     uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
 ) -> Tip:
     """in_review -> investigating. For the investigations feature; no tip endpoint."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.start_investigation(actor=who, at=uow.clock.now(), reason=reason)
-    return await _after_transition(
-        uow,
-        actor=who,
-        tip=tip,
-        event=event,
-        action=AuditAction.TIP_INVESTIGATION_STARTED,
-        message=None,
-    )
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.start_investigation(actor=who, at=at, reason=reason)
+
+    return await _transition(uow, actor=actor, tip_id=tip_id, move="investigate", apply=apply)
 
 
 async def close_tip(
@@ -415,18 +425,14 @@ async def close_tip(
     reason: str,
     message: str | None = None,
 ) -> Tip:
-    """in_review (or investigating) -> closed with an outcome; the reporter sees it."""
-    tip = await _visible_tip(uow, actor, Action.TIP_TRIAGE, tip_id, for_update=True)
-    who = _principal(actor)
-    event = tip.close(actor=who, at=uow.clock.now(), outcome=outcome, reason=reason)
-    return await _after_transition(
-        uow,
-        actor=who,
-        tip=tip,
-        event=event,
-        action=AuditAction.TIP_CLOSED,
-        message=message,
-        extra={"outcome": outcome.value},
+    """in_review (or investigating) -> closed with an outcome and a reason; the reporter
+    sees the outcome (the closure counts as feedback)."""
+
+    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
+        return tip.close(actor=who, at=at, outcome=outcome, reason=reason)
+
+    return await _transition(
+        uow, actor=actor, tip_id=tip_id, move="close", apply=apply, message=message
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from domain.pagination import Cursor, PageRequest
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
 from domain.tips.errors import TipLinkExists
@@ -153,9 +155,7 @@ def _tip_to_row(
     s: _Sealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
 ) -> TipRow:
     """The row of a new tip: everything, sealed where confidential."""
-    accused = tip.accused
-    contact = tip.contact
-    reporter = tip.reporter_account_id
+    accused, contact, reporter = tip.accused, tip.contact, tip.reporter_account_id
     row = TipRow(
         id=tip.id,
         reference=tip.reference,
@@ -173,22 +173,11 @@ def _tip_to_row(
         amount_thb=tip.amount_thb,
         description=s.seal(tip.description, _tip_aad(tip.id, "description")) or b"",
         accused=s.seal_json(
-            None
-            if accused is None
-            else {
-                "office": accused.office,
-                "person_name": accused.person_name,
-                "position": accused.position,
-                "is_provincial_labour_office": accused.is_provincial_labour_office,
-            },
-            _tip_aad(tip.id, "accused"),
+            None if accused is None else asdict(accused), _tip_aad(tip.id, "accused")
         ),
         location=s.seal(tip.location, _tip_aad(tip.id, "location")),
         contact=s.seal_json(
-            None
-            if contact is None
-            else {"name": contact.name, "phone": contact.phone, "email": contact.email},
-            _tip_aad(tip.id, "contact"),
+            None if contact is None else asdict(contact), _tip_aad(tip.id, "contact")
         ),
         reporter=s.seal(None if reporter is None else str(reporter), _tip_aad(tip.id, "reporter")),
         reporter_hash=reporter_hash,
@@ -476,7 +465,12 @@ class SqlTipRepository:
     # -- lists -----------------------------------------------------------------------
 
     def list_statement(
-        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+        self,
+        query: TipQuery,
+        visibility: TipVisibility,
+        *,
+        page: PageRequest[Cursor],
+        now: datetime,
     ) -> SelectOfScalar[TipRow]:
         """The list query (also used by bench/tips_explain.py to EXPLAIN it)."""
         conditions = self._visible(visibility)
@@ -492,22 +486,27 @@ class SqlTipRepository:
             conditions.append(col(TipRow.received_at) < query.received_to)
         if query.overdue is not None:
             conditions.append(overdue_predicate(query.overdue, now))
-        if query.after is not None:
+        if page.after is not None:
             conditions.append(
                 tuple_(col(TipRow.received_at), col(TipRow.id))
-                < tuple_(query.after.at, query.after.id)
+                < tuple_(page.after.at, page.after.id)
             )
         return (
             select(TipRow)
             .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
             .where(*conditions)
             .order_by(col(TipRow.received_at).desc(), col(TipRow.id).desc())
-            .limit(query.limit + 1)
+            .limit(page.fetch)
         )
 
     async def list(
-        self, query: TipQuery, visibility: TipVisibility, *, now: datetime
+        self,
+        query: TipQuery,
+        visibility: TipVisibility,
+        *,
+        page: PageRequest[Cursor],
+        now: datetime,
     ) -> list[TipSummary]:
-        statement = self.list_statement(query, visibility, now=now)
+        statement = self.list_statement(query, visibility, page=page, now=now)
         rows = (await self._session.exec(statement)).all()
         return [_summary_to_entity(row) for row in rows]

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.policy import Role
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 from tests.tips.helpers import tip_body
 
 ACCUSING_KHON_KAEN_OFFICE = {
@@ -50,15 +50,14 @@ async def test_a_tip_accusing_the_khon_kaen_office_is_invisible_to_khon_kaen(
     assert await listed_ids(client, khon_kaen, overdue="ack") == set()
     for path in ("", "/messages"):
         response = await client.get(f"/api/v1/tips/{recused['id']}{path}", headers=khon_kaen)
-        assert response.status_code == 404
-        assert response.headers["content-type"] == "application/problem+json"
+        assert_problem(response, 404)
     for action in ("acknowledge", "review"):
         response = await client.post(f"/api/v1/tips/{recused['id']}/{action}", headers=khon_kaen)
-        assert response.status_code == 404
+        assert_problem(response, 404)
     response = await client.post(
         f"/api/v1/tips/{recused['id']}/messages", headers=khon_kaen, json={"body": "x"}
     )
-    assert response.status_code == 404
+    assert_problem(response, 404)
     # The 404 reads exactly like one for a tip that does not exist.
     missing = await client.get(f"/api/v1/tips/{uuid.uuid4()}", headers=khon_kaen)
     hidden = await client.get(f"/api/v1/tips/{recused['id']}", headers=khon_kaen)
@@ -82,20 +81,18 @@ async def test_central_officers_reassign_a_recused_tip_to_another_province(
     recused = await submit(client, accused=ACCUSING_KHON_KAEN_OFFICE)
     path = f"/api/v1/tips/{recused['id']}/reassign"
 
-    assert (
-        await client.post(path, headers=khon_kaen, json={"province_code": "41"})
-    ).status_code == 403
+    assert_problem(await client.post(path, headers=khon_kaen, json={"province_code": "41"}), 403)
     back = await client.post(path, headers=central, json={"province_code": "40"})
-    assert back.status_code == 422  # never to the accused province
+    assert_problem(back, 422)  # never to the accused province
     unknown = await client.post(path, headers=central, json={"province_code": "99"})
-    assert unknown.status_code == 422
+    assert_problem(unknown, 422)
     moved = await client.post(path, headers=central, json={"province_code": "TH-41"})
     assert moved.status_code == 200
     assert moved.json()["province_code"] == "41"
 
     assert await listed_ids(client, udon) == {recused["id"]}
     assert await listed_ids(client, khon_kaen) == set()
-    assert (await client.get(f"/api/v1/tips/{recused['id']}", headers=khon_kaen)).status_code == 404
+    assert_problem(await client.get(f"/api/v1/tips/{recused['id']}", headers=khon_kaen), 404)
 
 
 async def test_provincial_officers_see_only_their_province(
@@ -106,7 +103,7 @@ async def test_provincial_officers_see_only_their_province(
     assert await listed_ids(client, khon_kaen) == set()
     assert await listed_ids(client, khon_kaen, province_code="10") == set()
     response = await client.get(f"/api/v1/tips/{bangkok_tip['id']}", headers=khon_kaen)
-    assert response.status_code == 404
+    assert_problem(response, 404)
 
 
 async def test_volunteers_see_their_own_tips_as_reporters(
@@ -126,9 +123,7 @@ async def test_volunteers_see_their_own_tips_as_reporters(
     assert view.json()["view"] == "reporter"
     assert "description" not in view.json()
     for hidden in (theirs, anonymous):
-        assert (
-            await client.get(f"/api/v1/tips/{hidden['id']}", headers=volunteer)
-        ).status_code == 404
+        assert_problem(await client.get(f"/api/v1/tips/{hidden['id']}", headers=volunteer), 404)
 
     # The officer writes, adds an internal note; the volunteer sees only the message.
     path = f"/api/v1/tips/{mine['id']}/messages"
@@ -141,7 +136,7 @@ async def test_volunteers_see_their_own_tips_as_reporters(
     assert reply.status_code == 201
     assert reply.json()["author"] == "reporter"
     note = await client.post(path, headers=volunteer, json={"body": "x", "internal": True})
-    assert note.status_code == 403
+    assert_problem(note, 403)
     officials_view = (await client.get(path, headers=officer)).json()["items"]
     assert [m["author"] for m in officials_view] == ["official", "official", "reporter"]
     assert officials_view[0]["author_account_id"] == officer["X-Test-Account-Id"]
@@ -155,7 +150,7 @@ async def test_volunteers_see_their_own_tips_as_reporters(
     }
     # Volunteers cannot triage, not even their own tip.
     ack = await client.post(f"/api/v1/tips/{mine['id']}/acknowledge", headers=volunteer)
-    assert ack.status_code == 403
+    assert_problem(ack, 403)
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.PARTNER])
@@ -164,10 +159,10 @@ async def test_auditors_and_partners_have_no_tip_access(
 ) -> None:
     headers = await login_as(role)
     tip = await submit(client)
-    assert (await client.get("/api/v1/tips", headers=headers)).status_code == 403
-    assert (await client.get(f"/api/v1/tips/{tip['id']}", headers=headers)).status_code == 403
+    assert_problem(await client.get("/api/v1/tips", headers=headers), 403)
+    assert_problem(await client.get(f"/api/v1/tips/{tip['id']}", headers=headers), 403)
     response = await client.post("/api/v1/tips", json=tip_body(), headers=headers)
-    assert response.status_code == 403
+    assert_problem(response, 403)
 
 
 async def test_investigators_see_no_tip_until_investigations_exist(
@@ -176,15 +171,15 @@ async def test_investigators_see_no_tip_until_investigations_exist(
     investigator = await login_as(Role.INVESTIGATOR)
     tip = await submit(client)
     assert await listed_ids(client, investigator) == set()
-    assert (await client.get(f"/api/v1/tips/{tip['id']}", headers=investigator)).status_code == 404
+    assert_problem(await client.get(f"/api/v1/tips/{tip['id']}", headers=investigator), 404)
 
 
 async def test_anonymous_callers_cannot_read(client: httpx.AsyncClient) -> None:
     tip = await submit(client)
     response = await client.get(f"/api/v1/tips/{tip['id']}")
-    assert response.status_code == 401
+    assert_problem(response, 401)
     assert response.headers["www-authenticate"] == "Bearer"
-    assert (await client.get("/api/v1/tips")).status_code == 401
+    assert_problem(await client.get("/api/v1/tips"), 401)
 
 
 async def test_hotline_and_walk_in_are_recorded_by_officials_only(
@@ -195,15 +190,15 @@ async def test_hotline_and_walk_in_are_recorded_by_officials_only(
     central = await login_as(Role.CENTRAL_OFFICER)
     for channel in ("hotline", "walk_in"):
         anon = await client.post("/api/v1/tips", json=tip_body(channel=channel))
-        assert anon.status_code == 403
+        assert_problem(anon, 403)
         vol = await client.post("/api/v1/tips", json=tip_body(channel=channel), headers=volunteer)
-        assert vol.status_code == 403
+        assert_problem(vol, 403)
     recorded = await submit(client, khon_kaen, channel="hotline")
     assert recorded["receipt"]  # for the caller on the phone, to follow up
     elsewhere = await client.post(
         "/api/v1/tips", json=tip_body(channel="walk_in", province_code="10"), headers=khon_kaen
     )
-    assert elsewhere.status_code == 403
+    assert_problem(elsewhere, 403)
     await submit(client, central, channel="walk_in", province_code="10")
     record = (await client.get(f"/api/v1/tips/{recorded['id']}", headers=khon_kaen)).json()
     assert record["channel"] == "hotline"

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.ratelimit import Budget
 from domain.policy import Role
 from domain.tips import use_cases
-from tests.conftest import LoginAs, set_rate
+from tests.conftest import LoginAs, assert_problem, set_rate
 from tests.tips.helpers import tip_body
 
 
@@ -89,13 +89,12 @@ async def test_reporters_messages_are_rate_limited_per_client(
     url = "/api/v1/tips/follow-up/messages"
     # A wrong receipt is not a message posted (it counts against the receipt limit only).
     wrong = await client.post(url, json={"receipt": "AAAA-AAAA-AAAA-AAAA-AAAA", "body": "x"})
-    assert wrong.status_code == 404
+    assert_problem(wrong, 404)
     for _ in range(2):
         posted = await client.post(url, json={"receipt": receipt, "body": "ข้อมูลเพิ่มเติม"})
         assert posted.status_code == 201
     limited = await client.post(url, json={"receipt": receipt, "body": "ข้อมูลเพิ่มเติม"})
-    assert limited.status_code == 429
-    assert limited.headers["content-type"] == "application/problem+json"
+    assert_problem(limited, 429)
     assert "retry-after" in limited.headers
 
     # A volunteer posting from the same client shares the budget.
@@ -104,7 +103,7 @@ async def test_reporters_messages_are_rate_limited_per_client(
     answer = await client.post(
         f"/api/v1/tips/{own}/messages", json={"body": "ตอบครับ"}, headers=volunteer
     )
-    assert answer.status_code == 429
+    assert_problem(answer, 429)
     # Officials are not held back by it.
     officer = await login_as(Role.PROVINCIAL_OFFICER, "40")
     question = await client.post(
@@ -121,7 +120,7 @@ async def test_a_volunteer_may_post_within_the_limit(
     own = (await client.post("/api/v1/tips", json=tip_body(), headers=volunteer)).json()["id"]
     url = f"/api/v1/tips/{own}/messages"
     assert (await client.post(url, json={"body": "หนึ่ง"}, headers=volunteer)).status_code == 201
-    assert (await client.post(url, json={"body": "สอง"}, headers=volunteer)).status_code == 429
+    assert_problem(await client.post(url, json={"body": "สอง"}, headers=volunteer), 429)
 
 
 async def test_message_lists_hold_the_newest_messages_only(
@@ -165,7 +164,7 @@ async def test_two_tips_cannot_be_linked_both_ways_at_once(
     )
     assert sorted(r.status_code for r in responses) == [201, 409]
     refused = next(r for r in responses if r.status_code == 409)
-    assert refused.headers["content-type"] == "application/problem+json"
+    assert_problem(refused, 409, "conflict")
     assert refused.json()["detail"] == "These tips are already linked."
     async with db.connect() as conn:
         links = (await conn.execute(text("SELECT count(*) FROM tip_links"))).scalar()
@@ -191,8 +190,7 @@ async def test_an_officer_cannot_record_a_tip_against_their_own_office(
         refused = await client.post(
             "/api/v1/tips", json=tip_body(channel=channel, accused=accused), headers=officer
         )
-        assert refused.status_code == 409, channel
-        assert refused.headers["content-type"] == "application/problem+json"
+        assert_problem(refused, 409)
         assert "central" in refused.json()["detail"]
     async with db.connect() as conn:
         tips = (await conn.execute(text("SELECT count(*) FROM tips"))).scalar()
@@ -228,8 +226,7 @@ async def test_contact_details_are_validated(
     client: httpx.AsyncClient, contact: dict[str, str]
 ) -> None:
     response = await client.post("/api/v1/tips", json=tip_body(contact=contact))
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 422)
 
 
 async def test_contact_details_are_normalised(client: httpx.AsyncClient, login_as: LoginAs) -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from domain.policy import Role
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 from tests.tips.helpers import tip_body
 
 
@@ -36,8 +36,7 @@ async def test_invalid_submissions_are_422_problems(
     client: httpx.AsyncClient, overrides: dict[str, Any], field: str
 ) -> None:
     response = await client.post("/api/v1/tips", json=tip_body(**overrides))
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 422)
     assert field in response.text
 
 
@@ -47,6 +46,22 @@ async def test_minimal_anonymous_submission(client: httpx.AsyncClient) -> None:
     assert response.status_code == 201
     created = response.json()
     assert set(created) == {"id", "reference", "status", "ack_due_at", "feedback_due_at", "receipt"}
+    assert response.headers["location"] == f"/api/v1/tips/{created['id']}"
+
+
+async def test_amounts_are_decimal_strings_of_baht_and_satang(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    central = await login_as(Role.CENTRAL_OFFICER)
+    created = await client.post("/api/v1/tips", json=tip_body(amount_thb="5000.5"))
+    assert created.status_code == 201, created.text
+    record = await client.get(f"/api/v1/tips/{created.json()['id']}", headers=central)
+    assert record.json()["amount_thb"] == "5000.50"
+    for amount in (12.345, "12.345", "1e3", "-1", "", "5,000"):
+        refused = await client.post("/api/v1/tips", json=tip_body(amount_thb=amount))
+        problem = assert_problem(refused, 422)
+        assert [error["loc"] for error in problem["errors"]] == [["body", "amount_thb"]], amount
+        assert "at most 12 digits before the point and 2 after" in refused.text, amount
 
 
 async def test_references_count_up_within_the_year(client: httpx.AsyncClient) -> None:
@@ -67,10 +82,10 @@ async def test_idempotency_keys_are_scoped_and_bound_to_the_request(
     assert anonymous.status_code == signed_in.status_code == 201
     assert anonymous.json()["id"] != signed_in.json()["id"]  # another caller, another key
     other_body = await client.post("/api/v1/tips", json=tip_body(category="extortion"), headers=key)
-    assert other_body.status_code == 422
+    assert_problem(other_body, 422)
     assert "Idempotency-Key" in other_body.json()["detail"]
     bad = await client.post("/api/v1/tips", json=tip_body(), headers={"Idempotency-Key": "short"})
-    assert bad.status_code == 422
+    assert_problem(bad, 422)
 
 
 async def test_wrong_receipts_are_generic_404s_then_rate_limited(
@@ -85,17 +100,17 @@ async def test_wrong_receipts_are_generic_404s_then_rate_limited(
         response = await client.post(
             "/api/v1/tips/follow-up", json={"receipt": wrong[attempt % len(wrong)]}
         )
-        assert response.status_code == 404
+        assert_problem(response, 404)
         details.add(response.json()["detail"])
     assert len(details) == 1  # nothing about why
     # The right receipt works until the limit is reached...
     limited = await client.post("/api/v1/tips/follow-up", json={"receipt": real})
-    assert limited.status_code == 429
+    assert_problem(limited, 429)
     assert int(limited.headers["retry-after"]) >= 1
     posted = await client.post(
         "/api/v1/tips/follow-up/messages", json={"receipt": real, "body": "ข้อมูลเพิ่มเติม"}
     )
-    assert posted.status_code == 429
+    assert_problem(posted, 429)
 
 
 async def test_successful_follow_ups_do_not_count_against_the_limit(
@@ -110,7 +125,7 @@ async def test_successful_follow_ups_do_not_count_against_the_limit(
 async def test_receipts_are_never_accepted_in_the_url(client: httpx.AsyncClient) -> None:
     receipt = (await client.post("/api/v1/tips", json=tip_body())).json()["receipt"]
     response = await client.post(f"/api/v1/tips/follow-up?receipt={receipt}", json={})
-    assert response.status_code == 422
+    assert_problem(response, 422)
     response = await client.get(f"/api/v1/tips/follow-up/{receipt}")
     assert response.status_code in {401, 404, 405}
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.logging import JsonFormatter
 from api.ratelimit import Budget
 from domain.policy import Role
-from tests.conftest import LoginAs, set_rate
+from tests.conftest import LoginAs, assert_problem, set_rate
 from tests.tips.helpers import tip_body
 
 CLIENT_ADDRESS = "203.0.113.77"
@@ -40,7 +40,7 @@ async def test_no_client_address_or_agent_in_logs_or_database(
         follow = await client.post("/api/v1/tips/follow-up", json={"receipt": receipt})
         assert follow.status_code == 200
         wrong = await client.post("/api/v1/tips/follow-up", json={"receipt": "WRONG"})
-        assert wrong.status_code == 404
+        assert_problem(wrong, 404)
         added = await client.post(
             "/api/v1/tips/follow-up/messages", json={"receipt": receipt, "body": "เพิ่มเติม"}
         )
@@ -92,7 +92,7 @@ async def test_anonymous_submissions_are_rate_limited(
     for _ in range(2):
         assert (await client.post("/api/v1/tips", json=tip_body())).status_code == 201
     limited = await client.post("/api/v1/tips", json=tip_body())
-    assert limited.status_code == 429
+    assert_problem(limited, 429)
     assert "retry-after" in limited.headers
     # Officials recording calls from one office are not held back by it.
     officer = await login_as(Role.PROVINCIAL_OFFICER, "40")

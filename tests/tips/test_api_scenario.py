@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.logging import JsonFormatter
 from domain.policy import Role
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, assert_problem
 from tests.tips.helpers import ACCUSED_NAME, CONTACT_PHONE, DESCRIPTION, tip_body
 
 
@@ -95,8 +95,7 @@ async def test_anonymous_tip_from_submission_to_outcome(
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed"
     again = await client.post(f"/api/v1/tips/{tip_id}/review", headers=officer)
-    assert again.status_code == 409
-    assert again.headers["content-type"] == "application/problem+json"
+    assert_problem(again, 409, "invalid-transition")
 
     # The reporter sees the outcome, the status changes and the messages.
     follow = (await client.post("/api/v1/tips/follow-up", json={"receipt": receipt})).json()

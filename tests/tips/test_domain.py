@@ -16,7 +16,16 @@ from domain.tips.deadlines import (
     buddhist_year,
     format_reference,
 )
-from domain.tips.model import Accused, Incident, Tip, TipCategory, TipChannel, TipOutcome, TipStatus
+from domain.tips.model import (
+    TIP_WORKFLOW,
+    Accused,
+    Incident,
+    Tip,
+    TipCategory,
+    TipChannel,
+    TipOutcome,
+    TipStatus,
+)
 from domain.tips.receipts import ALPHABET, new_receipt, normalize_receipt
 
 RULES = DeadlineRules()
@@ -80,6 +89,37 @@ def test_illegal_transitions_are_refused() -> None:
     with pytest.raises(InvalidTransition):
         tip.acknowledge(actor=OFFICER, at=T0, rules=RULES)
     assert tip.status is TipStatus.ACKNOWLEDGED
+
+
+MOVES = {
+    "acknowledge": lambda tip: tip.acknowledge(actor=OFFICER, at=T0, rules=RULES),
+    "review": lambda tip: tip.start_review(actor=OFFICER, at=T0),
+    "investigate": lambda tip: tip.start_investigation(actor=OFFICER, at=T0),
+    "close": lambda tip: tip.close(
+        actor=OFFICER, at=T0, outcome=TipOutcome.REFERRED, reason="ส่งต่อ"
+    ),
+}
+
+
+@pytest.mark.parametrize("status", list(TipStatus))
+@pytest.mark.parametrize("move", [move.name for move in TIP_WORKFLOW])
+def test_each_move_is_allowed_exactly_from_its_sources(status: TipStatus, move: str) -> None:
+    step = TIP_WORKFLOW[move]
+    tip = make_tip()
+    tip.status = status
+    if status in step.sources:
+        event = MOVES[move](tip)
+        assert (event.from_status, event.to_status, tip.status) == (
+            status,
+            step.target,
+            step.target,
+        )
+        assert tip.new_events == [event]
+    else:
+        with pytest.raises(InvalidTransition):
+            MOVES[move](tip)
+        assert tip.status is status
+        assert tip.new_events == []
 
 
 def test_closing_needs_a_reason() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.clock import FrozenClock
+from domain.pagination import PageRequest
 from domain.policy import Principal, Role
 from domain.tips import use_cases as tips
 from domain.tips.access import TipVisibility
@@ -178,11 +179,14 @@ async def test_sql_overdue_matches_the_domain(db: AsyncEngine, clock: FrozenCloc
         found = 0
         async with SqlUnitOfWork(factory, clock=clock) as uow:
             everything = await uow.tips.list(
-                TipQuery(limit=200), TipVisibility(everything=True), now=now
+                TipQuery(), TipVisibility(everything=True), page=PageRequest(limit=200), now=now
             )
             for kind in OverdueKind:
                 listed = await uow.tips.list(
-                    TipQuery(limit=200, overdue=kind), TipVisibility(everything=True), now=now
+                    TipQuery(overdue=kind),
+                    TipVisibility(everything=True),
+                    page=PageRequest(limit=200),
+                    now=now,
                 )
                 expected = {
                     t.id
