@@ -70,7 +70,7 @@ def _tip(generated: GeneratedClient, description: str = DESCRIPTION) -> Any:
         province_code="40",
         category=m.TipCategory.ILLEGAL_RECRUITMENT_FEES,
         description=description,
-        accused=m.AccusedIn(
+        accused=m.TipAccusedIn(
             office="สำนักงานจัดหางานจังหวัดขอนแก่น",
             position="เจ้าหน้าที่ทะเบียน",
             is_provincial_labour_office=False,
@@ -155,7 +155,7 @@ async def test_an_anonymous_reporter_submits_and_follows_up_without_a_token(
     assert retry.parsed.receipt == created.receipt
 
     followed = await tips_follow_up.asyncio(
-        client=reporter, body=m.FollowUpRequest(receipt=created.receipt)
+        client=reporter, body=m.TipFollowUpRequest(receipt=created.receipt)
     )
     assert isinstance(followed, m.TipFollowUpPublic)
     assert followed.reference == created.reference
@@ -164,7 +164,7 @@ async def test_an_anonymous_reporter_submits_and_follows_up_without_a_token(
     assert followed.messages == []
 
     wrong = await tips_follow_up.asyncio_detailed(
-        client=reporter, body=m.FollowUpRequest(receipt="AAAA-AAAA-AAAA-AAAA-AAAA")
+        client=reporter, body=m.TipFollowUpRequest(receipt="AAAA-AAAA-AAAA-AAAA-AAAA")
     )
     assert wrong.status_code == HTTPStatus.NOT_FOUND
     assert isinstance(wrong.parsed, m.Problem)
@@ -240,7 +240,7 @@ async def test_officers_volunteers_and_auditors_through_the_generated_client(
     assert record.amount_thb == "30000.00"
     assert record.accused.office == "สำนักงานจัดหางานจังหวัดขอนแก่น"
     followed = await op("tips", "tips_follow_up").asyncio(
-        client=anonymous, body=m.FollowUpRequest(receipt=older.receipt)
+        client=anonymous, body=m.TipFollowUpRequest(receipt=older.receipt)
     )
     assert isinstance(followed, m.TipFollowUpPublic)
     assert [type(change) for change in followed.history] == [m.TipStatusChangePublic]
@@ -321,7 +321,7 @@ async def test_officers_volunteers_and_auditors_through_the_generated_client(
     # The auditor reads the newest entries and verifies the whole chain.
     auditor = clients(await _sign_in(generated, anonymous, "malee.a", AUDITOR_PASSWORD))
     page = await op("audit", "audit_log_list").asyncio(client=auditor, limit=5)
-    assert isinstance(page, m.AuditPagePublic)
+    assert isinstance(page, m.AuditEntryPage)
     assert len(page.items) == 5
     assert isinstance(page.next_cursor, str)
     assert page.items[0].action == "auth.login_succeeded"
