@@ -66,7 +66,7 @@ def route_actions(offline_app: FastAPI) -> dict[tuple[str, str], Action]:
 
 
 @dataclass(frozen=True)
-class GeneratedClient:
+class GenerationResult:
     returncode: int
     log: str
     package: Path  # the generated package (its modules under api/, models/)
@@ -97,7 +97,7 @@ def _generate(spec: Path, into: Path) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="session")
-def generated_client() -> GeneratedClient:
+def generated_client() -> GenerationResult:
     """A Python client generated from the committed document, once per document version.
 
     Cached in the temporary directory under the hash of the document and the generator's
@@ -117,7 +117,7 @@ def generated_client() -> GeneratedClient:
             work.rename(cache)
         except OSError:  # another session finished first: use its copy
             shutil.rmtree(work, ignore_errors=True)
-    return GeneratedClient(
+    return GenerationResult(
         returncode=int((cache / "generate.rc").read_text(encoding="utf-8")),
         log=(cache / "generate.log").read_text(encoding="utf-8"),
         package=cache / "client",

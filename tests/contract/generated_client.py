@@ -1,7 +1,7 @@
 """A Python client generated from the committed OpenAPI document, as a partner would.
 
-`generate_client()` runs openapi-python-client on `openapi/openapi.json` into a
-directory and imports the result as the package `duangta_generated_client`. Tests then
+The contract gates generate it (tests/contract/conftest.py, once per document version);
+`import_client()` imports the result as the package `duangta_generated_client`. Tests then
 drive the app through it in-process: the generated `Client` / `AuthenticatedClient` pass
 `httpx_args` to the httpx client they build, so an `httpx.ASGITransport` routes their
 requests into the app while the generated code still sets the `Authorization` header
@@ -14,9 +14,7 @@ test session generates it.
 from __future__ import annotations
 
 import importlib
-import json
-import os
-import subprocess
+import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +26,6 @@ from fastapi import FastAPI
 
 PACKAGE = "duangta_generated_client"
 BASE_URL = "http://testserver"
-
-#: What the generator prints when it drops a schema (and every operation that uses it).
-DROPPED_SCHEMA_MARKERS = ("Unable to process schema", "Failure to process schema")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,47 +60,19 @@ class GeneratedClient:
         )
 
 
-def known_defects(spec: Path) -> list[str]:
-    """Defects of the document that break generated clients and are being fixed (issue 9):
-    component names made of module paths (two `StatusChangePublic`), FastAPI's
-    `Body_<operation>` form names. Empty once the contract work has landed."""
-    names = json.loads(spec.read_text(encoding="utf-8"))["components"]["schemas"]
-    return sorted(name for name in names if "__" in name or name.startswith("Body_"))
-
-
 def _into(app: FastAPI) -> dict[str, Any]:
     return {"transport": httpx.ASGITransport(app=app)}
 
 
-def generate_client(spec: Path, into: Path) -> GeneratedClient:
-    """Generate a client from `spec` into `into/<PACKAGE>` and import it.
-
-    The generator formats its output with ruff, which it looks up on PATH: the venv's
-    `bin/` (where this interpreter and ruff live) goes first.
-    """
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])}
-    command = [
-        str(bin_dir / "openapi-python-client"),
-        "generate",
-        "--path",
-        str(spec),
-        "--output-path",
-        str(into / PACKAGE),
-        "--meta",
-        "none",
-    ]
-    # Fixed arguments, our own files: nothing untrusted reaches the command line.
-    result = subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, env=env, timeout=300, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    dropped = [marker for marker in DROPPED_SCHEMA_MARKERS if marker in output]
-    assert not dropped, f"the generator dropped schemas of {spec}:\n{output}"
-    sys.path.insert(0, str(into))
-    try:
-        package = importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(into))
-    return GeneratedClient(package=package, output=output)
+def import_client(package_dir: Path, output: str) -> GeneratedClient:
+    """Import the generated package in `package_dir` as `duangta_generated_client`."""
+    if PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            PACKAGE, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[PACKAGE] = module
+        spec.loader.exec_module(module)
+    return GeneratedClient(package=sys.modules[PACKAGE], output=output)

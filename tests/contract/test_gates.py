@@ -23,7 +23,7 @@ from api.openapi import (
 )
 from api.problems import PROBLEM_KINDS
 from domain.policy import PUBLIC_ACTIONS, Action
-from tests.contract.conftest import GeneratedClient, operations_of
+from tests.contract.conftest import GenerationResult, operations_of
 from tests.contract.examples import iter_example_failures
 
 OWN_CREDENTIAL = {
@@ -44,7 +44,7 @@ def test_every_example_validates_against_its_schema(document: dict[str, Any]) ->
 
 
 def test_a_python_client_is_generated_without_warnings(
-    generated_client: GeneratedClient,
+    generated_client: GenerationResult,
 ) -> None:
     assert generated_client.returncode == 0, generated_client.log
     noisy = [
@@ -57,7 +57,7 @@ def test_a_python_client_is_generated_without_warnings(
 
 def test_anonymous_operations_take_a_plain_client(
     document: dict[str, Any],
-    generated_client: GeneratedClient,
+    generated_client: GenerationResult,
     route_actions: dict[tuple[str, str], Action],
 ) -> None:
     """The generated functions of public operations accept `Client` (no token needed);

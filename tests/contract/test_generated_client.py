@@ -12,24 +12,16 @@ import datetime as dt
 import typing
 from collections.abc import AsyncIterator, Callable
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from api.openapi import OPENAPI_PATH
 from domain.clock import FrozenClock
 from domain.policy import Role
 from tests.conftest import CreateAccount
-from tests.contract.generated_client import GeneratedClient, generate_client, known_defects
-
-#: Until the contract fixes of issue 9 are merged, the committed document still has the
-#: defects these tests exist to catch; the mark turns inert (and strict) once they are gone.
-_DEFECTS = known_defects(Path(OPENAPI_PATH))
-pytestmark = pytest.mark.xfail(
-    bool(_DEFECTS), reason=f"openapi.json still has {_DEFECTS}", strict=True
-)
+from tests.contract.conftest import GenerationResult
+from tests.contract.generated_client import GeneratedClient, import_client
 
 ADMIN_PASSWORD = "an admin's long passphrase"
 OFFICER_PASSWORD = "khon kaen office 2569"
@@ -41,9 +33,10 @@ DESCRIPTION = (
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedClient:
-    """Generated once per test session from the committed document."""
-    return generate_client(Path(OPENAPI_PATH), tmp_path_factory.mktemp("generated-client"))
+def generated(generated_client: GenerationResult) -> GeneratedClient:
+    """The client the gates generate (once per document version), imported."""
+    assert generated_client.returncode == 0, generated_client.log
+    return import_client(generated_client.package, generated_client.log)
 
 
 @pytest.fixture
