@@ -14,7 +14,11 @@ from api.accounts import routes as accounts
 from api.audit import routes as audit
 from api.errors import install_error_handlers
 from api.health import routes as health
-from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    CompressionMiddleware,
+    RequestContextMiddleware,
+)
 from api.openapi import finish_openapi
 from api.provinces import routes as provinces
 from api.ratelimit import RateLimits
@@ -118,7 +122,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        engine = create_engine(
+            database_url,
+            pool_size=settings.database_pool_size,
+            idle_ping_seconds=settings.database_idle_ping_seconds,
+        )
         services.database.engine = engine
         services.database.session_factory = create_session_factory(engine)
         try:
@@ -154,6 +162,7 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
 
     app.include_router(health.router)

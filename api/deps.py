@@ -37,6 +37,7 @@ async def get_uow(request: Request, services: Svc) -> AsyncIterator[UnitOfWork]:
         clock=services.clock,
         request_id=request.state.request_id,
         keyring=services.keyring,
+        province_cache=services.province_cache,
     ) as uow:
         yield uow
 
@@ -46,7 +47,7 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 UowFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 
-def get_uow_factory(request: Request, services: Svc) -> UowFactory:
+async def get_uow_factory(request: Request, services: Svc) -> UowFactory:
     """Opens units of work of its own: for work that outlives the request-scoped one,
     such as the body of a streamed response (sent after the route has returned)."""
     request_id = request.state.request_id
@@ -57,6 +58,7 @@ def get_uow_factory(request: Request, services: Svc) -> UowFactory:
             clock=services.clock,
             request_id=request_id,
             keyring=services.keyring,
+            province_cache=services.province_cache,
         )
 
     return open_uow
@@ -65,11 +67,11 @@ def get_uow_factory(request: Request, services: Svc) -> UowFactory:
 OpenUow = Annotated[UowFactory, Depends(get_uow_factory)]
 
 
-def get_password_hasher(services: Svc) -> PasswordHasher:
+async def get_password_hasher(services: Svc) -> PasswordHasher:
     return services.password_hasher
 
 
-def get_login_policy(services: Svc) -> LoginPolicy:
+async def get_login_policy(services: Svc) -> LoginPolicy:
     return services.login_policy
 
 

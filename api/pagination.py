@@ -25,23 +25,11 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 
 
 class PageParams:
-    """`?limit=&cursor=` of every list (a class dependency, so both are documented once)."""
+    """`?limit=&cursor=` of every list, documented once (see `page_params`)."""
 
-    def __init__(
-        self,
-        limit: Annotated[
-            int,
-            Query(ge=1, le=MAX_PAGE, description=f"Items per page (1-{MAX_PAGE})"),
-        ] = DEFAULT_PAGE,
-        cursor: Annotated[
-            str | None,
-            Query(
-                min_length=1,
-                max_length=MAX_CURSOR_LENGTH,
-                description="`next_cursor` of the previous page; leave out for the first page",
-            ),
-        ] = None,
-    ) -> None:
+    __slots__ = ("cursor", "limit")
+
+    def __init__(self, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> None:
         self.limit = limit
         self.cursor = cursor
 
@@ -56,7 +44,25 @@ class PageParams:
         return self.request(SeqCursor.decode)
 
 
-Paging = Annotated[PageParams, Depends()]
+async def page_params(
+    limit: Annotated[
+        int,
+        Query(ge=1, le=MAX_PAGE, description=f"Items per page (1-{MAX_PAGE})"),
+    ] = DEFAULT_PAGE,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_CURSOR_LENGTH,
+            description="`next_cursor` of the previous page; leave out for the first page",
+        ),
+    ] = None,
+) -> PageParams:
+    # A coroutine, not a class dependency: FastAPI runs plain callables in a thread pool.
+    return PageParams(limit, cursor)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
 
 
 class PagePublic(ApiModel, Generic[ItemT]):

@@ -169,7 +169,7 @@ class ClientLimits:
         await self._limits.count(budget, self.client)
 
 
-def client_limits(request: Request) -> ClientLimits:
+async def client_limits(request: Request) -> ClientLimits:
     # The services container (api/services.py) imports this module, hence the attribute path.
     rate_limits: RateLimits = request.app.state.services.rate_limits
     return ClientLimits(

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.caching import CachedBody
 from api.ratelimit import RateLimits
 from api.settings import Settings
 from auth.tokens import TokenConfig
@@ -18,6 +19,7 @@ from domain.accounts.model import LoginPolicy
 from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock
 from persistence.crypto import KeyRing
+from persistence.provinces.repository import ProvinceCache
 
 
 @dataclass(slots=True)
@@ -49,6 +51,10 @@ class Services:
     rate_limits: RateLimits
     schema_head: str
     database: Database = field(default_factory=Database)
+    #: Reference data read once per process (persistence/provinces/repository.py).
+    province_cache: ProvinceCache = field(default_factory=ProvinceCache)
+    #: Serialised responses of immutable reference data, with their ETags (api/caching.py).
+    response_cache: dict[str, CachedBody] = field(default_factory=dict)
 
 
 def services_of(app: FastAPI) -> Services:
@@ -57,17 +63,19 @@ def services_of(app: FastAPI) -> Services:
     return services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_settings_dep(request: Request) -> Settings:
-    return get_services(request).settings
+async def get_settings_dep(request: Request) -> Settings:
+    services: Services = request.app.state.services
+    return services.settings
 
 
-def get_clock(request: Request) -> Clock:
-    return get_services(request).clock
+async def get_clock(request: Request) -> Clock:
+    services: Services = request.app.state.services
+    return services.clock
 
 
 Svc = Annotated[Services, Depends(get_services)]

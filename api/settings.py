@@ -39,6 +39,8 @@ class Settings(BaseSettings):
         description="postgresql+asyncpg://... ; unset: an embedded PostgreSQL is started",
     )
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    #: A pooled connection idle longer than this is pinged before use (persistence/db.py).
+    database_idle_ping_seconds: float = Field(default=10.0, ge=0, le=3600)
     embedded_pgdata: str = ".data/pg"
     redis_url: str | None = None
 

@@ -16,7 +16,7 @@ from persistence.accounts.repository import SqlAccountRepository
 from persistence.audit.repository import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
-from persistence.provinces.repository import SqlProvinceRepository
+from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
 from persistence.tips.repository import SqlTipRepository
 from persistence.volunteers.repository import SqlVolunteerRepository
@@ -32,11 +32,13 @@ class SqlUnitOfWork:
         clock: Clock,
         request_id: str | None = None,
         keyring: KeyRing | None = None,
+        province_cache: ProvinceCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.keyring = keyring or development_keyring()
         self.clock = clock
         self.request_id = request_id
+        self._province_cache = province_cache
         self._session: AsyncSession | None = None
         self._provinces: SqlProvinceRepository | None = None
         self._accounts: SqlAccountRepository | None = None
@@ -73,7 +75,7 @@ class SqlUnitOfWork:
     @property
     def provinces(self) -> SqlProvinceRepository:
         if self._provinces is None:
-            self._provinces = SqlProvinceRepository(self.session)
+            self._provinces = SqlProvinceRepository(self.session, self._province_cache)
         return self._provinces
 
     @property

@@ -112,7 +112,7 @@ class AuditVerificationPublic(ApiModel):
 # --------------------------------------------------------------------------------------
 
 
-def audit_filter(
+async def audit_filter(
     actor_id: Annotated[
         str | None, Query(max_length=64, description="Account id, `anonymous` or `system`")
     ] = None,

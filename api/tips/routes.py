@@ -61,7 +61,7 @@ Messenger = Annotated[Principal | None, requires(Action.TIP_MESSAGE)]
 Linker = Annotated[Principal | None, requires(Action.TIP_LINK)]
 
 
-def deadline_rules(settings: SettingsDep) -> DeadlineRules:
+async def deadline_rules(settings: SettingsDep) -> DeadlineRules:
     return DeadlineRules(
         ack_days=settings.tip_ack_days, feedback_months=settings.tip_feedback_months
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, select
+from sqlalchemy import Row, Table, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.provinces.model import LabourOffice, Province, Region
@@ -32,25 +32,55 @@ def _to_entity(row: Row[Any]) -> Province:
     )
 
 
+class ProvinceCache:
+    """The 77 provinces, read once per process and then served from memory.
+
+    Provinces are reference data that only a migration changes, and migrations run before
+    the service starts, so a process never needs to read them twice. Shared by every unit
+    of work of an app (api/services.py); tests that build units of work by hand get a
+    fresh one each.
+    """
+
+    def __init__(self) -> None:
+        self._by_code: dict[str, Province] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._by_code is not None
+
+    def fill(self, provinces: list[Province]) -> None:
+        self._by_code = {province.code: province for province in provinces}
+
+    def all(self) -> list[Province]:
+        assert self._by_code is not None
+        return sorted(self._by_code.values(), key=lambda province: province.code)
+
+    def get(self, code: str) -> Province | None:
+        assert self._by_code is not None
+        return self._by_code.get(code)
+
+
 class SqlProvinceRepository:
-    """Reads on a hot path: Core selects on the session's connection, no ORM identity map."""
+    """Read-only reference data: one Core select fills the process's cache, after which
+    no request reads the table again."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: ProvinceCache | None = None) -> None:
         self._session = session
+        self._cache = cache if cache is not None else ProvinceCache()
 
-    async def _rows(self, query: Select[Any]) -> list[Row[Any]]:
-        connection = await self._session.connection()
-        return list((await connection.execute(query)).all())
+    async def _loaded(self) -> ProvinceCache:
+        if not self._cache.loaded:
+            connection = await self._session.connection()
+            rows = (await connection.execute(select(_TABLE).order_by(_TABLE.c.code))).all()
+            self._cache.fill([_to_entity(row) for row in rows])
+        return self._cache
 
     async def list(self, *, region: Region | None = None) -> list[Province]:
-        query = select(_TABLE).order_by(_TABLE.c.code)
-        if region is not None:
-            query = query.where(_TABLE.c.region == region.value)
-        return [_to_entity(row) for row in await self._rows(query)]
+        provinces = (await self._loaded()).all()
+        return [p for p in provinces if region is None or p.region is region]
 
     async def get(self, code: str) -> Province | None:
-        rows = await self._rows(select(_TABLE).where(_TABLE.c.code == code))
-        return _to_entity(rows[0]) if rows else None
+        return (await self._loaded()).get(code)
 
     async def exists(self, code: str) -> bool:
-        return bool(await self._rows(select(_TABLE.c.code).where(_TABLE.c.code == code)))
+        return (await self._loaded()).get(code) is not None

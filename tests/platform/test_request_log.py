@@ -5,8 +5,11 @@ import logging
 
 import httpx
 import pytest
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from api.logging import JsonFormatter
+from api.middleware import CompressionMiddleware
 
 
 async def test_one_json_line_per_request_with_route_template(
@@ -38,7 +41,41 @@ async def test_invalid_request_id_is_replaced(client: httpx.AsyncClient, bad: st
     assert len(echoed) == 32
 
 
-async def test_api_responses_are_never_cached(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/api/v1/provinces/40")).headers["cache-control"] == "no-store"
+async def test_api_responses_are_never_cached_except_reference_data(
+    client: httpx.AsyncClient,
+) -> None:
     assert (await client.get("/api/v1/nowhere")).headers["cache-control"] == "no-store"
+    assert (await client.get("/api/v1/provinces/99")).headers["cache-control"] == "no-store"
+    assert (await client.get("/api/v1/tips")).headers["cache-control"] == "no-store"
+    # Provinces are public reference data (tests/provinces/test_api.py).
+    province = await client.get("/api/v1/provinces/40")
+    assert province.headers["cache-control"] == "public, max-age=3600"
     assert "cache-control" not in (await client.get("/health/live")).headers
+
+
+async def test_large_responses_are_gzipped_for_clients_that_ask(
+    client: httpx.AsyncClient,
+) -> None:
+    plain = await client.get("/api/v1/provinces", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    zipped = await client.get("/api/v1/provinces", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json() == plain.json()  # httpx decodes it
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+    assert "accept-encoding" in zipped.headers["vary"].lower()
+    small = await client.get("/api/v1/provinces/40", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 KB: not worth it
+
+
+async def test_token_responses_are_never_compressed() -> None:
+    async def big(scope: Scope, receive: Receive, send: Send) -> None:
+        await Response(b"x" * 4096, media_type="application/json")(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=CompressionMiddleware(big))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as plain:
+        gzip = {"Accept-Encoding": "gzip"}
+        assert (await plain.get("/api/v1/tips", headers=gzip)).headers["content-encoding"] == "gzip"
+        for path in ("/api/v1/auth/token", "/api/v1/auth/refresh"):
+            answer = await plain.post(path, headers=gzip)
+            assert "content-encoding" not in answer.headers
+            assert len(answer.content) == 4096

@@ -61,3 +61,42 @@ async def test_unknown_region_is_a_422_problem(client: httpx.AsyncClient) -> Non
     problem = assert_problem(response, 422, "validation-error")
     assert problem["errors"][0]["loc"] == ["query", "region"]
     assert "region" in problem["detail"]
+
+
+async def test_provinces_are_cacheable_and_revalidate_with_304(client: httpx.AsyncClient) -> None:
+    first = await client.get("/api/v1/provinces/TH-40")
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert etag.startswith('"')
+    assert first.headers["cache-control"] == "public, max-age=3600"
+    assert first.json()["code"] == "40"
+    # The same resource under another spelling of its code has the same ETag.
+    assert (await client.get("/api/v1/provinces/40")).headers["etag"] == etag
+
+    again = await client.get("/api/v1/provinces/40", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    weak = await client.get("/api/v1/provinces/40", headers={"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+    stale = await client.get("/api/v1/provinces/40", headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200
+    assert stale.json() == first.json()
+
+    listing = await client.get("/api/v1/provinces")
+    assert len(listing.json()["items"]) == 77
+    assert listing.headers["etag"] != etag
+    northeast = await client.get("/api/v1/provinces", params={"region": "northeast"})
+    assert northeast.headers["etag"] not in (etag, listing.headers["etag"])
+    assert len(northeast.json()["items"]) == 20
+    cached = await client.get(
+        "/api/v1/provinces", headers={"If-None-Match": listing.headers["etag"]}
+    )
+    assert cached.status_code == 304
+
+
+async def test_an_unknown_province_is_never_cached(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/api/v1/provinces/99")
+    assert missing.status_code == 404
+    assert "etag" not in missing.headers
+    assert missing.headers["cache-control"] == "no-store"
