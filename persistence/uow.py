@@ -75,7 +75,7 @@ class SqlUnitOfWork:
     @property
     def provinces(self) -> SqlProvinceRepository:
         if self._provinces is None:
-            self._provinces = SqlProvinceRepository(self.session, self._province_cache)
+            self._provinces = SqlProvinceRepository(lambda: self.session, self._province_cache)
         return self._provinces
 
     @property

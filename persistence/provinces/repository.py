@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Row, Table, select
@@ -64,13 +65,17 @@ class SqlProvinceRepository:
     """Read-only reference data: one Core select fills the process's cache, after which
     no request reads the table again."""
 
-    def __init__(self, session: AsyncSession, cache: ProvinceCache | None = None) -> None:
+    def __init__(
+        self, session: Callable[[], AsyncSession], cache: ProvinceCache | None = None
+    ) -> None:
+        # The session is asked for only on a cache miss: a request served from the cache
+        # opens no session and checks out no connection.
         self._session = session
         self._cache = cache if cache is not None else ProvinceCache()
 
     async def _loaded(self) -> ProvinceCache:
         if not self._cache.loaded:
-            connection = await self._session.connection()
+            connection = await self._session().connection()
             rows = (await connection.execute(select(_TABLE).order_by(_TABLE.c.code))).all()
             self._cache.fill([_to_entity(row) for row in rows])
         return self._cache
