@@ -14,11 +14,16 @@ from domain.accounts.model import Account
 from domain.pagination import Cursor, PageRequest
 from domain.policy import Role
 from persistence.accounts.tables import AccountRow
+from persistence.driver import RecordView, driver_connection
+
+_COLUMNS = ", ".join(column.name for column in AccountRow.__table__.columns)  # type: ignore[attr-defined]
+_GET_BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = $1"  # noqa: S608 - fixed columns
+
 
 # -- rows <-> entities (the only place that knows both) -----------------------------------
 
 
-def _to_entity(row: AccountRow) -> Account:
+def _to_entity(row: AccountRow | RecordView) -> Account:
     return Account(
         id=row.id,
         username=row.username,
@@ -85,8 +90,10 @@ class SqlAccountRepository:
             raise
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
-        row = await self._session.get(AccountRow, account_id)
-        return _to_entity(row) if row else None
+        # Every authenticated request reads its account: straight on the driver.
+        connection = await driver_connection(self._session)
+        record = await connection.fetchrow(_GET_BY_ID, account_id)
+        return _to_entity(RecordView(record)) if record is not None else None
 
     async def get_by_username(self, username: str) -> Account | None:
         query = select(AccountRow).where(AccountRow.username == username.strip().lower())
