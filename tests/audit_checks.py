@@ -4,19 +4,21 @@ Every test that uses the database is followed by `assert_audit_clean` (an autous
 in tests/conftest.py), so each feature's audit entries are scanned without extra code.
 Tests that know secret values (passwords, tokens, receipts, national ids) register them
 with `remember_secret`, or call `assert_audit_clean(engine, secrets=[...])` directly.
+Tests on the in-memory unit of work call `assert_entries_clean(store.audit, secrets=...)`.
 A test that writes forbidden data on purpose is marked `@pytest.mark.audit_dirty`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.audit.model import FORBIDDEN_DETAIL_KEYS, NATIONAL_ID_LIKE
+from domain.audit.model import FORBIDDEN_DETAIL_KEYS, NATIONAL_ID_LIKE, AuditEntry
 
 #: Secret values seen during the current test (cleared before each test).
 KNOWN_SECRETS: set[str] = set()
@@ -63,6 +65,16 @@ def _walk(value: Any, where: str, secrets: Iterable[str]) -> list[str]:
     return problems
 
 
+def _entry_problems(row: Mapping[Any, Any], secrets: list[str]) -> list[str]:
+    """One entry, as a row of the table or as the fields of an AuditEntry."""
+    at = f"entry {row['seq']}"
+    problems = _walk(row["details"], f"{at} details", secrets)
+    for column in _TEXT_COLUMNS:
+        if row[column] is not None:
+            problems += _problems_in(row[column], f"{at} {column}", secrets, NATIONAL_ID_LIKE)
+    return problems
+
+
 async def audit_violations(engine: AsyncEngine, *, secrets: Iterable[str] = ()) -> list[str]:
     """Every forbidden key, national-id-like value or known secret in the audit log."""
     secrets = [s for s in secrets if s]
@@ -72,16 +84,14 @@ async def audit_violations(engine: AsyncEngine, *, secrets: Iterable[str] = ()) 
                 text(f"SELECT seq, details, {', '.join(_TEXT_COLUMNS)} FROM audit_log ORDER BY seq")
             )
         ).mappings()
-        problems: list[str] = []
-        for row in rows:
-            at = f"entry {row['seq']}"
-            problems += _walk(row["details"], f"{at} details", secrets)
-            for column in _TEXT_COLUMNS:
-                if row[column] is not None:
-                    problems += _problems_in(
-                        row[column], f"{at} {column}", secrets, NATIONAL_ID_LIKE
-                    )
-    return problems
+        return [problem for row in rows for problem in _entry_problems(row, secrets)]
+
+
+def assert_entries_clean(entries: Iterable[AuditEntry], *, secrets: Iterable[str] = ()) -> None:
+    """The same check on entries held in memory (tests/fakes.py `Store.audit`)."""
+    kept = [s for s in secrets if s]
+    problems = [p for entry in entries for p in _entry_problems(asdict(entry), kept)]
+    assert not problems, "the audit log holds forbidden data:\n" + "\n".join(problems)
 
 
 async def assert_audit_clean(engine: AsyncEngine, *, secrets: Iterable[str] = ()) -> None:

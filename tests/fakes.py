@@ -2,8 +2,13 @@
 
 It keeps the transaction semantics the use cases rely on: a unit of work works on a copy
 of the store and `commit()` publishes it, so anything not committed is gone (as a
-rollback would leave it). Repositories return copies, never the stored objects, so a use
-case that forgets to `save()` loses its change here as it would with PostgreSQL.
+rollback would leave it, including a tip reference number taken from the counter).
+Repositories return copies, never the stored objects, so a use case that forgets to
+`save()` loses its change here as it would with PostgreSQL. What the SQL repositories
+keep only as keyed hashes (tip receipts, activation codes) is kept here only as a hash
+too, so a test can check that the store never holds the secret.
+
+`InMemoryUnitOfWork` type-checks as `domain.uow.UnitOfWork` (tests/platform/test_in_memory_uow.py).
 
 Only rules that need no SQL are tested this way; queries, locks and constraints are
 tested on PostgreSQL (tests/<feature>/test_repository.py and the API tests).
@@ -13,26 +18,41 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
+from typing import TypeVar
 from uuid import UUID
 
 from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account
+from domain.audit.errors import AuditDetailsRejected
 from domain.audit.model import (
     GENESIS_HASH,
+    AuditAction,
     AuditActor,
     AuditEntry,
+    AuditFilter,
     DetailValue,
     check_details,
+    looks_like_national_id,
 )
 from domain.clock import Clock
 from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
-from domain.pagination import Cursor, PageRequest
+from domain.pagination import Cursor, PageRequest, SeqCursor
 from domain.policy import Role
 from domain.provinces.model import LabourOffice, Province, Region
 from domain.sessions.model import LoginThrottle, RefreshToken
+from domain.tips.access import TipVisibility
+from domain.tips.deadlines import DeadlineStatus, OverdueKind
+from domain.tips.errors import TipLinkExists
+from domain.tips.model import LinkedTip, Tip, TipEvent, TipLink, TipMessage, TipSummary
+from domain.tips.ports import TipQuery
+from domain.volunteers.errors import DuplicateNationalId
+from domain.volunteers.model import Volunteer
+from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
 
 PROVINCES = {
     "10": Province("10", "กรุงเทพมหานคร", "Bangkok", Region.CENTRAL, LabourOffice()),
@@ -50,10 +70,43 @@ class Store:
     throttles: dict[str, LoginThrottle] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     idempotency: dict[tuple[str, str], tuple[str, Outcome | None]] = field(default_factory=dict)
+    tips: dict[UUID, Tip] = field(default_factory=dict)
+    #: Keyed hash of the normalised receipt -> tip id (the receipt itself is never kept).
+    tip_receipts: dict[str, UUID] = field(default_factory=dict)
+    #: Buddhist Era year -> last reference number given out.
+    tip_counters: dict[int, int] = field(default_factory=dict)
+    tip_events: list[TipEvent] = field(default_factory=list)  # in insertion (seq) order
+    tip_messages: list[TipMessage] = field(default_factory=list)  # in insertion (seq) order
+    tip_links: list[TipLink] = field(default_factory=list)
+    volunteers: dict[UUID, Volunteer] = field(default_factory=dict)
+    #: Volunteer id -> (keyed hash of the normalised activation code, expiry).
+    activation_codes: dict[UUID, tuple[str, datetime]] = field(default_factory=dict)
     commits: int = 0
 
     def actions(self) -> list[str]:
         return [entry.action for entry in self.audit]
+
+
+#: The fakes' stand-in for the KeyRing's keyed hash (HMAC-SHA-256 with a fixed test key).
+_HASH_KEY = b"in-memory unit of work, tests only"
+
+T = TypeVar("T")
+
+
+def keyed_hash(value: str, *, purpose: str) -> str:
+    return hmac.new(_HASH_KEY, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _newest_first(
+    rows: Iterable[T], key: Callable[[T], tuple[datetime, UUID]], page: PageRequest[Cursor]
+) -> list[T]:
+    """Keyset order of every list: (timestamp DESC, id DESC), strictly after `page.after`,
+    at most `page.fetch` rows (UUIDs compare as PostgreSQL compares them: by their bytes)."""
+    ordered = sorted(rows, key=key, reverse=True)
+    if page.after is not None:
+        after = (page.after.at, page.after.id)
+        ordered = [row for row in ordered if key(row) < after]
+    return ordered[: page.fetch]
 
 
 class FakeProvinces:
@@ -183,24 +236,30 @@ class FakeAuditLog:
     async def record(
         self,
         actor: AuditActor,
-        action: str,
+        action: AuditAction,
         *,
         entity_type: str | None = None,
         entity_id: object | None = None,
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
+        action = AuditAction.parse(action)  # the SQL writer refuses unknown actions too
         details = dict(details or {})
         check_details(details)
+        entity = None if entity_id is None else (str(entity_id) or None)
+        if entity is not None and looks_like_national_id(entity):
+            raise AuditDetailsRejected("an audit entity_id looks like a national ID")
         last = self._store.audit[-1] if self._store.audit else None
+        now = self._clock.now()
         entry = AuditEntry(
             seq=(last.seq if last else 0) + 1,
-            occurred_at=self._clock.now(),
+            # Never earlier than the previous entry, as the SQL writer keeps it.
+            occurred_at=now if last is None or now >= last.occurred_at else last.occurred_at,
             actor_id=actor.id,
             actor_role=actor.role or None,
-            action=action,
+            action=action.value,
             entity_type=entity_type or None,
-            entity_id=None if entity_id is None else str(entity_id),
+            entity_id=entity,
             province_code=province_code or None,
             request_id=None,
             details=details,
@@ -222,12 +281,65 @@ class FakeAuditLog:
         details: dict[str, DetailValue] = {"fields": list(fields)} if fields else {}
         return await self.record(
             actor,
-            f"{entity_type}.viewed",
+            AuditAction.viewed(entity_type),
             entity_type=entity_type,
             entity_id=entity_id,
             province_code=province_code,
             details=details,
         )
+
+
+def _audit_matches(entry: AuditEntry, criteria: AuditFilter) -> bool:
+    """The in-Python twin of persistence/audit/repository.py `filtered`."""
+    return (
+        (criteria.actor_id is None or entry.actor_id == criteria.actor_id)
+        and (criteria.action_exact is None or entry.action == criteria.action_exact)
+        and (criteria.action_prefix is None or entry.action.startswith(criteria.action_prefix))
+        and (criteria.entity_type is None or entry.entity_type == criteria.entity_type)
+        and (criteria.entity_id is None or entry.entity_id == criteria.entity_id)
+        and (criteria.province_code is None or entry.province_code == criteria.province_code)
+        and (criteria.occurred_from is None or entry.occurred_at >= criteria.occurred_from)
+        and (criteria.occurred_to is None or entry.occurred_at < criteria.occurred_to)
+    )
+
+
+class FakeAuditReader:
+    """Reads the store's chain (entries are frozen, so they are handed out as they are)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def page(self, criteria: AuditFilter, page: PageRequest[SeqCursor]) -> list[AuditEntry]:
+        before = page.after.seq if page.after is not None else None
+        newest_first = [
+            entry
+            for entry in reversed(self._store.audit)
+            if (before is None or entry.seq < before) and _audit_matches(entry, criteria)
+        ]
+        return newest_first[: page.fetch]
+
+    async def head(self) -> tuple[int, str] | None:
+        last = self._store.audit[-1] if self._store.audit else None
+        return (last.seq, last.hash) if last else None
+
+    async def hash_of(self, seq: int) -> str | None:
+        return next((e.hash for e in self._store.audit if e.seq == seq), None)
+
+    async def chain(
+        self, from_seq: int, to_seq: int, *, batch_size: int
+    ) -> AsyncIterator[list[AuditEntry]]:
+        entries = [e for e in self._store.audit if from_seq <= e.seq <= to_seq]
+        for start in range(0, len(entries), batch_size):
+            yield entries[start : start + batch_size]
+
+    async def stream(
+        self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
+    ) -> AsyncIterator[list[AuditEntry]]:
+        entries = [
+            e for e in self._store.audit if e.seq <= up_to_seq and _audit_matches(e, criteria)
+        ]
+        for start in range(0, len(entries), batch_size):
+            yield entries[start : start + batch_size]
 
 
 class FakeIdempotency:
@@ -246,6 +358,264 @@ class FakeIdempotency:
 
     async def complete(self, key: IdempotencyKey, outcome: Outcome, *, now: datetime) -> None:
         self._store.idempotency[(key.scope, key.key)] = (key.fingerprint, dict(outcome))
+
+
+RECEIPT_PURPOSE = "receipt"
+ACTIVATION_PURPOSE = "volunteer_activation"
+
+
+def _tip_visible(tip: Tip, visibility: TipVisibility) -> bool:
+    """The in-Python twin of SqlTipRepository._visible (recused tips hidden from their
+    province; a volunteer reaches the tips they reported)."""
+    if visibility.everything:
+        return True
+    if visibility.province_code is not None:
+        code = visibility.province_code
+        return tip.province_code == code and tip.recused_province_code != code
+    if visibility.reporter_id is not None:
+        return tip.reporter_account_id == visibility.reporter_id
+    return False
+
+
+def _summary(tip: Tip) -> TipSummary:
+    return TipSummary(
+        id=tip.id,
+        reference=tip.reference,
+        province_code=tip.province_code,
+        category=tip.category,
+        status=tip.status,
+        channel=tip.channel,
+        received_at=tip.received_at,
+        ack_due_at=tip.ack_due_at,
+        feedback_due_at=tip.feedback_due_at,
+        acknowledged_at=tip.acknowledged_at,
+        first_feedback_at=tip.first_feedback_at,
+    )
+
+
+def _tip_matches(tip: Tip, query: TipQuery, now: datetime) -> bool:
+    summary = _summary(tip)
+    overdue = {
+        None: True,
+        # The domain's definition, which tests/tips/test_repository.py holds the SQL to.
+        OverdueKind.ACK: summary.ack_status(now) is DeadlineStatus.OVERDUE,
+        OverdueKind.FEEDBACK: summary.feedback_status(now) is DeadlineStatus.OVERDUE,
+    }
+    return (
+        (query.province_code is None or tip.province_code == query.province_code)
+        and (query.status is None or tip.status is query.status)
+        and (query.category is None or tip.category is query.category)
+        and (query.received_from is None or tip.received_at >= query.received_from)
+        and (query.received_to is None or tip.received_at < query.received_to)
+        and overdue[query.overdue]
+    )
+
+
+class FakeTips:
+    """Tips, their history, messages and links. Like SqlTipRepository, `get` and
+    `get_by_receipt` do not filter (the use cases ask `can_see`); `links` and `list` do."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def next_sequence(self, year: int) -> int:
+        # Gap-free: the counter lives in the transaction's copy, so a rollback returns it.
+        self._store.tip_counters[year] = self._store.tip_counters.get(year, 0) + 1
+        return self._store.tip_counters[year]
+
+    def _write_events(self, tip: Tip) -> None:
+        self._store.tip_events.extend(tip.new_events)  # frozen: no copy needed
+        tip.new_events.clear()  # as the SQL repository does once they are written
+
+    async def add(self, tip: Tip, *, receipt: str | None) -> None:
+        assert tip.id not in self._store.tips, "add() of a tip already stored"
+        assert all(t.reference != tip.reference for t in self._store.tips.values())
+        self._store.tips[tip.id] = replace(copy.deepcopy(tip), new_events=[])
+        if receipt is not None:
+            digest = keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
+            assert digest not in self._store.tip_receipts, "receipt hashes are unique"
+            self._store.tip_receipts[digest] = tip.id
+        self._write_events(tip)
+
+    async def get(self, tip_id: UUID, *, for_update: bool = False) -> Tip | None:
+        return copy.deepcopy(self._store.tips.get(tip_id))
+
+    async def get_by_receipt(self, receipt: str, *, for_update: bool = False) -> Tip | None:
+        tip_id = self._store.tip_receipts.get(keyed_hash(receipt, purpose=RECEIPT_PURPOSE))
+        return None if tip_id is None else await self.get(tip_id)
+
+    async def save(self, tip: Tip) -> None:
+        stored = self._store.tips.get(tip.id)
+        if stored is None:
+            raise LookupError(f"tip {tip.id} vanished")
+        # Only what a tip changes after intake is written back, as SqlTipRepository.save.
+        self._store.tips[tip.id] = replace(
+            stored,
+            province_code=tip.province_code,
+            status=tip.status,
+            outcome=tip.outcome,
+            acknowledged_at=tip.acknowledged_at,
+            feedback_due_at=tip.feedback_due_at,
+            first_feedback_at=tip.first_feedback_at,
+            closed_at=tip.closed_at,
+            version=tip.version,
+        )
+        self._write_events(tip)
+
+    async def history(self, tip_id: UUID) -> list[TipEvent]:
+        return [e for e in self._store.tip_events if e.tip_id == tip_id]
+
+    async def add_message(self, message: TipMessage) -> None:
+        assert message.tip_id in self._store.tips, "a message needs its tip"
+        self._store.tip_messages.append(message)
+
+    async def messages(
+        self, tip_id: UUID, *, include_internal: bool, newest: int | None = None
+    ) -> list[TipMessage]:
+        found = [
+            m
+            for m in self._store.tip_messages
+            if m.tip_id == tip_id and (include_internal or not m.internal)
+        ]
+        return found if newest is None else found[-newest:] if newest > 0 else []
+
+    async def add_link(self, link: TipLink) -> None:
+        pair = {link.tip_id, link.target_id}
+        if any({old.tip_id, old.target_id} == pair for old in self._store.tip_links):
+            raise TipLinkExists()
+        self._store.tip_links.append(link)
+
+    async def links(self, tip_id: UUID, visibility: TipVisibility) -> list[LinkedTip]:
+        result: list[LinkedTip] = []
+        for outgoing in (True, False):
+            found: list[tuple[datetime, UUID, LinkedTip]] = []
+            for link in self._store.tip_links:
+                this, other = (
+                    (link.tip_id, link.target_id) if outgoing else (link.target_id, link.tip_id)
+                )
+                tip = self._store.tips.get(other)
+                if this == tip_id and tip is not None and _tip_visible(tip, visibility):
+                    linked = LinkedTip(tip.id, tip.reference, link.kind, outgoing=outgoing)
+                    found.append((link.created_at, tip.id, linked))
+            result.extend(linked for _, _, linked in sorted(found, key=lambda f: f[:2]))
+        return result
+
+    async def list(
+        self,
+        query: TipQuery,
+        visibility: TipVisibility,
+        *,
+        page: PageRequest[Cursor],
+        now: datetime,
+    ) -> list[TipSummary]:
+        rows = (
+            _summary(tip)
+            for tip in self._store.tips.values()
+            if _tip_visible(tip, visibility) and _tip_matches(tip, query, now)
+        )
+        return _newest_first(rows, lambda s: (s.received_at, s.id), page)
+
+
+def _volunteer_matches(
+    volunteer: Volunteer, criteria: VolunteerFilter, only_province: str | None
+) -> bool:
+    needle = (criteria.name or "").casefold()
+    names = (volunteer.full_name_th, volunteer.full_name_en or "")
+    return (
+        (only_province is None or volunteer.province_code == only_province)
+        and (criteria.province_code is None or volunteer.province_code == criteria.province_code)
+        and (criteria.status is None or volunteer.status is criteria.status)
+        and (criteria.trained is None or volunteer.trained is criteria.trained)
+        # ILIKE '%name%' on either name (a substring, any case).
+        and (not needle or any(needle in name.casefold() for name in names))
+    )
+
+
+def _volunteer_summary(volunteer: Volunteer) -> VolunteerSummary:
+    return VolunteerSummary(
+        id=volunteer.id,
+        full_name_th=volunteer.full_name_th,
+        full_name_en=volunteer.full_name_en,
+        province_code=volunteer.province_code,
+        district=volunteer.district,
+        status=volunteer.status,
+        trained=volunteer.trained,
+        applied_at=volunteer.applied_at,
+        created_at=volunteer.created_at,
+    )
+
+
+class FakeVolunteers:
+    """The registry; the national ID is unique (an erased volunteer holds none)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _holder_of(self, national_id: str | None, other_than: UUID) -> Volunteer | None:
+        if national_id is None:
+            return None
+        return next(
+            (
+                v
+                for v in self._store.volunteers.values()
+                if v.national_id == national_id and v.id != other_than
+            ),
+            None,
+        )
+
+    async def add(self, volunteer: Volunteer) -> None:
+        assert volunteer.id not in self._store.volunteers, "add() of a volunteer already stored"
+        if self._holder_of(volunteer.national_id, volunteer.id) is not None:
+            raise DuplicateNationalId()
+        self._store.volunteers[volunteer.id] = copy.deepcopy(volunteer)
+
+    async def get(self, volunteer_id: UUID, *, for_update: bool = False) -> Volunteer | None:
+        return copy.deepcopy(self._store.volunteers.get(volunteer_id))
+
+    async def get_by_account(
+        self, account_id: UUID, *, for_update: bool = False
+    ) -> Volunteer | None:
+        found = (v for v in self._store.volunteers.values() if v.account_id == account_id)
+        return copy.deepcopy(next(found, None))
+
+    async def save(self, volunteer: Volunteer) -> None:
+        if volunteer.id not in self._store.volunteers:
+            raise LookupError(f"volunteer {volunteer.id} vanished")
+        # The unique index would refuse it (no use case changes a national ID).
+        assert self._holder_of(volunteer.national_id, volunteer.id) is None
+        others = (v for v in self._store.volunteers.values() if v.id != volunteer.id)
+        assert volunteer.account_id is None or all(
+            v.account_id != volunteer.account_id for v in others
+        ), "one volunteer per account"
+        self._store.volunteers[volunteer.id] = copy.deepcopy(volunteer)
+
+    async def list(
+        self, criteria: VolunteerFilter, *, only_province: str | None, page: PageRequest[Cursor]
+    ) -> list[VolunteerSummary]:
+        rows = (
+            _volunteer_summary(v)
+            for v in self._store.volunteers.values()
+            if _volunteer_matches(v, criteria, only_province)
+        )
+        return _newest_first(rows, lambda s: (s.created_at, s.id), page)
+
+    async def store_activation_code(
+        self, volunteer_id: UUID, code: str, *, expires_at: datetime
+    ) -> None:
+        if volunteer_id not in self._store.volunteers:
+            raise LookupError(f"volunteer {volunteer_id} vanished")
+        digest = keyed_hash(code, purpose=ACTIVATION_PURPOSE)
+        self._store.activation_codes[volunteer_id] = (digest, expires_at)
+
+    async def find_by_activation_code(self, code: str, *, now: datetime) -> Volunteer | None:
+        digest = keyed_hash(code, purpose=ACTIVATION_PURPOSE)
+        for volunteer_id, (stored, expires_at) in self._store.activation_codes.items():
+            if hmac.compare_digest(stored, digest) and expires_at > now:
+                return await self.get(volunteer_id)
+        return None
+
+    async def clear_activation_code(self, volunteer_id: UUID) -> None:
+        self._store.activation_codes.pop(volunteer_id, None)
 
 
 class InMemoryUnitOfWork:
@@ -276,7 +646,10 @@ class InMemoryUnitOfWork:
         self.refresh_tokens = FakeRefreshTokens(self._working)
         self.login_throttles = FakeLoginThrottles(self._working)
         self.audit = FakeAuditLog(self._working, self.clock)
+        self.audit_reader = FakeAuditReader(self._working)
         self.idempotency = FakeIdempotency(self._working)
+        self.tips = FakeTips(self._working)
+        self.volunteers = FakeVolunteers(self._working)
 
     async def commit(self) -> None:
         self._working.commits += 1
