@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import (
     DateTime,
+    Row,
+    Select,
     and_,
     false,
     func,
@@ -26,13 +28,12 @@ from sqlalchemy import (
     or_,
     tuple_,
 )
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.pagination import Cursor, PageRequest
 from domain.tips.access import TipVisibility
@@ -201,7 +202,26 @@ def _tip_changes_to_row(tip: Tip, into: TipRow) -> TipRow:
     return into
 
 
-def _summary_to_entity(row: TipRow) -> TipSummary:
+#: The columns of a summary (lists): nothing sealed.
+_SUMMARY_COLUMNS = tuple(
+    TipRow.__table__.c[name]  # type: ignore[attr-defined]
+    for name in (
+        "id",
+        "reference",
+        "province_code",
+        "category",
+        "status",
+        "channel",
+        "received_at",
+        "ack_due_at",
+        "feedback_due_at",
+        "acknowledged_at",
+        "first_feedback_at",
+    )
+)
+
+
+def _summary_to_entity(row: TipRow | Row[Any]) -> TipSummary:
     return TipSummary(
         id=row.id,
         reference=row.reference,
@@ -471,8 +491,9 @@ class SqlTipRepository:
         *,
         page: PageRequest[Cursor],
         now: datetime,
-    ) -> SelectOfScalar[TipRow]:
-        """The list query (also used by bench/tips_explain.py to EXPLAIN it)."""
+    ) -> Select[Any]:
+        """The list query (also used by bench/tips_explain.py to EXPLAIN it): a Core
+        select of the summary columns only; no sealed column is read, no ORM row built."""
         conditions = self._visible(visibility)
         if query.province_code is not None:
             conditions.append(col(TipRow.province_code) == query.province_code)
@@ -492,8 +513,7 @@ class SqlTipRepository:
                 < tuple_(page.after.at, page.after.id)
             )
         return (
-            select(TipRow)
-            .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
+            sa_select(*_SUMMARY_COLUMNS)
             .where(*conditions)
             .order_by(col(TipRow.received_at).desc(), col(TipRow.id).desc())
             .limit(page.fetch)
@@ -508,5 +528,6 @@ class SqlTipRepository:
         now: datetime,
     ) -> list[TipSummary]:
         statement = self.list_statement(query, visibility, page=page, now=now)
-        rows = (await self._session.exec(statement)).all()
+        connection = await self._session.connection()
+        rows = (await connection.execute(statement)).all()
         return [_summary_to_entity(row) for row in rows]
