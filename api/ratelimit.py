@@ -118,11 +118,13 @@ class RateLimits:
     async def _refuse(self, budget: Budget, client: str) -> TooManyRequests:
         item = self.budgets[budget]
         stats = await self._call("get_window_stats", budget, client)
-        retry_after = max(1, math.ceil(stats.reset_time - self._timer()))
+        # The oldest hit still counts at exactly `reset_time` (the window is inclusive), so
+        # a client that waits Retry-After seconds must land strictly after it.
+        retry_after = max(1, math.floor(stats.reset_time - self._timer()) + 1)
         return TooManyRequests(
             f"Too many requests: at most {item.amount} per {item.get_expiry()} seconds from "
             "one client. Retry after the number of seconds in the Retry-After header.",
-            retry_after=min(retry_after, item.get_expiry()),
+            retry_after=min(retry_after, item.get_expiry() + 1),
         )
 
     async def hit(self, budget: Budget, client: str) -> None:
