@@ -148,14 +148,18 @@ def create_app(
         swagger_ui_parameters={"persistAuthorization": False},
     )
     # Built once here, not on every request; routes get them as typed dependencies.
+    services_clock = clock or SystemClock()
     services = Services(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=services_clock,
         keyring=settings.keyring(),
         token_config=settings.token_config(),
         login_policy=settings.login_policy(),
         password_hasher=password_hasher or Argon2PasswordHasher(),
-        rate_limits=RateLimits.from_settings(settings),
+        # Retry-After is computed on the app's clock (the system clock in production).
+        rate_limits=RateLimits.from_settings(
+            settings, timer=lambda: services_clock.now().timestamp()
+        ),
         schema_head=head_revision() or "",
     )
     app.state.services = services

@@ -95,12 +95,17 @@ class RateLimits:
         self._shared = MovingWindowRateLimiter(_redis_storage(redis_url)) if redis_url else None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> RateLimits:
+    def from_settings(cls, settings: Any, *, timer: Callable[[], float] = time.time) -> RateLimits:
         """From `api.settings.Settings` (typed Any: the settings module imports this one)."""
         rates = {
             budget: parse_rate(getattr(settings, name)) for budget, name in BUDGET_SETTINGS.items()
         }
-        return cls(rates, secret=settings.client_key_secret(), redis_url=settings.redis_url)
+        return cls(
+            rates,
+            secret=settings.client_key_secret(),
+            redis_url=settings.redis_url,
+            timer=timer,
+        )
 
     def client_key(self, address: str | None) -> str:
         raw = (address or "unknown").encode()
