@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Column, DateTime, LargeBinary, String
+from sqlalchemy import Column, DateTime, LargeBinary, String, Table, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
@@ -59,16 +60,22 @@ def _open(key: IdempotencyKey, sealed: bytes) -> Outcome:
     return outcome
 
 
+_TABLE: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
+
+
 class SqlIdempotencyStore:
     def __init__(self, session: AsyncSession, *, ttl: timedelta = timedelta(hours=24)) -> None:
         self._session = session
         self._ttl = ttl
 
     async def claim(self, key: IdempotencyKey, *, now: datetime) -> Outcome | None:
+        # Core statements on the session's connection (inside its transaction): on the
+        # intake path the ORM's flush machinery cost more than the statements themselves.
+        connection = await self._session.connection()
         key_hash = _key_hash(key)
         # A concurrent claim of the same key waits here until the other transaction ends.
-        inserted = await self._session.exec(
-            insert(IdempotencyRow)
+        inserted = await connection.execute(
+            insert(_TABLE)
             .values(
                 key_hash=key_hash,
                 fingerprint=key.fingerprint,
@@ -76,32 +83,41 @@ class SqlIdempotencyStore:
                 expires_at=now + self._ttl,
             )
             .on_conflict_do_nothing(index_elements=["key_hash"])
-            .returning(col(IdempotencyRow.key_hash))
+            .returning(_TABLE.c.key_hash)
         )
         if inserted.first() is not None:
             return None
         row = (
-            await self._session.exec(
-                select(IdempotencyRow).where(IdempotencyRow.key_hash == key_hash).with_for_update()
+            await connection.execute(
+                sa_select(_TABLE.c.fingerprint, _TABLE.c.outcome, _TABLE.c.expires_at)
+                .where(_TABLE.c.key_hash == key_hash)
+                .with_for_update()
             )
         ).one()
         if row.expires_at <= now or row.outcome is None:
             # Expired (or, defensively, never completed): the key starts afresh.
-            row.fingerprint = key.fingerprint
-            row.outcome = None
-            row.created_at = now
-            row.expires_at = now + self._ttl
-            self._session.add(row)
-            await self._session.flush()
+            await connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.key_hash == key_hash)
+                .values(
+                    fingerprint=key.fingerprint,
+                    outcome=None,
+                    created_at=now,
+                    expires_at=now + self._ttl,
+                )
+            )
             return None
         if row.fingerprint != key.fingerprint:
             raise IdempotencyKeyReused()
         return _open(key, row.outcome)
 
     async def complete(self, key: IdempotencyKey, outcome: Outcome, *, now: datetime) -> None:
-        row = await self._session.get(IdempotencyRow, _key_hash(key))
-        if row is None:
+        connection = await self._session.connection()
+        done = await connection.execute(
+            update(_TABLE)
+            .where(_TABLE.c.key_hash == _key_hash(key))
+            .values(outcome=_seal(key, outcome))
+            .returning(_TABLE.c.key_hash)
+        )
+        if done.first() is None:
             raise LookupError("complete() without claim()")
-        row.outcome = _seal(key, outcome)
-        self._session.add(row)
-        await self._session.flush()

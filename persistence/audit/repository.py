@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     Table,
     func,
+    insert,
     literal_column,
     text,
 )
@@ -73,7 +74,12 @@ def _to_entity(row: AuditRow | Row[Any]) -> AuditEntry:
 
 
 def _to_row(entry: AuditEntry) -> AuditRow:
-    return AuditRow(
+    return AuditRow(**_values(entry))
+
+
+def _values(entry: AuditEntry) -> dict[str, Any]:
+    """The column values of an entry (appended with a Core insert: no ORM flush)."""
+    return dict(
         seq=entry.seq,
         occurred_at=entry.occurred_at,
         actor_id=entry.actor_id,
@@ -158,8 +164,8 @@ class SqlAuditLog:
             prev_hash=last_hash,
         )
         entry = replace(entry, hash=entry.computed_hash())
-        self._session.add(_to_row(entry))
-        await self._session.flush()
+        connection = await self._session.connection()
+        await connection.execute(insert(_table()).values(**_values(entry)))
         self._head = (entry.seq, entry.hash, entry.occurred_at)
         return entry
 
