@@ -93,6 +93,24 @@ class ApplicationReceipt:
         )
 
 
+async def _audit(
+    uow: VolunteersUnitOfWork,
+    actor: Principal | None,
+    volunteer: Volunteer,
+    action: AuditAction,
+    details: dict[str, DetailValue] | None = None,
+) -> None:
+    """An entry about one volunteer, by the caller (ids, statuses and counts only)."""
+    await uow.audit.record(
+        AuditActor.of(actor),
+        action,
+        entity_type=ENTITY,
+        entity_id=volunteer.id,
+        province_code=volunteer.province_code,
+        details=details,
+    )
+
+
 async def _check_province(uow: VolunteersUnitOfWork, code: str) -> str:
     if not await uow.provinces.exists(code):
         raise InvalidInput(f"No province has the code '{code}'.")
@@ -127,13 +145,8 @@ async def apply_to_volunteer(
         actor_id=AuditActor.of(actor).id,
     )
     await uow.volunteers.add(volunteer)  # DuplicateNationalId (409) when registered
-    await uow.audit.record(
-        AuditActor.of(actor),
-        AuditAction.VOLUNTEER_APPLIED,
-        entity_type=ENTITY,
-        entity_id=volunteer.id,
-        province_code=volunteer.province_code,
-        details={"status": volunteer.status.value},
+    await _audit(
+        uow, actor, volunteer, AuditAction.VOLUNTEER_APPLIED, {"status": volunteer.status.value}
     )
     receipt = ApplicationReceipt(
         id=volunteer.id,
@@ -590,13 +603,12 @@ async def _erase(uow: VolunteersUnitOfWork, actor: Principal | None, volunteer: 
     volunteer.erase(now=uow.clock.now())  # Conflict unless retired or rejected
     await _erase_account(uow, actor, volunteer)
     await uow.volunteers.clear_activation_code(volunteer.id)
-    await uow.audit.record(
-        AuditActor.of(actor),
+    await _audit(
+        uow,
+        actor,
+        volunteer,
         AuditAction.VOLUNTEER_ERASED,
-        entity_type=ENTITY,
-        entity_id=volunteer.id,
-        province_code=volunteer.province_code,
-        details={
+        {
             "trainings_count": len(volunteer.trainings),
             "history_count": len(volunteer.history),
         },
@@ -679,13 +691,12 @@ async def record_training(
     )
     volunteer.record_training(record, now=now)
     await uow.volunteers.save(volunteer)
-    await uow.audit.record(
-        AuditActor.of(actor),
+    await _audit(
+        uow,
+        actor,
+        volunteer,
         AuditAction.VOLUNTEER_TRAINING_RECORDED,
-        entity_type=ENTITY,
-        entity_id=volunteer.id,
-        province_code=volunteer.province_code,
-        details={
+        {
             "training_id": str(record.id),
             "hours": record.hours,
             "trainings_count": len(volunteer.trainings),
@@ -711,13 +722,8 @@ async def record_pledge(
         raise InvalidInput("A pledge cannot be recorded before it took place.")
     volunteer.pledge(on=day, now=now)
     await uow.volunteers.save(volunteer)
-    await uow.audit.record(
-        AuditActor.of(actor),
-        AuditAction.VOLUNTEER_PLEDGED,
-        entity_type=ENTITY,
-        entity_id=volunteer.id,
-        province_code=volunteer.province_code,
-        details={"pledged_on": day.isoformat()},
+    await _audit(
+        uow, actor, volunteer, AuditAction.VOLUNTEER_PLEDGED, {"pledged_on": day.isoformat()}
     )
     await uow.commit()
     return volunteer
@@ -757,13 +763,12 @@ async def update_own_profile(
         return volunteer
     volunteer.touch(uow.clock.now())
     await uow.volunteers.save(volunteer)
-    await uow.audit.record(
-        AuditActor.of(actor),
+    await _audit(
+        uow,
+        actor,
+        volunteer,
         AuditAction.VOLUNTEER_UPDATED,
-        entity_type=ENTITY,
-        entity_id=volunteer.id,
-        province_code=volunteer.province_code,
-        details={"fields": list(changed), "version": volunteer.version, "self": True},
+        {"fields": list(changed), "version": volunteer.version, "self": True},
     )
     await uow.commit()
     return volunteer
