@@ -11,11 +11,9 @@ account only sealed plus a keyed hash (to find "my tips" without storing who the
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     DateTime,
@@ -56,45 +54,14 @@ from domain.tips.model import (
     TipSummary,
 )
 from domain.tips.ports import TipQuery
-from persistence.crypto import KeyRing, Sealed
+from persistence.crypto import FieldSealer, KeyRing
 from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
 
 RECEIPT_PURPOSE = "receipt"
 REPORTER_PURPOSE = "tip_reporter"
 
 
-# -- sealing -----------------------------------------------------------------------------
-
-
-def pack(sealed: Sealed) -> bytes:
-    kid = sealed.kid.encode()
-    return bytes([len(kid)]) + kid + sealed.blob
-
-
-def unpack(data: bytes) -> Sealed:
-    size = data[0]
-    return Sealed(data[1 : 1 + size].decode(), bytes(data[1 + size :]))
-
-
-class _Sealer:
-    def __init__(self, keyring: KeyRing) -> None:
-        self._keyring = keyring
-
-    def seal(self, value: str | None, aad: str) -> bytes | None:
-        return None if value is None else pack(self._keyring.seal(value, aad=aad))
-
-    def open(self, data: bytes | None, aad: str) -> str | None:
-        return None if data is None else self._keyring.open(unpack(bytes(data)), aad=aad)
-
-    def seal_json(self, value: dict[str, Any] | None, aad: str) -> bytes | None:
-        return None if value is None else self.seal(json.dumps(value, ensure_ascii=False), aad)
-
-    def open_json(self, data: bytes | None, aad: str) -> dict[str, Any] | None:
-        opened = self.open(data, aad)
-        if opened is None:
-            return None
-        document: dict[str, Any] = json.loads(opened)
-        return document
+# -- sealing: the shared FieldSealer (persistence/crypto.py), bound to places ------------
 
 
 def _tip_aad(tip_id: uuid.UUID, field: str) -> str:
@@ -114,7 +81,7 @@ def _event_aad(event_id: uuid.UUID) -> str:
 # by the repository and handed in, as they are not fields of the entities.
 
 
-def _tip_to_entity(s: _Sealer, row: TipRow) -> Tip:
+def _tip_to_entity(s: FieldSealer, row: TipRow) -> Tip:
     accused = s.open_json(row.accused, _tip_aad(row.id, "accused"))
     contact = s.open_json(row.contact, _tip_aad(row.id, "contact"))
     reporter = s.open(row.reporter, _tip_aad(row.id, "reporter"))
@@ -152,7 +119,7 @@ def _tip_to_entity(s: _Sealer, row: TipRow) -> Tip:
 
 
 def _tip_to_row(
-    s: _Sealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
+    s: FieldSealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
 ) -> TipRow:
     """The row of a new tip: everything, sealed where confidential."""
     accused, contact, reporter = tip.accused, tip.contact, tip.reporter_account_id
@@ -217,7 +184,7 @@ def _summary_to_entity(row: TipRow) -> TipSummary:
     )
 
 
-def _event_to_entity(s: _Sealer, row: TipEventRow) -> TipEvent:
+def _event_to_entity(s: FieldSealer, row: TipEventRow) -> TipEvent:
     return TipEvent(
         id=row.id,
         tip_id=row.tip_id,
@@ -231,7 +198,7 @@ def _event_to_entity(s: _Sealer, row: TipEventRow) -> TipEvent:
     )
 
 
-def _event_to_row(s: _Sealer, event: TipEvent) -> TipEventRow:
+def _event_to_row(s: FieldSealer, event: TipEvent) -> TipEventRow:
     return TipEventRow(
         id=event.id,
         tip_id=event.tip_id,
@@ -245,7 +212,7 @@ def _event_to_row(s: _Sealer, event: TipEvent) -> TipEventRow:
     )
 
 
-def _message_to_entity(s: _Sealer, row: TipMessageRow) -> TipMessage:
+def _message_to_entity(s: FieldSealer, row: TipMessageRow) -> TipMessage:
     body = s.open(row.body, _message_aad(row.id, row.tip_id))
     assert body is not None
     return TipMessage(
@@ -260,7 +227,7 @@ def _message_to_entity(s: _Sealer, row: TipMessageRow) -> TipMessage:
     )
 
 
-def _message_to_row(s: _Sealer, message: TipMessage) -> TipMessageRow:
+def _message_to_row(s: FieldSealer, message: TipMessage) -> TipMessageRow:
     return TipMessageRow(
         id=message.id,
         tip_id=message.tip_id,
@@ -311,7 +278,7 @@ class SqlTipRepository:
     def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
         self._session = session
         self._keyring = keyring
-        self._sealer = _Sealer(keyring)
+        self._sealer = FieldSealer(keyring)
 
     # -- helpers ---------------------------------------------------------------------
 

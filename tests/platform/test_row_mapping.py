@@ -52,7 +52,7 @@ from persistence.accounts import repository as accounts
 from persistence.accounts.tables import AccountRow
 from persistence.audit import repository as audit
 from persistence.audit.tables import AuditRow
-from persistence.crypto import development_keyring
+from persistence.crypto import FieldSealer, development_keyring
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions import repository as sessions
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
@@ -229,7 +229,7 @@ def test_tables_modules_hold_no_mapping() -> None:
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 KEYRING = development_keyring()
-SEALER = tips._Sealer(KEYRING)
+SEALER = FieldSealer(KEYRING)
 
 
 def _no_field_at_its_default(entity: Any) -> None:
