@@ -101,6 +101,18 @@ class Action(StrEnum):
     VOLUNTEER_SELF_READ = "volunteer.self_read"
     VOLUNTEER_SELF_UPDATE = "volunteer.self_update"
     VOLUNTEER_SELF_EXPORT = "volunteer.self_export"
+    # investigations (see domain/investigations/access.py)
+    INVESTIGATION_CREATE = "investigation.create"
+    INVESTIGATION_READ = "investigation.read"
+    INVESTIGATION_UPDATE = "investigation.update"
+    INVESTIGATION_START = "investigation.start"
+    INVESTIGATION_HOLD = "investigation.hold"
+    INVESTIGATION_RESUME = "investigation.resume"
+    INVESTIGATION_CONCLUDE = "investigation.conclude"
+    INVESTIGATION_REOPEN = "investigation.reopen"
+    INVESTIGATION_ASSIGN = "investigation.assign"
+    INVESTIGATION_NOTE = "investigation.note"
+    INVESTIGATION_EVIDENCE = "investigation.evidence"
 
 
 #: Actions anyone may perform without signing in.
@@ -135,6 +147,15 @@ _VOLUNTEER_MANAGERS = {
     Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
 }
 _VOLUNTEER_SELF = {Role.VOLUNTEER: Scope.OWN}
+#: Who runs investigations: the central centre everywhere, provincial offices those led by
+#: their province (minus those holding a tip recused from it), investigators those they
+#: are assigned to (Scope.OWN). Auditors and partners have no row: no case content.
+_CASE_OFFICERS = {
+    Role.ADMIN: Scope.ALL,
+    Role.CENTRAL_OFFICER: Scope.ALL,
+    Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+}
+_CASE_WORKERS = {**_CASE_OFFICERS, Role.INVESTIGATOR: Scope.OWN}
 
 #: The access table. An action missing here, or a role missing under an action, is denied.
 RULES: dict[Action, dict[Role, Scope]] = {
@@ -169,7 +190,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.ADMIN: Scope.ALL,
         Role.INVESTIGATOR: Scope.ALL,
     },
-    # Investigators: OWN = tips linked to investigations assigned to them (none yet).
+    # Investigators: OWN = tips linked to investigations assigned to them.
     Action.TIP_READ: {
         Role.VOLUNTEER: Scope.OWN,
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
@@ -183,12 +204,14 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.ADMIN: Scope.ALL,
     },
     Action.TIP_REASSIGN: {Role.CENTRAL_OFFICER: Scope.ALL, Role.ADMIN: Scope.ALL},
-    # Volunteers exchange messages on their own tips (never internal notes).
+    # Volunteers exchange messages on their own tips (never internal notes); investigators
+    # write to the reporters of the tips of their investigations.
     Action.TIP_MESSAGE: {
         Role.VOLUNTEER: Scope.OWN,
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
         Role.CENTRAL_OFFICER: Scope.ALL,
         Role.ADMIN: Scope.ALL,
+        Role.INVESTIGATOR: Scope.OWN,
     },
     Action.TIP_LINK: {
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
@@ -212,6 +235,18 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.VOLUNTEER_SELF_READ: _VOLUNTEER_SELF,
     Action.VOLUNTEER_SELF_UPDATE: _VOLUNTEER_SELF,
     Action.VOLUNTEER_SELF_EXPORT: _VOLUNTEER_SELF,
+    # Opening links tips the opener may triage; reopening a concluded case is central only.
+    Action.INVESTIGATION_CREATE: _CASE_OFFICERS,
+    Action.INVESTIGATION_READ: _CASE_WORKERS,
+    Action.INVESTIGATION_UPDATE: _CASE_WORKERS,
+    Action.INVESTIGATION_START: _CASE_WORKERS,
+    Action.INVESTIGATION_HOLD: _CASE_WORKERS,
+    Action.INVESTIGATION_RESUME: _CASE_WORKERS,
+    Action.INVESTIGATION_CONCLUDE: _CASE_WORKERS,
+    Action.INVESTIGATION_REOPEN: {Role.CENTRAL_OFFICER: Scope.ALL},
+    Action.INVESTIGATION_ASSIGN: _CASE_OFFICERS,
+    Action.INVESTIGATION_NOTE: _CASE_WORKERS,
+    Action.INVESTIGATION_EVIDENCE: _CASE_WORKERS,
 }
 
 

@@ -3,6 +3,13 @@
 from persistence.accounts.tables import AccountRow
 from persistence.audit.tables import AuditRow
 from persistence.idempotency import IdempotencyRow
+from persistence.investigations.tables import (
+    InvestigationAssignmentRow,
+    InvestigationCounterRow,
+    InvestigationRow,
+    InvestigationTimelineRow,
+    InvestigationTipRow,
+)
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
@@ -12,6 +19,11 @@ __all__ = [
     "AccountRow",
     "AuditRow",
     "IdempotencyRow",
+    "InvestigationAssignmentRow",
+    "InvestigationCounterRow",
+    "InvestigationRow",
+    "InvestigationTimelineRow",
+    "InvestigationTipRow",
     "LoginThrottleRow",
     "ProvinceRow",
     "RefreshTokenRow",

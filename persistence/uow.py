@@ -16,6 +16,7 @@ from persistence.accounts.repository import SqlAccountRepository
 from persistence.audit.repository import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
+from persistence.investigations.repository import SqlInvestigationRepository
 from persistence.provinces.repository import SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
 from persistence.tips.repository import SqlTipRepository
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self._audit: SqlAuditLog | None = None
         self._audit_reader: SqlAuditReader | None = None
         self._tips: SqlTipRepository | None = None
+        self._investigations: SqlInvestigationRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -123,6 +125,17 @@ class SqlUnitOfWork:
         if self._tips is None:
             self._tips = SqlTipRepository(self.session, self.keyring)
         return self._tips
+
+    @property
+    def investigations(self) -> SqlInvestigationRepository:
+        if self._investigations is None:
+            self._investigations = SqlInvestigationRepository(self.session, self.keyring)
+        return self._investigations
+
+    @property
+    def assigned_tips(self) -> SqlInvestigationRepository:
+        """The tips feature's view of the investigations (which tips an investigator has)."""
+        return self.investigations
 
     def _transaction_ended(self) -> None:
         if self._audit is not None:

@@ -87,6 +87,22 @@ class AuditAction(StrEnum):
     VOLUNTEER_ACTIVATED = "volunteer.activated"
     VOLUNTEER_VIEWED = "volunteer.viewed"
 
+    # Investigations (domain/investigations): the case, its workflow, its timeline, full
+    # reads. Details hold ids, statuses, outcomes and counts: never titles, findings,
+    # reasons, notes or evidence descriptions.
+    INVESTIGATION_OPENED = "investigation.opened"
+    INVESTIGATION_UPDATED = "investigation.updated"
+    INVESTIGATION_STARTED = "investigation.started"
+    INVESTIGATION_HELD = "investigation.held"
+    INVESTIGATION_RESUMED = "investigation.resumed"
+    INVESTIGATION_CONCLUDED = "investigation.concluded"
+    INVESTIGATION_REOPENED = "investigation.reopened"
+    INVESTIGATION_ASSIGNED = "investigation.assigned"
+    INVESTIGATION_UNASSIGNED = "investigation.unassigned"
+    INVESTIGATION_NOTE_ADDED = "investigation.note_added"
+    INVESTIGATION_EVIDENCE_ADDED = "investigation.evidence_added"
+    INVESTIGATION_VIEWED = "investigation.viewed"
+
     # The audit log itself (domain/audit).
     AUDIT_EXPORTED = "audit.exported"
 

@@ -69,6 +69,11 @@ class TipRepository(Protocol):
 
     async def history(self, tip_id: UUID) -> list[TipEvent]: ...
 
+    async def summaries(self, tip_ids: list[UUID]) -> list[TipSummary]:
+        """The summaries of these tips (no sealed content is read), in the order given;
+        ids that do not exist are left out."""
+        ...
+
     async def add_message(self, message: TipMessage) -> None: ...
 
     async def messages(
@@ -98,11 +103,20 @@ class TipRepository(Protocol):
         ...
 
 
+class AssignedTips(Protocol):
+    """Which tips an investigator handles: those linked to the investigations they are
+    assigned to (implemented by the investigations feature's repository)."""
+
+    async def tip_ids_assigned_to(self, account_id: UUID) -> frozenset[UUID]: ...
+
+
 class TipsUnitOfWork(Transaction, Protocol):
     """What the tip use cases need."""
 
     @property
     def tips(self) -> TipRepository: ...
+    @property
+    def assigned_tips(self) -> AssignedTips: ...
     @property
     def provinces(self) -> ProvinceRepository: ...
     @property

@@ -20,9 +20,9 @@ from domain.audit.model import ANONYMOUS, REPORTER, AuditAction, AuditActor, Det
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
 from domain.pagination import Cursor, Page, PageRequest, paginate
-from domain.policy import Action, Principal, RecordScope, Role
+from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.provinces.model import normalize_province_code
-from domain.tips.access import can_see, is_official, visibility
+from domain.tips.access import TipVisibility, can_see, is_official, visibility
 from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
 from domain.tips.errors import (
     ChannelNotAllowed,
@@ -167,6 +167,23 @@ def _audit_actor(principal: Principal | None, tip: Tip) -> AuditActor:
     return _actor(principal)
 
 
+async def _assigned(
+    uow: TipsUnitOfWork, actor: Principal | None, action: Action
+) -> frozenset[UUID]:
+    """For an investigator: the tips of the investigations assigned to them."""
+    if (
+        actor is None
+        or actor.role is not Role.INVESTIGATOR
+        or policy.scope_for(actor, action) is not Scope.OWN
+    ):
+        return frozenset()
+    return await uow.assigned_tips.tip_ids_assigned_to(actor.account_id)
+
+
+async def _view(uow: TipsUnitOfWork, actor: Principal | None, action: Action) -> TipVisibility:
+    return visibility(actor, action, assigned=await _assigned(uow, actor, action))
+
+
 async def _visible_tip(
     uow: TipsUnitOfWork,
     actor: Principal | None,
@@ -177,7 +194,7 @@ async def _visible_tip(
 ) -> Tip:
     policy.require(actor, action)
     tip = await uow.tips.get(tip_id, for_update=for_update)
-    if tip is None or not can_see(actor, action, tip):
+    if tip is None or not can_see(actor, action, tip, assigned=await _assigned(uow, actor, action)):
         raise TipNotFound(tip_id)
     return tip
 
@@ -284,7 +301,9 @@ async def get_tip(uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID)
     tip = await _visible_tip(uow, actor, Action.TIP_READ, tip_id)
     official = is_official(actor)
     history = await uow.tips.history(tip.id)
-    links = await uow.tips.links(tip.id, visibility(actor, Action.TIP_READ)) if official else []
+    links: list[LinkedTip] = []
+    if official:
+        links = await uow.tips.links(tip.id, await _view(uow, actor, Action.TIP_READ))
     await uow.audit.viewed(
         _audit_actor(actor, tip),
         ENTITY,
@@ -307,7 +326,7 @@ async def list_tips(
         if code is None:
             raise InvalidInput(f"'{query.province_code[:8]}' is not a province code.")
         query = replace(query, province_code=code)
-    view = visibility(actor, Action.TIP_READ)
+    view = await _view(uow, actor, Action.TIP_READ)
     if view.nothing:
         return Page(items=[])
     rows = await uow.tips.list(query, view, page=page, now=uow.clock.now())
@@ -343,28 +362,49 @@ async def _transition(
     tip = await _visible_tip(uow, actor, step.action, tip_id, for_update=True)
     who = _principal(actor)
     event = apply(tip, who, uow.clock.now())
-    notified = message is not None and bool(message.strip())
-    if message is not None and notified:
-        await _add_official_message(uow, actor=who, tip=tip, body=message, internal=False)
+    notified = await _notify(uow, who, tip, message)
     await uow.tips.save(tip)
+    await _audit_move(uow, who, tip, event, move=move, notified=notified)
+    await uow.commit()
+    return tip
+
+
+async def _notify(uow: TipsUnitOfWork, who: Principal, tip: Tip, message: str | None) -> bool:
+    """Post the optional message of a move to the reporter; whether one was posted."""
+    if message is None or not message.strip():
+        return False
+    await _add_official_message(uow, actor=who, tip=tip, body=message, internal=False)
+    return True
+
+
+async def _audit_move(
+    uow: TipsUnitOfWork,
+    who: Principal,
+    tip: Tip,
+    event: TipEvent,
+    *,
+    move: str,
+    notified: bool,
+    extra: dict[str, DetailValue] | None = None,
+) -> None:
+    """The audit entry of a move: statuses and the outcome, never the reason."""
     details: dict[str, DetailValue] = {
         "from_status": event.from_status.value,
         "to_status": event.to_status.value,
         "event_id": str(event.id),
         "notified": notified,
+        **(extra or {}),
     }
     if event.outcome is not None:
         details["outcome"] = event.outcome.value
     await uow.audit.record(
         _actor(who),
-        step.audit_action,
+        TIP_WORKFLOW[move].audit_action,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
         details=details,
     )
-    await uow.commit()
-    return tip
 
 
 async def acknowledge_tip(
@@ -403,17 +443,6 @@ async def start_review(
     return await _transition(
         uow, actor=actor, tip_id=tip_id, move="review", apply=apply, message=message
     )
-
-
-async def start_investigation(
-    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
-) -> Tip:
-    """in_review -> investigating. For the investigations feature; no tip endpoint."""
-
-    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
-        return tip.start_investigation(actor=who, at=at, reason=reason)
-
-    return await _transition(uow, actor=actor, tip_id=tip_id, move="investigate", apply=apply)
 
 
 async def close_tip(
@@ -456,6 +485,92 @@ async def reassign_tip(
     )
     await uow.commit()
     return tip
+
+
+# -- driven by the investigations feature ------------------------------------------------
+# Inside the investigation's transaction: no commit here, the investigation's use case
+# commits once. The lock order holds (see domain/accounts/use_cases.py): every tip row is
+# locked first, in id order (two transactions never wait on each other in a circle), then
+# the tips are moved and saved, and audited last.
+
+
+async def _lock_in_order(
+    uow: TipsUnitOfWork, actor: Principal, tip_ids: list[UUID], action: Action | None
+) -> list[Tip]:
+    """The tips, row-locked in id order; with `action`, each must be visible to the actor
+    for it (404 otherwise)."""
+    tips: list[Tip] = []
+    for tip_id in sorted(set(tip_ids)):
+        if action is not None:
+            tips.append(await _visible_tip(uow, actor, action, tip_id, for_update=True))
+            continue
+        tip = await uow.tips.get(tip_id, for_update=True)
+        if tip is None:
+            raise TipNotFound(tip_id)
+        tips.append(tip)
+    return tips
+
+
+async def start_investigation(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal,
+    tip_ids: list[UUID],
+    investigation_id: UUID,
+    reason: str | None = None,
+) -> list[Tip]:
+    """in_review -> investigating for each tip an investigation is opened on (no tip
+    endpoint). The opener must be able to triage every tip (404 for one they cannot see,
+    409 for one not in review). No commit: the investigation's use case commits."""
+    step = TIP_WORKFLOW["investigate"]
+    tips = await _lock_in_order(uow, actor, tip_ids, step.action)
+    at = uow.clock.now()
+    events = [tip.start_investigation(actor=actor, at=at, reason=reason) for tip in tips]
+    for tip in tips:
+        await uow.tips.save(tip)
+    for tip, event in zip(tips, events, strict=True):
+        extra: dict[str, DetailValue] = {"investigation_id": str(investigation_id)}
+        await _audit_move(uow, actor, tip, event, move="investigate", notified=False, extra=extra)
+    return tips
+
+
+async def close_for_investigation(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal,
+    tip_ids: list[UUID],
+    investigation_id: UUID,
+    outcome: TipOutcome,
+    reason: str,
+    message: str,
+) -> list[Tip]:
+    """Close the tips of a concluded investigation with its outcome, and tell each
+    reporter (a message that counts as feedback; reporters never see who wrote it).
+
+    The investigation's conclusion is what the policy allowed (its investigators may not
+    triage tips themselves), so no tip-level check here; tips already closed (by an
+    official meanwhile) are left as they are. No commit: the investigation commits.
+    """
+    tips = await _lock_in_order(uow, actor, tip_ids, None)
+    at = uow.clock.now()
+    moved: list[tuple[Tip, TipEvent]] = []
+    for tip in tips:
+        if tip.status is TipStatus.CLOSED:
+            continue
+        event = tip.close(actor=actor, at=at, outcome=outcome, reason=reason)
+        await _notify(uow, actor, tip, message)
+        await uow.tips.save(tip)
+        moved.append((tip, event))
+    for tip, event in moved:
+        extra: dict[str, DetailValue] = {"investigation_id": str(investigation_id)}
+        await _audit_move(uow, actor, tip, event, move="close", notified=True, extra=extra)
+    return [tip for tip, _ in moved]
+
+
+async def tip_summaries(uow: TipsUnitOfWork, *, tip_ids: list[UUID]) -> list[TipSummary]:
+    """Reference, province and status of tips shown on an investigation (no content; the
+    investigation's reader was checked by its use case)."""
+    return await uow.tips.summaries(tip_ids)
 
 
 # -- messages ----------------------------------------------------------------------------

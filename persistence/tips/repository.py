@@ -299,6 +299,8 @@ class SqlTipRepository:
             ]
         if visibility.reporter_id is not None:
             return [col(TipRow.reporter_hash) == self._reporter_hash(visibility.reporter_id)]
+        if visibility.tip_ids:
+            return [col(TipRow.id).in_(sorted(visibility.tip_ids))]
         return [false()]
 
     # -- tips ------------------------------------------------------------------------
@@ -366,6 +368,17 @@ class SqlTipRepository:
         )
         rows = (await self._session.exec(query)).all()
         return [_event_to_entity(self._sealer, row) for row in rows]
+
+    async def summaries(self, tip_ids: list[uuid.UUID]) -> list[TipSummary]:
+        if not tip_ids:
+            return []
+        query = (
+            select(TipRow)
+            .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
+            .where(col(TipRow.id).in_(tip_ids))
+        )
+        found = {row.id: _summary_to_entity(row) for row in (await self._session.exec(query))}
+        return [found[tip_id] for tip_id in tip_ids if tip_id in found]
 
     # -- messages --------------------------------------------------------------------
 

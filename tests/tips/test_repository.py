@@ -232,7 +232,15 @@ async def test_investigating_is_reserved_for_the_investigations_feature(
             elif step == "review":
                 await tips.start_review(uow, actor=officer, tip_id=tip.id)
             elif step == "investigate":
-                await tips.start_investigation(uow, actor=officer, tip_id=tip.id, reason="เปิดสอบ")
+                # Inside an investigation's transaction: it commits, not the tips feature.
+                await tips.start_investigation(
+                    uow,
+                    actor=officer,
+                    tip_ids=[tip.id],
+                    investigation_id=uuid.uuid4(),
+                    reason="เปิดสอบ",
+                )
+                await uow.commit()
             else:
                 await tips.close_tip(
                     uow,
