@@ -14,6 +14,7 @@ from api.accounts import routes as accounts
 from api.audit import routes as audit
 from api.errors import install_error_handlers
 from api.health import routes as health
+from api.investigations import routes as investigations
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.openapi import finish_openapi
 from api.provinces import routes as provinces
@@ -86,6 +87,12 @@ TAGS = [
         "name": "volunteers",
         "description": "The labour volunteer registry (อาสาสมัครแรงงาน): public applications, "
         "approval, training, pledges, and each volunteer's own profile and data export.",
+    },
+    {
+        "name": "investigations",
+        "description": "Investigations opened on tips: workflow, team, internal notes, "
+        "evidence log (chain of custody) and timeline; concluding closes the tips and "
+        "tells their reporters.",
     },
 ]
 
@@ -165,6 +172,7 @@ def create_app(
     app.include_router(tips.router)
     app.include_router(volunteers.router)
     app.include_router(volunteers.me_router)
+    app.include_router(investigations.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
