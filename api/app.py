@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 
 from api.accounts import routes as accounts
+from api.agencies import routes as agencies
 from api.audit import routes as audit
 from api.errors import install_error_handlers
 from api.health import routes as health
@@ -94,6 +95,15 @@ TAGS = [
         "evidence log (chain of custody) and timeline; concluding closes the tips and "
         "tells their reporters.",
     },
+    {
+        "name": "referrals",
+        "description": "Investigations referred to partner agencies: the agencies' partner "
+        "accounts read their referrals and report their status back.",
+    },
+    {
+        "name": "agencies",
+        "description": "The registry of partner agencies (NACC, PACC, DSI, RTP, OAG, ...).",
+    },
 ]
 
 
@@ -173,6 +183,8 @@ def create_app(
     app.include_router(volunteers.router)
     app.include_router(volunteers.me_router)
     app.include_router(investigations.router)
+    app.include_router(investigations.referrals_router)
+    app.include_router(agencies.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

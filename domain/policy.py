@@ -113,6 +113,12 @@ class Action(StrEnum):
     INVESTIGATION_ASSIGN = "investigation.assign"
     INVESTIGATION_NOTE = "investigation.note"
     INVESTIGATION_EVIDENCE = "investigation.evidence"
+    INVESTIGATION_REFER = "investigation.refer"
+    # partner agencies and the referrals to them
+    AGENCY_READ = "agency.read"
+    AGENCY_MANAGE = "agency.manage"
+    REFERRAL_READ = "referral.read"
+    REFERRAL_UPDATE = "referral.update"
 
 
 #: Actions anyone may perform without signing in.
@@ -247,6 +253,17 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.INVESTIGATION_ASSIGN: _CASE_OFFICERS,
     Action.INVESTIGATION_NOTE: _CASE_WORKERS,
     Action.INVESTIGATION_EVIDENCE: _CASE_WORKERS,
+    # Referring hands a summary (never the tips or the reporters) to a partner agency.
+    Action.INVESTIGATION_REFER: _CASE_OFFICERS,
+    Action.AGENCY_READ: _EVERY_ROLE,
+    Action.AGENCY_MANAGE: _ADMIN,
+    # Partners: OWN = referrals to their own agency (`Principal.agency_code`).
+    Action.REFERRAL_READ: {
+        Role.ADMIN: Scope.ALL,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.PARTNER: Scope.OWN,
+    },
+    Action.REFERRAL_UPDATE: {Role.PARTNER: Scope.OWN},
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.agencies.ports import AgenciesUnitOfWork
 from domain.audit.ports import AuditUnitOfWork
 from domain.investigations.ports import InvestigationsUnitOfWork
 from domain.provinces.ports import ProvincesUnitOfWork
@@ -21,6 +22,7 @@ class UnitOfWork(
     SessionsUnitOfWork,  # includes AccountsUnitOfWork
     VolunteersUnitOfWork,
     InvestigationsUnitOfWork,  # includes TipsUnitOfWork
+    AgenciesUnitOfWork,
     AuditUnitOfWork,
     ProvincesUnitOfWork,
     Protocol,

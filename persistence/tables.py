@@ -1,6 +1,7 @@
 """Every table, imported once so that the metadata knows them all (Alembic, tests)."""
 
 from persistence.accounts.tables import AccountRow
+from persistence.agencies.tables import AgencyRow
 from persistence.audit.tables import AuditRow
 from persistence.idempotency import IdempotencyRow
 from persistence.investigations.tables import (
@@ -9,6 +10,7 @@ from persistence.investigations.tables import (
     InvestigationRow,
     InvestigationTimelineRow,
     InvestigationTipRow,
+    ReferralRow,
 )
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
@@ -17,6 +19,7 @@ from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, Volu
 
 __all__ = [
     "AccountRow",
+    "AgencyRow",
     "AuditRow",
     "IdempotencyRow",
     "InvestigationAssignmentRow",
@@ -26,6 +29,7 @@ __all__ = [
     "InvestigationTipRow",
     "LoginThrottleRow",
     "ProvinceRow",
+    "ReferralRow",
     "RefreshTokenRow",
     "TipCounterRow",
     "TipEventRow",

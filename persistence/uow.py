@@ -13,10 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
 from persistence.accounts.repository import SqlAccountRepository
+from persistence.agencies.repository import SqlAgencyRepository
 from persistence.audit.repository import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
-from persistence.investigations.repository import SqlInvestigationRepository
+from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
 from persistence.provinces.repository import SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
 from persistence.tips.repository import SqlTipRepository
@@ -49,6 +50,8 @@ class SqlUnitOfWork:
         self._audit_reader: SqlAuditReader | None = None
         self._tips: SqlTipRepository | None = None
         self._investigations: SqlInvestigationRepository | None = None
+        self._referrals: SqlReferralRepository | None = None
+        self._agencies: SqlAgencyRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -131,6 +134,18 @@ class SqlUnitOfWork:
         if self._investigations is None:
             self._investigations = SqlInvestigationRepository(self.session, self.keyring)
         return self._investigations
+
+    @property
+    def referrals(self) -> SqlReferralRepository:
+        if self._referrals is None:
+            self._referrals = SqlReferralRepository(self.session, self.keyring)
+        return self._referrals
+
+    @property
+    def agencies(self) -> SqlAgencyRepository:
+        if self._agencies is None:
+            self._agencies = SqlAgencyRepository(self.session)
+        return self._agencies
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:

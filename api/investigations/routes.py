@@ -22,12 +22,17 @@ from api.investigations.schemas import (
     InvestigationEvidenceCreate,
     InvestigationNoteCreate,
     InvestigationPublic,
+    InvestigationReferralCreate,
     InvestigationSummaryPage,
     InvestigationSummaryPublic,
     InvestigationTimelineEntryPublic,
     InvestigationTimelinePage,
     InvestigationTransition,
     InvestigationUpdate,
+    ReferralPublic,
+    ReferralSummaryPage,
+    ReferralSummaryPublic,
+    ReferralUpdateCreate,
 )
 from api.pagination import Paging
 from api.problems import problem_responses
@@ -39,7 +44,8 @@ from domain.investigations.model import (
     Priority,
     Transition,
 )
-from domain.investigations.ports import InvestigationQuery
+from domain.investigations.ports import InvestigationQuery, ReferralQuery
+from domain.investigations.referrals import ReferralStatus
 from domain.investigations.use_cases import InvestigationRecord
 from domain.policy import Action, Principal
 
@@ -109,13 +115,16 @@ async def investigations_list(
         bool | None,
         Query(description="true: past the due date and not concluded; false: the others"),
     ] = None,
+    agency_code: Annotated[
+        str | None, Query(max_length=16, description="Referred to this agency", examples=["PACC"])
+    ] = None,
 ) -> InvestigationSummaryPage:
     """List the investigations the caller may see (summaries), newest first.
 
     Central officers and admins see every investigation; provincial officers those led
     by their province, except any holding a tip that accuses their own office;
     investigators those they are assigned to. Summaries carry no title or findings, and
-    listing is not audited. Filters combine.
+    listing is not audited. Filters combine; `agency_code` lists those referred to it.
     """
     page = await uc.list_investigations(
         uow,
@@ -126,6 +135,7 @@ async def investigations_list(
             assignee_id=assignee_id,
             priority=priority,
             overdue=overdue,
+            agency_code=agency_code,
         ),
         page=paging.by_time(),
     )
@@ -383,3 +393,107 @@ async def investigations_timeline(
         uow, actor=caller, investigation_id=investigation_id, page=paging.by_seq()
     )
     return InvestigationTimelinePage.of(page, InvestigationTimelineEntryPublic.of)
+
+
+# -- referrals to partner agencies -------------------------------------------------------
+
+
+@router.post(
+    "/{investigation_id}/referrals",
+    status_code=201,
+    response_model=ReferralPublic,
+    responses=with_headers(201, LOCATION) | problem_responses(401, 403, 404, 409, 422),
+)
+async def investigations_refer(
+    response: Response,
+    uow: Uow,
+    caller: Annotated[Principal | None, requires(Action.INVESTIGATION_REFER)],
+    investigation_id: InvestigationId,
+    body: InvestigationReferralCreate,
+) -> ReferralPublic:
+    """Refer an investigation concluded as `referred` to a partner agency, with a summary.
+
+    The agency's partner accounts see the referral (`GET /api/v1/referrals`): the summary
+    written for them and the investigation's reference, never the tips or their
+    reporters. An investigation not concluded as `referred`, or one already referred to
+    an agency that has not declined it, is a 409; a declined referral can be referred
+    again, elsewhere. The referral and every update are steps of the timeline.
+    """
+    record = await uc.refer_investigation(
+        uow,
+        actor=caller,
+        investigation_id=investigation_id,
+        agency_code=body.agency_code,
+        summary=body.summary,
+    )
+    response.headers["Location"] = f"{referrals_router.prefix}/{record.referral.id}"
+    return ReferralPublic.of(record)
+
+
+referrals_router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+ReferralId = Annotated[UUID, Path(description="The referral's id")]
+
+
+@referrals_router.get(
+    "", response_model=ReferralSummaryPage, responses=problem_responses(401, 403, 422)
+)
+async def referrals_list(
+    uow: Uow,
+    caller: Annotated[Principal | None, requires(Action.REFERRAL_READ)],
+    paging: Paging,
+    status: ReferralStatus | None = None,
+    agency_code: Annotated[str | None, Query(max_length=16, examples=["PACC"])] = None,
+) -> ReferralSummaryPage:
+    """List referrals, newest first: a partner account sees its own agency's only.
+
+    Central officers and admins see every agency's (filter with `agency_code`). Items
+    carry no summary; reading one referral is audited.
+    """
+    page = await uc.list_referrals(
+        uow,
+        actor=caller,
+        query=ReferralQuery(status=status, agency_code=agency_code),
+        page=paging.by_time(),
+    )
+    return ReferralSummaryPage.of(page, ReferralSummaryPublic.of)
+
+
+@referrals_router.get(
+    "/{referral_id}", response_model=ReferralPublic, responses=problem_responses(401, 403, 404, 422)
+)
+async def referrals_get(
+    uow: Uow,
+    caller: Annotated[Principal | None, requires(Action.REFERRAL_READ)],
+    referral_id: ReferralId,
+) -> ReferralPublic:
+    """Read one referral: the summary written for the agency and its updates (audited).
+
+    A referral to another agency is a 404 for a partner account, exactly like one that
+    does not exist.
+    """
+    record = await uc.get_referral(uow, actor=caller, referral_id=referral_id)
+    return ReferralPublic.of(record)
+
+
+@referrals_router.post(
+    "/{referral_id}/updates",
+    status_code=201,
+    response_model=ReferralPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def referrals_update(
+    uow: Uow,
+    caller: Annotated[Principal | None, requires(Action.REFERRAL_UPDATE)],
+    referral_id: ReferralId,
+    body: ReferralUpdateCreate,
+) -> ReferralPublic:
+    """Report the referral's status back (partner accounts of its agency), with a note.
+
+    `received`, then `accepted` or `declined`; then `in_progress`, `prosecuted`, `closed`.
+    An update the current status does not lead to is a 409 (`invalid-transition`). The
+    investigators see each update on the investigation's timeline.
+    """
+    record = await uc.report_on_referral(
+        uow, actor=caller, referral_id=referral_id, status=body.status, note=body.note
+    )
+    return ReferralPublic.of(record)

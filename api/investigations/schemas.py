@@ -31,10 +31,14 @@ from domain.investigations.model import (
     TimelineEntry,
     TimelineKind,
 )
+from domain.investigations.ports import ReferralSummary
+from domain.investigations.referrals import NOTE_MAX as REFERRAL_NOTE_MAX
+from domain.investigations.referrals import SUMMARY_MAX, UPDATE_STATUSES, ReferralStatus
 from domain.investigations.use_cases import (
     InvestigationChanges,
     InvestigationOpening,
     InvestigationRecord,
+    ReferralRecord,
 )
 from domain.tips.model import TipStatus
 from domain.tips.use_cases import MESSAGE_MAX
@@ -121,6 +125,9 @@ _NOTE_ENTRY: dict[str, Any] = {
     "text": "สัมภาษณ์ผู้ร้องรายที่ 2 แล้ว ให้ข้อมูลสอดคล้องกัน",
     "evidence": None,
     "fields": [],
+    "referral_id": None,
+    "agency_code": None,
+    "referral_status": None,
 }
 _CONCLUDED_ENTRY: dict[str, Any] = {
     **_NOTE_ENTRY,
@@ -418,20 +425,28 @@ class InvestigationTimelineEntryPublic(_Public):
     outcome: InvestigationOutcome | None = Field(description="status_changed to concluded")
     account_id: UUID | None = Field(description="assigned, unassigned: the account")
     assignment_role: AssignmentRole | None = Field(description="assigned, unassigned")
-    text: str | None = Field(description="status_changed: the reason; note: its body")
+    text: str | None = Field(
+        description="status_changed: the reason; note: its body; referral_updated: the "
+        "agency's note"
+    )
     evidence: InvestigationEvidencePublic | None = Field(description="evidence")
     fields: list[str] = Field(description="updated (and a conclusion): the fields changed")
+    referral_id: UUID | None = Field(description="referred, referral_updated: the referral")
+    agency_code: str | None = Field(description="referred, referral_updated: the agency")
+    referral_status: ReferralStatus | None = Field(
+        description="referred, referral_updated: the referral's status after the step"
+    )
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> InvestigationTimelineEntryPublic:
-        document = {
-            name: getattr(entry, name)
-            for name in cls.model_fields
-            if name not in {"account_id", "fields"}
+        referral = entry.kind in (TimelineKind.REFERRED, TimelineKind.REFERRAL_UPDATED)
+        computed = {
+            "account_id": None if referral else entry.subject_id,
+            "referral_id": entry.subject_id if referral else None,
+            "fields": list(entry.fields),
         }
-        return cls.model_validate(
-            document | {"account_id": entry.subject_id, "fields": list(entry.fields)}
-        )
+        document = {name: getattr(entry, name) for name in cls.model_fields if name not in computed}
+        return cls.model_validate(document | computed)
 
 
 class InvestigationTimelinePage(PagePublic[InvestigationTimelineEntryPublic]):
@@ -442,3 +457,139 @@ class InvestigationTimelinePage(PagePublic[InvestigationTimelineEntryPublic]):
             "examples": [{"items": [_NOTE_ENTRY, _CONCLUDED_ENTRY], "next_cursor": None}]
         }
     )
+
+
+# -- referrals to partner agencies -------------------------------------------------------
+
+_REFERRAL_ID = "3d4e5f60-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+_REFERRAL_SUMMARY = (
+    "เจ้าหน้าที่สำนักงานจัดหางานจังหวัดขอนแก่น 1 ราย ถูกกล่าวหาว่าเรียกรับเงินจากแรงงานข้ามชาติ "
+    "เพื่อเร่งออกใบอนุญาตทำงาน ระหว่างเดือนตุลาคม 2569 พยานเอกสาร: รายการเดินบัญชี 3 แผ่น"
+)
+_REFERRAL_UPDATE: dict[str, Any] = {
+    "status": "accepted",
+    "note": "รับเรื่องไว้พิจารณา เลขรับ ปปท. 1234/2570",
+    "at": "2027-01-25T02:00:00Z",
+}
+_REFERRAL_EXAMPLE: dict[str, Any] = {
+    "id": _REFERRAL_ID,
+    "investigation_reference": "INV-2569-000042",
+    "agency_code": "PACC",
+    "status": "accepted",
+    "summary": _REFERRAL_SUMMARY,
+    "updates": [
+        {"status": "referred", "note": None, "at": "2027-01-21T03:00:00Z"},
+        _REFERRAL_UPDATE,
+    ],
+    "created_at": "2027-01-21T03:00:00Z",
+    "updated_at": "2027-01-25T02:00:00Z",
+}
+_REFERRAL_SUMMARY_EXAMPLE: dict[str, Any] = {
+    name: _REFERRAL_EXAMPLE[name]
+    for name in (
+        "id",
+        "investigation_reference",
+        "agency_code",
+        "status",
+        "created_at",
+        "updated_at",
+    )
+}
+
+
+class InvestigationReferralCreate(ApiModel):
+    """Refer an investigation concluded as `referred` to a partner agency."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"agency_code": "PACC", "summary": _REFERRAL_SUMMARY}]}
+    )
+
+    agency_code: str = Field(max_length=16, description="An active agency of /api/v1/agencies")
+    summary: str = Field(
+        min_length=1,
+        max_length=SUMMARY_MAX,
+        description="Written for the agency: what happened and what evidence exists. Never "
+        "paste the tips or anything that identifies their reporters",
+    )
+
+
+class ReferralUpdatePublic(_Public):
+    """One step of a referral: its status after it, and the agency's note."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_REFERRAL_UPDATE]})
+
+    status: ReferralStatus
+    note: str | None
+    at: datetime
+
+
+class ReferralPublic(_Public):
+    """A referral as the agency sees it: the summary, never the tips or the reporters."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_REFERRAL_EXAMPLE]})
+
+    id: UUID
+    investigation_reference: str = Field(description="Quote it in correspondence")
+    agency_code: str
+    status: ReferralStatus
+    summary: str
+    updates: list[ReferralUpdatePublic] = Field(description="Oldest first")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: ReferralRecord) -> ReferralPublic:
+        referral = record.referral
+        updates = [
+            {"status": entry.referral_status, "note": entry.text, "at": entry.at}
+            for entry in record.updates
+        ]
+        names = ("id", "investigation_reference", "agency_code", "status", "summary")
+        return cls.model_validate(
+            {name: getattr(referral, name) for name in names}
+            | {
+                "updates": updates,
+                "created_at": referral.created_at,
+                "updated_at": referral.updated_at,
+            }
+        )
+
+
+class ReferralSummaryPublic(_Public):
+    """A referral in a list: no summary (reading one is audited)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_REFERRAL_SUMMARY_EXAMPLE]})
+
+    id: UUID
+    investigation_reference: str
+    agency_code: str
+    status: ReferralStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, summary: ReferralSummary) -> ReferralSummaryPublic:
+        return cls.model_validate(summary)
+
+
+class ReferralSummaryPage(PagePublic[ReferralSummaryPublic]):
+    """A page of referrals, newest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [_REFERRAL_SUMMARY_EXAMPLE], "next_cursor": None}]
+        }
+    )
+
+
+class ReferralUpdateCreate(ApiModel):
+    """The agency's status update, with a note for the investigators."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "accepted", "note": _REFERRAL_UPDATE["note"]}]}
+    )
+
+    status: ReferralStatus = Field(
+        description="One of " + ", ".join(f"`{status}`" for status in UPDATE_STATUSES)
+    )
+    note: str | None = Field(default=None, max_length=REFERRAL_NOTE_MAX)

@@ -102,6 +102,14 @@ class AuditAction(StrEnum):
     INVESTIGATION_NOTE_ADDED = "investigation.note_added"
     INVESTIGATION_EVIDENCE_ADDED = "investigation.evidence_added"
     INVESTIGATION_VIEWED = "investigation.viewed"
+    INVESTIGATION_REFERRED = "investigation.referred"
+
+    # Referrals to partner agencies and the agencies' registry (domain/investigations,
+    # domain/agencies): statuses and codes, never the summary or the agencies' notes.
+    REFERRAL_UPDATED = "referral.updated"
+    REFERRAL_VIEWED = "referral.viewed"
+    AGENCY_REGISTERED = "agency.registered"
+    AGENCY_UPDATED = "agency.updated"
 
     # The audit log itself (domain/audit).
     AUDIT_EXPORTED = "audit.exported"

@@ -34,3 +34,26 @@ class TipAlreadyInvestigated(Conflict):
 
     def __init__(self) -> None:
         super().__init__("A tip of this request is already in another open investigation.")
+
+
+class ReferralNotFound(NotFound):
+    def __init__(self, referral_id: object) -> None:
+        super().__init__(f"No referral with id '{referral_id}'.")
+
+
+class NotReadyForReferral(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "Only an investigation concluded as 'referred' is referred to an agency: "
+            "conclude it with that outcome first."
+        )
+
+
+class AlreadyReferred(Conflict):
+    """At most one referral that is not declined (the database refuses a second)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The investigation is already referred to an agency; it can be referred again "
+            "only once that agency has declined it."
+        )

@@ -81,6 +81,8 @@ class TimelineKind(StrEnum):
     UNASSIGNED = "unassigned"
     NOTE = "note"
     EVIDENCE = "evidence"
+    REFERRED = "referred"  # to a partner agency (domain/investigations/referrals.py)
+    REFERRAL_UPDATED = "referral_updated"  # the agency's status update
 
 
 #: Who may be assigned to an investigation (investigators, or officers).
@@ -209,7 +211,8 @@ class Evidence:
 class TimelineEntry:
     """One step of an investigation, as its timeline shows it. Which fields are set
     depends on the kind: statuses for status changes, the account for assignments, the
-    text (a reason or a note) and the evidence record."""
+    text (a reason, a note, an agency's note), the evidence record, the agency and the
+    referral's status for referrals."""
 
     id: UUID
     investigation_id: UUID
@@ -220,7 +223,7 @@ class TimelineEntry:
     from_status: InvestigationStatus | None = None
     to_status: InvestigationStatus | None = None
     outcome: InvestigationOutcome | None = None
-    #: The account assigned or unassigned.
+    #: The account assigned or unassigned; the referral referred or updated.
     subject_id: UUID | None = None
     assignment_role: AssignmentRole | None = None
     #: A reason (status changes) or the note's body; confidential.
@@ -228,6 +231,9 @@ class TimelineEntry:
     evidence: Evidence | None = None
     #: The fields an update changed (names only).
     fields: tuple[str, ...] = ()
+    #: Referrals: the agency, and the referral's status after the step.
+    agency_code: str | None = None
+    referral_status: str | None = None
     #: Position in the timeline; None until stored.
     seq: int | None = None
 

@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.accounts.ports import AccountRepository
+from domain.agencies.ports import AgencyRepository
 from domain.investigations.access import InvestigationVisibility
 from domain.investigations.model import (
     Investigation,
@@ -16,6 +17,7 @@ from domain.investigations.model import (
     Priority,
     TimelineEntry,
 )
+from domain.investigations.referrals import Referral, ReferralStatus
 from domain.pagination import Cursor, PageRequest, SeqCursor
 from domain.tips.ports import TipsUnitOfWork
 
@@ -29,6 +31,27 @@ class InvestigationQuery:
     assignee_id: UUID | None = None
     priority: Priority | None = None
     overdue: bool | None = None  # past the due date (Bangkok) and not concluded
+    agency_code: str | None = None  # referred to this agency (any referral status)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralQuery:
+    """The filters of the referrals list."""
+
+    status: ReferralStatus | None = None
+    agency_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralSummary:
+    """A referral in a list: no summary."""
+
+    id: UUID
+    investigation_reference: str
+    agency_code: str
+    status: ReferralStatus
+    created_at: datetime
+    updated_at: datetime
 
 
 class InvestigationRepository(Protocol):
@@ -77,12 +100,44 @@ class InvestigationRepository(Protocol):
         ...
 
 
+class ReferralRepository(Protocol):
+    async def add(self, referral: Referral, entry: TimelineEntry) -> None:
+        """Insert the referral and its step on the investigation's timeline; a second
+        referral that is not declined is refused by the database (409)."""
+        ...
+
+    async def get(self, referral_id: UUID, *, for_update: bool = False) -> Referral | None: ...
+
+    async def save(self, referral: Referral, entry: TimelineEntry) -> None:
+        """Write the status back and add the update to the investigation's timeline."""
+        ...
+
+    async def of_investigation(self, investigation_id: UUID) -> list[Referral]:
+        """Oldest first."""
+        ...
+
+    async def updates(self, referral: Referral) -> list[TimelineEntry]:
+        """The referral's steps on the investigation's timeline, oldest first."""
+        ...
+
+    async def list(
+        self, query: ReferralQuery, *, only_agency: str | None, page: PageRequest[Cursor]
+    ) -> list[ReferralSummary]:
+        """Up to `page.fetch` referrals after `page.after`, newest first; `only_agency` is
+        the caller's scope (applied in the query)."""
+        ...
+
+
 class InvestigationsUnitOfWork(TipsUnitOfWork, Protocol):
     """What the investigations use cases need: the tips' unit of work (an investigation
-    moves and closes its tips in the same transaction), accounts (who is assigned) and
-    the investigations."""
+    moves and closes its tips in the same transaction), accounts (who is assigned), the
+    investigations, their referrals and the agencies they go to."""
 
     @property
     def investigations(self) -> InvestigationRepository: ...
     @property
+    def referrals(self) -> ReferralRepository: ...
+    @property
     def accounts(self) -> AccountRepository: ...
+    @property
+    def agencies(self) -> AgencyRepository: ...

@@ -20,11 +20,18 @@ from datetime import date
 from uuid import UUID
 
 from domain import policy
+from domain.agencies.model import normalize_agency_code
 from domain.audit.model import AuditAction, AuditActor, DetailValue
 from domain.concurrency import VersionMatch, require_version
 from domain.errors import Forbidden, InvalidInput
 from domain.investigations.access import can_see, visibility
-from domain.investigations.errors import InvestigationNotFound, NotAssignable
+from domain.investigations.errors import (
+    AlreadyReferred,
+    InvestigationNotFound,
+    NotAssignable,
+    NotReadyForReferral,
+    ReferralNotFound,
+)
 from domain.investigations.model import (
     ASSIGNABLE_ROLES,
     INVESTIGATION_WORKFLOW,
@@ -35,13 +42,25 @@ from domain.investigations.model import (
     Evidence,
     Investigation,
     InvestigationOutcome,
+    InvestigationStatus,
     InvestigationSummary,
     Priority,
     TimelineEntry,
     Transition,
     format_reference,
 )
-from domain.investigations.ports import InvestigationQuery, InvestigationsUnitOfWork
+from domain.investigations.ports import (
+    InvestigationQuery,
+    InvestigationsUnitOfWork,
+    ReferralQuery,
+    ReferralSummary,
+)
+from domain.investigations.referrals import (
+    Referral,
+    ReferralStatus,
+    agency_scope,
+    can_see_referral,
+)
 from domain.pagination import Cursor, Page, PageRequest, SeqCursor, paginate
 from domain.policy import Action, Principal, RecordScope, Role
 from domain.provinces.model import normalize_province_code
@@ -246,6 +265,8 @@ async def list_investigations(
         if code is None:
             raise InvalidInput(f"'{query.province_code[:8]}' is not a province code.")
         query = replace(query, province_code=code)
+    if query.agency_code is not None:
+        query = replace(query, agency_code=query.agency_code.strip().upper())
     view = visibility(actor, Action.INVESTIGATION_READ)
     if view.nothing:
         return Page(items=[])
@@ -539,3 +560,138 @@ async def add_evidence(
     )
     await uow.commit()
     return entry
+
+
+# -- referrals to partner agencies -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRecord:
+    """A referral as read: the summary for the agency and its updates (timeline steps)."""
+
+    referral: Referral
+    updates: list[TimelineEntry]
+
+
+async def refer_investigation(
+    uow: InvestigationsUnitOfWork,
+    *,
+    actor: Principal | None,
+    investigation_id: UUID,
+    agency_code: str,
+    summary: str,
+) -> ReferralRecord:
+    """Refer an investigation concluded as `referred` to a partner agency, with a summary
+    written for it (never the tips or their reporters). A declined referral can be
+    referred again, elsewhere; otherwise one referral at a time (409)."""
+    investigation = await _load(
+        uow, actor, Action.INVESTIGATION_REFER, investigation_id, for_update=True
+    )
+    if (
+        investigation.status is not InvestigationStatus.CONCLUDED
+        or investigation.outcome is not InvestigationOutcome.REFERRED
+    ):
+        raise NotReadyForReferral()
+    code = normalize_agency_code(agency_code)
+    agency = await uow.agencies.get(code)
+    if agency is None or not agency.is_active:
+        raise InvalidInput(f"No active partner agency has the code '{code}'.")
+    if any(r.active for r in await uow.referrals.of_investigation(investigation.id)):
+        raise AlreadyReferred()
+    who = _principal(actor)
+    referral, entry = Referral.new(
+        investigation_id=investigation.id,
+        investigation_reference=investigation.reference,
+        agency_code=agency.code,
+        summary=summary,
+        actor=who,
+        at=uow.clock.now(),
+    )
+    await uow.referrals.add(referral, entry)
+    await _audit(
+        uow,
+        who,
+        AuditAction.INVESTIGATION_REFERRED,
+        investigation,
+        {"referral_id": str(referral.id), "agency_code": agency.code},
+    )
+    await uow.commit()
+    return ReferralRecord(referral, [entry])
+
+
+async def _referral(
+    uow: InvestigationsUnitOfWork,
+    actor: Principal | None,
+    action: Action,
+    referral_id: UUID,
+    *,
+    for_update: bool = False,
+) -> Referral:
+    """The referral, if the caller may reach it (partners: their agency's); else 404."""
+    policy.require(actor, action)
+    referral = await uow.referrals.get(referral_id, for_update=for_update)
+    if referral is None or not can_see_referral(actor, action, referral):
+        raise ReferralNotFound(referral_id)
+    return referral
+
+
+async def list_referrals(
+    uow: InvestigationsUnitOfWork,
+    *,
+    actor: Principal | None,
+    query: ReferralQuery,
+    page: PageRequest[Cursor],
+) -> Page[ReferralSummary]:
+    """Referrals newest first; partners see only those to their own agency."""
+    policy.require(actor, Action.REFERRAL_READ)
+    if query.agency_code is not None:
+        query = replace(query, agency_code=query.agency_code.strip().upper())
+    rows = await uow.referrals.list(
+        query, only_agency=agency_scope(actor, Action.REFERRAL_READ), page=page
+    )
+    return paginate(rows, page, key=lambda item: Cursor(at=item.created_at, id=item.id))
+
+
+async def get_referral(
+    uow: InvestigationsUnitOfWork, *, actor: Principal | None, referral_id: UUID
+) -> ReferralRecord:
+    """The referral with its summary and updates (audited as a view)."""
+    referral = await _referral(uow, actor, Action.REFERRAL_READ, referral_id)
+    updates = await uow.referrals.updates(referral)
+    await uow.audit.viewed(AuditActor.of(actor), "referral", referral.id, fields=["summary"])
+    await uow.commit()
+    return ReferralRecord(referral, updates)
+
+
+async def report_on_referral(
+    uow: InvestigationsUnitOfWork,
+    *,
+    actor: Principal | None,
+    referral_id: UUID,
+    status: ReferralStatus,
+    note: str | None,
+) -> ReferralRecord:
+    """The agency's status update (partners of that agency): received, accepted,
+    declined, in_progress, prosecuted or closed, with a note; it appears on the
+    investigation's timeline. An update its current status does not lead to is a 409."""
+    referral = await _referral(uow, actor, Action.REFERRAL_UPDATE, referral_id, for_update=True)
+    who = _principal(actor)
+    before = referral.status
+    entry = referral.report(status, note=note, actor=who, at=uow.clock.now())
+    await uow.referrals.save(referral, entry)
+    await uow.audit.record(
+        AuditActor.of(who),
+        AuditAction.REFERRAL_UPDATED,
+        entity_type="referral",
+        entity_id=referral.id,
+        details={
+            "from_status": before.value,
+            "to_status": referral.status.value,
+            "agency_code": referral.agency_code,
+            "investigation_id": str(referral.investigation_id),
+            "entry_id": str(entry.id),
+        },
+    )
+    updates = await uow.referrals.updates(referral)
+    await uow.commit()
+    return ReferralRecord(referral, updates)

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.investigations.access import InvestigationVisibility
-from domain.investigations.errors import TipAlreadyInvestigated
+from domain.investigations.errors import AlreadyReferred, TipAlreadyInvestigated
 from domain.investigations.model import (
     Assignment,
     AssignmentRole,
@@ -36,7 +36,8 @@ from domain.investigations.model import (
     TimelineEntry,
     TimelineKind,
 )
-from domain.investigations.ports import InvestigationQuery
+from domain.investigations.ports import InvestigationQuery, ReferralQuery, ReferralSummary
+from domain.investigations.referrals import Referral, ReferralStatus
 from domain.pagination import Cursor, PageRequest, SeqCursor
 from domain.tips.deadlines import BANGKOK
 from persistence.crypto import FieldSealer, KeyRing
@@ -46,6 +47,7 @@ from persistence.investigations.tables import (
     InvestigationRow,
     InvestigationTimelineRow,
     InvestigationTipRow,
+    ReferralRow,
 )
 from persistence.tips.tables import TipRow
 
@@ -200,6 +202,8 @@ def _entry_to_row(s: FieldSealer, entry: TimelineEntry) -> InvestigationTimeline
         outcome=entry.outcome.value if entry.outcome else None,
         subject_id=entry.subject_id,
         assignment_role=entry.assignment_role.value if entry.assignment_role else None,
+        agency_code=entry.agency_code,
+        referral_status=entry.referral_status,
         content=s.seal_json(content or None, _entry_aad(entry.investigation_id, entry.id)),
     )
 
@@ -222,7 +226,61 @@ def _entry_to_entity(s: FieldSealer, row: InvestigationTimelineRow) -> TimelineE
         text=content.get("text"),
         evidence=_evidence_of(evidence) if evidence else None,
         fields=tuple(content.get("fields", ())),
+        agency_code=row.agency_code,
+        referral_status=row.referral_status,
         seq=row.seq,
+    )
+
+
+def _referral_aad(referral_id: uuid.UUID) -> str:
+    return f"referral:{referral_id}:summary"
+
+
+def _referral_to_entity(s: FieldSealer, row: ReferralRow, investigation_reference: str) -> Referral:
+    summary = s.open(row.summary, _referral_aad(row.id))
+    assert summary is not None
+    return Referral(
+        id=row.id,
+        investigation_id=row.investigation_id,
+        investigation_reference=investigation_reference,
+        agency_code=row.agency_code,
+        summary=summary,
+        status=ReferralStatus(row.status),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _referral_to_row(
+    s: FieldSealer, referral: Referral, into: ReferralRow | None = None
+) -> ReferralRow:
+    """A new row (everything, the summary sealed), or `into` with what changes: the status."""
+    row = into or ReferralRow(
+        id=referral.id,
+        investigation_id=referral.investigation_id,
+        agency_code=referral.agency_code,
+        status=referral.status.value,
+        summary=s.seal(referral.summary, _referral_aad(referral.id)) or b"",
+        created_at=referral.created_at,
+        created_by=referral.created_by,
+        updated_at=referral.updated_at,
+    )
+    row.status = referral.status.value
+    row.updated_at = referral.updated_at
+    row.version = referral.version
+    return row
+
+
+def _referral_summary_to_entity(row: ReferralRow, investigation_reference: str) -> ReferralSummary:
+    return ReferralSummary(
+        id=row.id,
+        investigation_reference=investigation_reference,
+        agency_code=row.agency_code,
+        status=ReferralStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -449,6 +507,15 @@ class SqlInvestigationRepository:
             conditions.append(col(InvestigationRow.priority) == query.priority.value)
         if query.assignee_id is not None:
             conditions.append(_assigned_to(query.assignee_id))
+        if query.agency_code is not None:
+            conditions.append(
+                exists(
+                    select(ReferralRow.id).where(
+                        col(ReferralRow.investigation_id) == col(InvestigationRow.id),
+                        col(ReferralRow.agency_code) == query.agency_code,
+                    )
+                )
+            )
         if query.overdue is not None:
             overdue = and_(
                 col(InvestigationRow.due_on) < now.astimezone(BANGKOK).date(),
@@ -484,4 +551,101 @@ class SqlInvestigationRepository:
         return [
             _summary_to_entity(row, tips_count=count, lead_investigator_id=lead_id)
             for row, count, lead_id in rows
+        ]
+
+
+class SqlReferralRepository:
+    """Referrals to partner agencies; their steps live on the investigation's timeline."""
+
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._sealer = FieldSealer(keyring)
+
+    def _select(self) -> Any:
+        return select(ReferralRow, InvestigationRow.reference).join(
+            InvestigationRow, col(InvestigationRow.id) == col(ReferralRow.investigation_id)
+        )
+
+    async def add(self, referral: Referral, entry: TimelineEntry) -> None:
+        try:
+            async with self._session.begin_nested():
+                self._session.add(_referral_to_row(self._sealer, referral))
+                await self._session.flush()
+        except IntegrityError as exc:
+            if "uq_referrals_investigation_id_active" in str(exc.orig):
+                raise AlreadyReferred() from exc
+            raise
+        self._session.add(_entry_to_row(self._sealer, entry))
+        await self._session.flush()
+
+    async def get(self, referral_id: uuid.UUID, *, for_update: bool = False) -> Referral | None:
+        query = (
+            self._select()
+            .where(col(ReferralRow.id) == referral_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update(of=ReferralRow)
+        found = (await self._session.exec(query)).first()
+        return None if found is None else _referral_to_entity(self._sealer, *found)
+
+    async def save(self, referral: Referral, entry: TimelineEntry) -> None:
+        row = await self._session.get(ReferralRow, referral.id)
+        if row is None:
+            raise LookupError(f"referral {referral.id} vanished")
+        self._session.add(_referral_to_row(self._sealer, referral, into=row))
+        self._session.add(_entry_to_row(self._sealer, entry))
+        await self._session.flush()
+
+    async def of_investigation(self, investigation_id: uuid.UUID) -> list[Referral]:
+        query = (
+            self._select()
+            .where(col(ReferralRow.investigation_id) == investigation_id)
+            .order_by(col(ReferralRow.created_at), col(ReferralRow.id))
+        )
+        return [
+            _referral_to_entity(self._sealer, row, reference)
+            for row, reference in (await self._session.exec(query)).all()
+        ]
+
+    async def updates(self, referral: Referral) -> list[TimelineEntry]:
+        query = (
+            select(InvestigationTimelineRow)
+            .where(
+                col(InvestigationTimelineRow.investigation_id) == referral.investigation_id,
+                col(InvestigationTimelineRow.subject_id) == referral.id,
+                col(InvestigationTimelineRow.kind).in_(
+                    [TimelineKind.REFERRED.value, TimelineKind.REFERRAL_UPDATED.value]
+                ),
+            )
+            .order_by(col(InvestigationTimelineRow.seq))
+        )
+        rows = (await self._session.exec(query)).all()
+        return [_entry_to_entity(self._sealer, row) for row in rows]
+
+    async def list(
+        self, query: ReferralQuery, *, only_agency: str | None, page: PageRequest[Cursor]
+    ) -> list[ReferralSummary]:
+        conditions: list[ColumnElement[bool]] = []
+        if only_agency is not None:
+            conditions.append(col(ReferralRow.agency_code) == only_agency)
+        if query.agency_code is not None:
+            conditions.append(col(ReferralRow.agency_code) == query.agency_code)
+        if query.status is not None:
+            conditions.append(col(ReferralRow.status) == query.status.value)
+        if page.after is not None:
+            conditions.append(
+                tuple_(col(ReferralRow.created_at), col(ReferralRow.id))
+                < tuple_(page.after.at, page.after.id)
+            )
+        statement = (
+            self._select()
+            .options(defer(ReferralRow.summary))  # type: ignore[arg-type]
+            .where(*conditions)
+            .order_by(col(ReferralRow.created_at).desc(), col(ReferralRow.id).desc())
+            .limit(page.fetch)
+        )
+        return [
+            _referral_summary_to_entity(row, reference)
+            for row, reference in (await self._session.exec(statement)).all()
         ]

@@ -30,6 +30,7 @@ from domain.investigations.model import (
     Priority,
     TimelineKind,
 )
+from domain.investigations.referrals import ReferralStatus
 from persistence.base import one_of
 
 
@@ -161,8 +162,48 @@ class InvestigationTimelineRow(SQLModel, table=True):
     outcome: str | None = Field(default=None, sa_column=Column(String(32)))
     subject_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid))
     assignment_role: str | None = Field(default=None, sa_column=Column(String(16)))
+    agency_code: str | None = Field(default=None, sa_column=Column(String(16)))
+    referral_status: str | None = Field(default=None, sa_column=Column(String(16)))
     # Sealed JSON: the text (a reason, a note), the evidence record, the fields changed.
     content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class ReferralRow(SQLModel, table=True):
+    """An investigation referred to a partner agency; the summary is sealed."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint(one_of("status", ReferralStatus), name="status_known"),
+        Index("ix_referrals_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index(
+            "ix_referrals_agency_code_created_at_id",
+            "agency_code",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+        Index("ix_referrals_investigation_id", "investigation_id"),
+        # One referral at a time per investigation; a declined one may be referred again.
+        Index(
+            "uq_referrals_investigation_id_active",
+            "investigation_id",
+            unique=True,
+            postgresql_where=text("status <> 'declined'"),
+        ),
+    )
+
+    id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
+    investigation_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("investigations.id"), nullable=False)
+    )
+    agency_code: str = Field(
+        sa_column=Column(String(16), ForeignKey("agencies.code"), nullable=False)
+    )
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    summary: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    created_by: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("accounts.id"), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
 
 
 class InvestigationCounterRow(SQLModel, table=True):

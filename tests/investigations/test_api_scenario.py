@@ -1,6 +1,7 @@
 """The issue's story through the HTTP API only: two anonymous tips from two provinces, one
 investigation, an investigator's note and evidence, a conclusion the reporters hear
-about, and an audit chain that verifies and holds no case content."""
+about, a referral the PACC accepts and prosecutes, and an audit chain that verifies and
+holds no case content."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.investigations.helpers import (
 from tests.tips.helpers import ACCUSED_NAME, CONTACT_PHONE, DESCRIPTION
 
 MESSAGE = "เรื่องที่ท่านแจ้งได้ส่งต่อให้ ป.ป.ท. ดำเนินการแล้ว ขอบคุณที่แจ้งเบาะแส"
+SUMMARY = "เจ้าหน้าที่จัดหางานสองจังหวัดถูกกล่าวหาว่าเรียกรับเงินค่าใบอนุญาตทำงาน พยานเอกสาร 3 รายการ"
 
 
 async def follow_up(client: httpx.AsyncClient, receipt: str) -> dict[str, Any]:
@@ -43,6 +45,8 @@ async def test_two_tips_one_investigation_from_opening_to_the_reporters(
     investigator = await login_as(Role.INVESTIGATOR)
     investigator_id = investigator["X-Test-Account-Id"]
     auditor = await login_as(Role.AUDITOR)
+    pacc = await login_as(Role.PARTNER, agency_code="PACC")
+    nacc = await login_as(Role.PARTNER, agency_code="NACC")
 
     # Two anonymous tips from two provinces, triaged by the central centre.
     khon_kaen = await triaged_tip(client, central, province_code="40")
@@ -125,6 +129,44 @@ async def test_two_tips_one_investigation_from_opening_to_the_reporters(
     again = await move(client, case_id, "hold", central, concluded.headers["etag"])
     assert_problem(again, 409, "invalid-transition")
 
+    # The central officer refers the case to the PACC, with a summary written for it.
+    referred = await client.post(
+        f"{INVESTIGATIONS}/{case_id}/referrals",
+        json={"agency_code": "pacc", "summary": SUMMARY},
+        headers=central,
+    )
+    assert referred.status_code == 201, referred.text
+    referral_id = referred.json()["id"]
+    assert referred.headers["location"] == f"/api/v1/referrals/{referral_id}"
+
+    # The PACC's partner account lists it, reads it, accepts it, then reports charges.
+    listed_referrals = await client.get("/api/v1/referrals", headers=pacc)
+    assert [r["id"] for r in listed_referrals.json()["items"]] == [referral_id]
+    seen_by_pacc = await client.get(f"/api/v1/referrals/{referral_id}", headers=pacc)
+    assert seen_by_pacc.status_code == 200, seen_by_pacc.text
+    assert seen_by_pacc.json()["summary"] == SUMMARY
+    assert seen_by_pacc.json()["investigation_reference"] == case["reference"]
+    shown_to_pacc = json.dumps(seen_by_pacc.json(), ensure_ascii=False)
+    for secret in [DESCRIPTION, ACCUSED_NAME, CONTACT_PHONE, *receipts, TITLE, NOTE, FINDINGS]:
+        assert secret not in shown_to_pacc, secret
+    for tip_id in (khon_kaen["id"], bangkok["id"]):
+        assert tip_id not in shown_to_pacc
+    for status, agency_note in (
+        ("accepted", "รับเรื่องไว้พิจารณา"),
+        ("prosecuted", "ส่งฟ้องศาลแล้ว"),
+    ):
+        reported = await client.post(
+            f"/api/v1/referrals/{referral_id}/updates",
+            json={"status": status, "note": agency_note},
+            headers=pacc,
+        )
+        assert reported.status_code == 201, reported.text
+        assert reported.json()["status"] == status
+    # Another agency's partner sees nothing; no partner sees the investigation itself.
+    assert_problem(await client.get(f"/api/v1/referrals/{referral_id}", headers=nacc), 404)
+    assert (await client.get("/api/v1/referrals", headers=nacc)).json()["items"] == []
+    assert_problem(await client.get(f"{INVESTIGATIONS}/{case_id}", headers=pacc), 403)
+
     # The timeline shows every step in order.
     timeline = await client.get(f"{INVESTIGATIONS}/{case_id}/timeline", headers=central)
     assert timeline.status_code == 200, timeline.text
@@ -139,9 +181,20 @@ async def test_two_tips_one_investigation_from_opening_to_the_reporters(
         ("note", None, True),
         ("evidence", None, True),
         ("status_changed", "concluded", True),
+        ("referred", None, False),
+        ("referral_updated", None, False),
+        ("referral_updated", None, False),
     ]
-    assert timeline.json()["items"][3]["text"] == NOTE
-    assert timeline.json()["items"][5]["outcome"] == "referred"
+    items = timeline.json()["items"]
+    assert items[3]["text"] == NOTE
+    assert items[5]["outcome"] == "referred"
+    assert [(e["agency_code"], e["referral_status"], e["text"]) for e in items[6:]] == [
+        ("PACC", "referred", None),
+        ("PACC", "accepted", "รับเรื่องไว้พิจารณา"),
+        ("PACC", "prosecuted", "ส่งฟ้องศาลแล้ว"),
+    ]
+    assert items[8]["actor_role"] == "partner"
+    assert {e["referral_id"] for e in items[6:]} == {referral_id}
 
     # Both reporters see the outcome and the message, and nothing internal.
     for receipt in receipts:
@@ -168,10 +221,22 @@ async def test_two_tips_one_investigation_from_opening_to_the_reporters(
         "investigation.evidence_added",
         "investigation.concluded",
         "investigation.viewed",
+        "investigation.referred",
+        "referral.viewed",
+        "referral.updated",
         "tip.investigation_started",
         "tip.closed",
     ):
         assert expected in actions, expected
     audited = json.dumps([row.details for row in audit], ensure_ascii=False)
-    for secret in [*CONFIDENTIAL, MESSAGE, DESCRIPTION, ACCUSED_NAME, CONTACT_PHONE, *receipts]:
+    for secret in [
+        *CONFIDENTIAL,
+        MESSAGE,
+        SUMMARY,
+        "ส่งฟ้องศาล",
+        DESCRIPTION,
+        ACCUSED_NAME,
+        CONTACT_PHONE,
+        *receipts,
+    ]:
         assert secret not in audited, secret

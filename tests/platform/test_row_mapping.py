@@ -26,6 +26,7 @@ from sqlmodel import SQLModel
 
 import persistence.tables  # noqa: F401  (every table on the metadata)
 from domain.accounts.model import Account
+from domain.agencies.model import Agency
 from domain.audit.model import AuditEntry
 from domain.investigations.model import (
     Assignment,
@@ -40,6 +41,8 @@ from domain.investigations.model import (
     TimelineEntry,
     TimelineKind,
 )
+from domain.investigations.ports import ReferralSummary
+from domain.investigations.referrals import Referral, ReferralStatus
 from domain.policy import Role
 from domain.provinces.model import Province
 from domain.sessions.model import LoginThrottle, RefreshToken
@@ -63,6 +66,8 @@ from domain.volunteers.model import StatusChange, Training, Volunteer, Volunteer
 from domain.volunteers.ports import VolunteerSummary
 from persistence.accounts import repository as accounts
 from persistence.accounts.tables import AccountRow
+from persistence.agencies import repository as agencies
+from persistence.agencies.tables import AgencyRow
 from persistence.audit import repository as audit
 from persistence.audit.tables import AuditRow
 from persistence.crypto import FieldSealer, development_keyring
@@ -72,6 +77,7 @@ from persistence.investigations.tables import (
     InvestigationRow,
     InvestigationTimelineRow,
     InvestigationTipRow,
+    ReferralRow,
 )
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions import repository as sessions
@@ -206,6 +212,18 @@ PAIRINGS = [
         InvestigationTimelineRow,
         TimelineEntry,
         stored_as={"text": _CONTENT, "evidence": _CONTENT, "fields": _CONTENT},
+    ),
+    Pairing(AgencyRow, Agency),
+    Pairing(
+        ReferralRow,
+        Referral,
+        not_stored={"investigation_reference": "the investigation's, joined when read"},
+    ),
+    Pairing(
+        ReferralRow,
+        ReferralSummary,
+        not_stored={"investigation_reference": "the investigation's, joined when read"},
+        projection=True,
     ),
 ]
 
@@ -600,6 +618,8 @@ def _timeline_entry(case_id: uuid.UUID) -> TimelineEntry:
             obtained_at=NOW - timedelta(days=2),
         ),
         fields=("findings",),
+        agency_code="PACC",
+        referral_status="accepted",
         seq=17,
     )
 
@@ -659,3 +679,57 @@ def test_investigation_timeline_entry_round_trip() -> None:
     assert row.content is not None
     assert b"PACC" not in row.content
     assert b"Suda" not in row.content
+
+
+def test_agency_and_referral_round_trips() -> None:
+    agency = Agency(
+        code="PACC",
+        name_th="สำนักงาน ป.ป.ท.",
+        name_en="PACC",
+        phone="1206",
+        email="saraban@pacc.go.th",
+        website="https://www.pacc.go.th",
+        is_active=False,
+        version=3,
+    )
+    _no_field_at_its_default(agency)
+    row = agencies._to_row(agency)
+    assert agencies._to_entity(row) == agency
+    changed = dataclasses.replace(agency, phone=None, is_active=True, version=4)
+    assert agencies._to_entity(agencies._to_row(changed, into=row)) == changed
+
+    referral = Referral(
+        id=uuid.uuid4(),
+        investigation_id=uuid.uuid4(),
+        investigation_reference="INV-2569-000042",
+        agency_code="PACC",
+        summary="An official of the Khon Kaen office took money for work permits.",
+        status=ReferralStatus.PROSECUTED,
+        created_at=NOW,
+        created_by=uuid.uuid4(),
+        updated_at=NOW + timedelta(days=9),
+        version=4,
+    )
+    _no_field_at_its_default(referral)
+    referral_row = investigations._referral_to_row(SEALER, referral)
+    assert b"Khon Kaen" not in referral_row.summary
+    back = investigations._referral_to_entity(
+        SEALER, referral_row, referral.investigation_reference
+    )
+    assert back == referral
+    # What save() writes: the status and its time, never the sealed summary again.
+    sealed = referral_row.summary
+    moved = dataclasses.replace(referral, status=ReferralStatus.CLOSED, version=5)
+    investigations._referral_to_row(SEALER, moved, into=referral_row)
+    assert referral_row.summary == sealed
+    assert investigations._referral_to_entity(SEALER, referral_row, "INV-2569-000042") == moved
+    assert investigations._referral_summary_to_entity(
+        referral_row, "INV-2569-000042"
+    ) == ReferralSummary(
+        id=moved.id,
+        investigation_reference="INV-2569-000042",
+        agency_code="PACC",
+        status=ReferralStatus.CLOSED,
+        created_at=NOW,
+        updated_at=moved.updated_at,
+    )
