@@ -180,6 +180,7 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(audit.router)
     app.include_router(tips.router)
+    app.include_router(tips.disclosures_router)
     app.include_router(volunteers.router)
     app.include_router(volunteers.me_router)
     app.include_router(investigations.router)

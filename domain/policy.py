@@ -83,6 +83,10 @@ class Action(StrEnum):
     TIP_REASSIGN = "tip.reassign"
     TIP_MESSAGE = "tip.message"
     TIP_LINK = "tip.link"
+    # the identity vault (domain/tips/disclosures.py)
+    TIP_DISCLOSURE_REQUEST = "tip.disclosure_request"
+    TIP_DISCLOSURE_DECIDE = "tip.disclosure_decide"
+    TIP_DISCLOSURE_READ = "tip.disclosure_read"
     # volunteer registry
     VOLUNTEER_APPLY = "volunteer.apply"
     VOLUNTEER_ACTIVATE = "volunteer.activate"
@@ -221,6 +225,22 @@ RULES: dict[Action, dict[Role, Scope]] = {
     },
     Action.TIP_LINK: {
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    # The identity vault: officials who can see a tip ask (investigators: the tips of their
+    # investigations); the central centre is the custodian that decides; requesters read
+    # their own requests (OWN), custodians and admins every request.
+    Action.TIP_DISCLOSURE_REQUEST: {
+        Role.INVESTIGATOR: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    Action.TIP_DISCLOSURE_DECIDE: {Role.CENTRAL_OFFICER: Scope.ALL},
+    Action.TIP_DISCLOSURE_READ: {
+        Role.INVESTIGATOR: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.OWN,
         Role.CENTRAL_OFFICER: Scope.ALL,
         Role.ADMIN: Scope.ALL,
     },

@@ -14,7 +14,14 @@ from persistence.investigations.tables import (
 )
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
-from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.tips.tables import (
+    TipCounterRow,
+    TipDisclosureRow,
+    TipEventRow,
+    TipLinkRow,
+    TipMessageRow,
+    TipRow,
+)
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "ReferralRow",
     "RefreshTokenRow",
     "TipCounterRow",
+    "TipDisclosureRow",
     "TipEventRow",
     "TipLinkRow",
     "TipMessageRow",

@@ -20,7 +20,7 @@ from persistence.idempotency import SqlIdempotencyStore
 from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
 from persistence.provinces.repository import SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
-from persistence.tips.repository import SqlTipRepository
+from persistence.tips.repository import SqlDisclosureRepository, SqlTipRepository
 from persistence.volunteers.repository import SqlVolunteerRepository
 
 
@@ -51,6 +51,7 @@ class SqlUnitOfWork:
         self._tips: SqlTipRepository | None = None
         self._investigations: SqlInvestigationRepository | None = None
         self._referrals: SqlReferralRepository | None = None
+        self._disclosures: SqlDisclosureRepository | None = None
         self._agencies: SqlAgencyRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -134,6 +135,12 @@ class SqlUnitOfWork:
         if self._investigations is None:
             self._investigations = SqlInvestigationRepository(self.session, self.keyring)
         return self._investigations
+
+    @property
+    def disclosures(self) -> SqlDisclosureRepository:
+        if self._disclosures is None:
+            self._disclosures = SqlDisclosureRepository(self.session, self.keyring)
+        return self._disclosures
 
     @property
     def referrals(self) -> SqlReferralRepository:

@@ -70,6 +70,11 @@ class AuditAction(StrEnum):
     TIP_LINKED = "tip.linked"
     TIP_FOLLOWED_UP = "tip.followed_up"
     TIP_VIEWED = "tip.viewed"
+    # The identity vault: requests, decisions, and every read that shows who reported.
+    TIP_DISCLOSURE_REQUESTED = "tip.disclosure_requested"
+    TIP_DISCLOSURE_APPROVED = "tip.disclosure_approved"
+    TIP_DISCLOSURE_REFUSED = "tip.disclosure_refused"
+    TIP_IDENTITY_DISCLOSED = "tip.identity_disclosed"
 
     # Volunteers (domain/volunteers): the registry, its status changes and full reads.
     VOLUNTEER_APPLIED = "volunteer.applied"

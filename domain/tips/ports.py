@@ -14,6 +14,7 @@ from domain.pagination import Cursor, PageRequest
 from domain.provinces.ports import ProvinceRepository
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.model import (
     LinkedTip,
     Tip,
@@ -103,6 +104,37 @@ class TipRepository(Protocol):
         ...
 
 
+class DisclosureRepository(Protocol):
+    async def add(self, request: DisclosureRequest) -> None: ...
+
+    async def get(
+        self, request_id: UUID, *, for_update: bool = False
+    ) -> DisclosureRequest | None: ...
+
+    async def save(self, request: DisclosureRequest) -> None:
+        """Write the decision back (status, who, when, why)."""
+        ...
+
+    async def approved_for(self, tip_id: UUID, account_id: UUID) -> DisclosureRequest | None:
+        """The account's approved request for the tip, if any (the newest)."""
+        ...
+
+    async def any_approved(self, tip_id: UUID) -> bool:
+        """Whether the tip's reporter identity was disclosed to anyone."""
+        ...
+
+    async def list(
+        self,
+        *,
+        status: DisclosureStatus | None,
+        requested_by: UUID | None,
+        page: PageRequest[Cursor],
+    ) -> list[DisclosureSummary]:
+        """Up to `page.fetch` requests after `page.after`, newest first (requested_at, id);
+        `requested_by` limits them to one requester's (applied in the query)."""
+        ...
+
+
 class AssignedTips(Protocol):
     """Which tips an investigator handles: those linked to the investigations they are
     assigned to (implemented by the investigations feature's repository)."""
@@ -117,6 +149,8 @@ class TipsUnitOfWork(Transaction, Protocol):
     def tips(self) -> TipRepository: ...
     @property
     def assigned_tips(self) -> AssignedTips: ...
+    @property
+    def disclosures(self) -> DisclosureRepository: ...
     @property
     def provinces(self) -> ProvinceRepository: ...
     @property

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from domain import policy
@@ -24,9 +25,18 @@ from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.provinces.model import normalize_province_code
 from domain.tips.access import TipVisibility, can_see, is_official, visibility
 from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
+from domain.tips.disclosures import (
+    DISCLOSURE_WORKFLOW,
+    Decision,
+    DisclosureRequest,
+    DisclosureStatus,
+    DisclosureSummary,
+)
 from domain.tips.errors import (
     ChannelNotAllowed,
+    DisclosureNotFound,
     InternalNoteNotAllowed,
+    NothingToDisclose,
     ReceiptNotFound,
     RecusedOfficeCannotRecord,
     TipNotFound,
@@ -120,6 +130,11 @@ class TipRecord:
     history: list[TipEvent]
     links: list[LinkedTip]
     reporter_view: bool
+    #: anonymous, volunteer or recorded: what kind of reporter, never who.
+    reporter_kind: ReporterKind = "anonymous"
+    #: Officials: the reporter's identity is in `tip`, disclosed to this caller (approved
+    #: request). The reporter: their identity was disclosed to the investigation.
+    identity_disclosed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,8 @@ class FollowUp:
     messages: list[TipMessage]
     #: Older messages exist beyond the newest MESSAGE_LIST_MAX shown.
     messages_truncated: bool = False
+    #: The reporter's identity was disclosed to the people handling it (never to whom).
+    identity_disclosed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +214,22 @@ async def _visible_tip(
     if tip is None or not can_see(actor, action, tip, assigned=await _assigned(uow, actor, action)):
         raise TipNotFound(tip_id)
     return tip
+
+
+ReporterKind = Literal["anonymous", "volunteer", "recorded"]
+
+
+def reporter_kind(tip: Tip) -> ReporterKind:
+    """What kind of reporter, never who: a volunteer, an official recording a caller, or
+    anonymous (possibly with contact details)."""
+    if tip.reporter_account_id is not None:
+        return "volunteer"
+    return "recorded" if tip.recorded_by is not None else "anonymous"
+
+
+def without_identity(tip: Tip) -> Tip:
+    """The tip without who reported it (the identity vault: domain/tips/disclosures.py)."""
+    return replace(tip, contact=None, reporter_account_id=None, recorded_by=None, new_events=[])
 
 
 # -- intake ----------------------------------------------------------------------------
@@ -302,17 +335,39 @@ async def get_tip(uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID)
     official = is_official(actor)
     history = await uow.tips.history(tip.id)
     links: list[LinkedTip] = []
-    if official:
+    disclosure: DisclosureRequest | None = None
+    if official and actor is not None:
         links = await uow.tips.links(tip.id, await _view(uow, actor, Action.TIP_READ))
+        disclosure = await uow.disclosures.approved_for(tip.id, actor.account_id)
+    fields = ["record"] if official else ["status"]
+    if disclosure is not None:
+        fields.append("reporter_identity")
     await uow.audit.viewed(
         _audit_actor(actor, tip),
         ENTITY,
         tip.id,
         province_code=_audit_province(tip),
-        fields=["record"] if official else ["status"],
+        fields=fields,
     )
+    if disclosure is not None:
+        await uow.audit.record(
+            _actor(actor),
+            AuditAction.TIP_IDENTITY_DISCLOSED,
+            entity_type=ENTITY,
+            entity_id=tip.id,
+            province_code=_audit_province(tip),
+            details={"disclosure_id": str(disclosure.id)},
+        )
+    disclosed = disclosure is not None if official else await uow.disclosures.any_approved(tip.id)
     await uow.commit()
-    return TipRecord(tip=tip, history=history, links=links, reporter_view=not official)
+    return TipRecord(
+        tip=tip if disclosure is not None else without_identity(tip),
+        history=history,
+        links=links,
+        reporter_view=not official,
+        reporter_kind=reporter_kind(tip),
+        identity_disclosed=disclosed,
+    )
 
 
 async def list_tips(
@@ -726,15 +781,17 @@ async def follow_up(uow: TipsUnitOfWork, *, receipt: str) -> FollowUp:
     tip = await _by_receipt(uow, receipt)
     history = await uow.tips.history(tip.id)
     messages = await _newest_messages(uow, tip.id, include_internal=False)
+    disclosed = await uow.disclosures.any_approved(tip.id)
     await uow.audit.record(
         ANONYMOUS, AuditAction.TIP_FOLLOWED_UP, entity_type=ENTITY, entity_id=tip.id, details={}
     )
     await uow.commit()
     return FollowUp(
-        tip=tip,
+        tip=without_identity(tip),
         history=history,
         messages=[for_reporter(m) for m in messages.items],
         messages_truncated=messages.truncated,
+        identity_disclosed=disclosed,
     )
 
 
@@ -751,3 +808,98 @@ async def follow_up_message(uow: TipsUnitOfWork, *, receipt: str, body: str) -> 
     )
     await uow.commit()
     return message
+
+
+# -- the identity vault (domain/tips/disclosures.py) ---------------------------------------
+
+
+async def request_disclosure(
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str
+) -> DisclosureRequest:
+    """Ask a custodian to see who reported a tip the caller can see, with a reason."""
+    tip = await _visible_tip(uow, actor, Action.TIP_DISCLOSURE_REQUEST, tip_id)
+    if reporter_kind(tip) == "anonymous" and tip.contact is None:
+        raise NothingToDisclose()
+    who = _principal(actor)
+    request = DisclosureRequest.new(tip_id=tip.id, actor=who, reason=reason, at=uow.clock.now())
+    await uow.disclosures.add(request)
+    await uow.audit.record(
+        _actor(who),
+        AuditAction.TIP_DISCLOSURE_REQUESTED,
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details={"disclosure_id": str(request.id)},
+    )
+    await uow.commit()
+    return request
+
+
+async def _disclosure(
+    uow: TipsUnitOfWork,
+    actor: Principal | None,
+    action: Action,
+    request_id: UUID,
+    *,
+    for_update: bool = False,
+) -> DisclosureRequest:
+    """The request, for custodians (every one) or its requester; else 404."""
+    scope = policy.require(actor, action)
+    request = await uow.disclosures.get(request_id, for_update=for_update)
+    if request is None or (
+        scope is not Scope.ALL and (actor is None or request.requested_by != actor.account_id)
+    ):
+        raise DisclosureNotFound(request_id)
+    return request
+
+
+async def get_disclosure(
+    uow: TipsUnitOfWork, *, actor: Principal | None, request_id: UUID
+) -> DisclosureRequest:
+    return await _disclosure(uow, actor, Action.TIP_DISCLOSURE_READ, request_id)
+
+
+async def list_disclosures(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal | None,
+    status: DisclosureStatus | None,
+    page: PageRequest[Cursor],
+) -> Page[DisclosureSummary]:
+    """Custodians see every request, requesters their own; newest first."""
+    scope = policy.require(actor, Action.TIP_DISCLOSURE_READ)
+    mine = None if scope is Scope.ALL or actor is None else actor.account_id
+    rows = await uow.disclosures.list(status=status, requested_by=mine, page=page)
+    return paginate(rows, page, key=lambda item: Cursor(at=item.requested_at, id=item.id))
+
+
+async def decide_disclosure(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal | None,
+    request_id: UUID,
+    decision: Decision,
+    reason: str,
+) -> DisclosureRequest:
+    """A custodian approves (the requester then sees the identity, of that tip only) or
+    refuses, with a reason; never their own request, and only once (409)."""
+    step = DISCLOSURE_WORKFLOW[decision]
+    request = await _disclosure(uow, actor, step.action, request_id, for_update=True)
+    who = _principal(actor)
+    request.decide(decision, actor=who, at=uow.clock.now(), reason=reason)
+    await uow.disclosures.save(request)
+    tip = await uow.tips.get(request.tip_id)
+    await uow.audit.record(
+        _actor(who),
+        step.audit_action,
+        entity_type=ENTITY,
+        entity_id=request.tip_id,
+        province_code=None if tip is None else _audit_province(tip),
+        details={
+            "disclosure_id": str(request.id),
+            "requester_id": str(request.requested_by),
+            "status": request.status.value,
+        },
+    )
+    await uow.commit()
+    return request

@@ -35,6 +35,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from domain.pagination import Cursor, PageRequest
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.errors import TipLinkExists
 from domain.tips.model import (
     Accused,
@@ -55,7 +56,14 @@ from domain.tips.model import (
 )
 from domain.tips.ports import TipQuery
 from persistence.crypto import FieldSealer, KeyRing
-from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.tips.tables import (
+    TipCounterRow,
+    TipDisclosureRow,
+    TipEventRow,
+    TipLinkRow,
+    TipMessageRow,
+    TipRow,
+)
 
 RECEIPT_PURPOSE = "receipt"
 REPORTER_PURPOSE = "tip_reporter"
@@ -248,6 +256,61 @@ def _link_to_row(link: TipLink) -> TipLinkRow:
         kind=link.kind.value,
         created_at=link.created_at,
         created_by=link.created_by,
+    )
+
+
+def _disclosure_aad(request_id: uuid.UUID, field: str) -> str:
+    return f"tip_disclosure:{request_id}:{field}"
+
+
+def _disclosure_to_entity(s: FieldSealer, row: TipDisclosureRow) -> DisclosureRequest:
+    reason = s.open(row.reason, _disclosure_aad(row.id, "reason"))
+    assert reason is not None
+    return DisclosureRequest(
+        id=row.id,
+        tip_id=row.tip_id,
+        requested_by=row.requested_by,
+        requester_role=row.requester_role,
+        reason=reason,
+        status=DisclosureStatus(row.status),
+        requested_at=row.requested_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        decision_reason=s.open(row.decision_reason, _disclosure_aad(row.id, "decision_reason")),
+    )
+
+
+def _disclosure_to_row(
+    s: FieldSealer, request: DisclosureRequest, into: TipDisclosureRow | None = None
+) -> TipDisclosureRow:
+    """A new row (the reason sealed), or `into` with the decision."""
+    row = into or TipDisclosureRow(
+        id=request.id,
+        tip_id=request.tip_id,
+        requested_by=request.requested_by,
+        requester_role=request.requester_role,
+        status=request.status.value,
+        requested_at=request.requested_at,
+        reason=s.seal(request.reason, _disclosure_aad(request.id, "reason")) or b"",
+    )
+    row.status = request.status.value
+    row.decided_by = request.decided_by
+    row.decided_at = request.decided_at
+    row.decision_reason = s.seal(
+        request.decision_reason, _disclosure_aad(request.id, "decision_reason")
+    )
+    return row
+
+
+def _disclosure_summary_to_entity(row: TipDisclosureRow) -> DisclosureSummary:
+    return DisclosureSummary(
+        id=row.id,
+        tip_id=row.tip_id,
+        requested_by=row.requested_by,
+        requester_role=row.requester_role,
+        status=DisclosureStatus(row.status),
+        requested_at=row.requested_at,
+        decided_at=row.decided_at,
     )
 
 
@@ -490,3 +553,84 @@ class SqlTipRepository:
         statement = self.list_statement(query, visibility, page=page, now=now)
         rows = (await self._session.exec(statement)).all()
         return [_summary_to_entity(row) for row in rows]
+
+
+class SqlDisclosureRepository:
+    """The identity vault's requests (domain/tips/disclosures.py); reasons sealed."""
+
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._sealer = FieldSealer(keyring)
+
+    async def add(self, request: DisclosureRequest) -> None:
+        self._session.add(_disclosure_to_row(self._sealer, request))
+        await self._session.flush()
+
+    async def get(
+        self, request_id: uuid.UUID, *, for_update: bool = False
+    ) -> DisclosureRequest | None:
+        query = (
+            select(TipDisclosureRow)
+            .where(TipDisclosureRow.id == request_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.exec(query)).first()
+        return _disclosure_to_entity(self._sealer, row) if row else None
+
+    async def save(self, request: DisclosureRequest) -> None:
+        row = await self._session.get(TipDisclosureRow, request.id)
+        if row is None:
+            raise LookupError(f"disclosure request {request.id} vanished")
+        self._session.add(_disclosure_to_row(self._sealer, request, into=row))
+        await self._session.flush()
+
+    async def approved_for(
+        self, tip_id: uuid.UUID, account_id: uuid.UUID
+    ) -> DisclosureRequest | None:
+        query = (
+            select(TipDisclosureRow)
+            .where(
+                TipDisclosureRow.tip_id == tip_id,
+                TipDisclosureRow.requested_by == account_id,
+                TipDisclosureRow.status == DisclosureStatus.APPROVED.value,
+            )
+            .order_by(col(TipDisclosureRow.decided_at).desc())
+            .limit(1)
+        )
+        row = (await self._session.exec(query)).first()
+        return _disclosure_to_entity(self._sealer, row) if row else None
+
+    async def any_approved(self, tip_id: uuid.UUID) -> bool:
+        query = select(TipDisclosureRow.id).where(
+            TipDisclosureRow.tip_id == tip_id,
+            TipDisclosureRow.status == DisclosureStatus.APPROVED.value,
+        )
+        return (await self._session.exec(query.limit(1))).first() is not None
+
+    async def list(
+        self,
+        *,
+        status: DisclosureStatus | None,
+        requested_by: uuid.UUID | None,
+        page: PageRequest[Cursor],
+    ) -> list[DisclosureSummary]:
+        conditions: list[ColumnElement[bool]] = []
+        if status is not None:
+            conditions.append(col(TipDisclosureRow.status) == status.value)
+        if requested_by is not None:
+            conditions.append(col(TipDisclosureRow.requested_by) == requested_by)
+        if page.after is not None:
+            conditions.append(
+                tuple_(col(TipDisclosureRow.requested_at), col(TipDisclosureRow.id))
+                < tuple_(page.after.at, page.after.id)
+            )
+        query = (
+            select(TipDisclosureRow)
+            .options(defer(TipDisclosureRow.reason), defer(TipDisclosureRow.decision_reason))  # type: ignore[arg-type]
+            .where(*conditions)
+            .order_by(col(TipDisclosureRow.requested_at).desc(), col(TipDisclosureRow.id).desc())
+            .limit(page.fetch)
+        )
+        return [_disclosure_summary_to_entity(row) for row in (await self._session.exec(query))]

@@ -46,6 +46,7 @@ from domain.investigations.referrals import Referral, ReferralStatus
 from domain.policy import Role
 from domain.provinces.model import Province
 from domain.sessions.model import LoginThrottle, RefreshToken
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.model import (
     Accused,
     Contact,
@@ -83,7 +84,13 @@ from persistence.provinces.tables import ProvinceRow
 from persistence.sessions import repository as sessions
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from persistence.tips import repository as tips
-from persistence.tips.tables import TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.tips.tables import (
+    TipDisclosureRow,
+    TipEventRow,
+    TipLinkRow,
+    TipMessageRow,
+    TipRow,
+)
 from persistence.volunteers import repository as volunteers
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
@@ -214,6 +221,8 @@ PAIRINGS = [
         stored_as={"text": _CONTENT, "evidence": _CONTENT, "fields": _CONTENT},
     ),
     Pairing(AgencyRow, Agency),
+    Pairing(TipDisclosureRow, DisclosureRequest),
+    Pairing(TipDisclosureRow, DisclosureSummary, projection=True),
     Pairing(
         ReferralRow,
         Referral,
@@ -732,4 +741,33 @@ def test_agency_and_referral_round_trips() -> None:
         status=ReferralStatus.CLOSED,
         created_at=NOW,
         updated_at=moved.updated_at,
+    )
+
+
+def test_disclosure_request_round_trip() -> None:
+    request = DisclosureRequest(
+        id=uuid.uuid4(),
+        tip_id=uuid.uuid4(),
+        requested_by=uuid.uuid4(),
+        requester_role="investigator",
+        reason="To interview the reporter.",
+        status=DisclosureStatus.APPROVED,
+        requested_at=NOW,
+        decided_by=uuid.uuid4(),
+        decided_at=NOW + timedelta(hours=2),
+        decision_reason="Needed for the case.",
+    )
+    _no_field_at_its_default(request)
+    row = tips._disclosure_to_row(SEALER, request)
+    assert b"interview" not in row.reason
+    assert tips._disclosure_to_entity(SEALER, row) == request
+    summary = tips._disclosure_summary_to_entity(row)
+    assert summary == DisclosureSummary(
+        id=request.id,
+        tip_id=request.tip_id,
+        requested_by=request.requested_by,
+        requester_role="investigator",
+        status=DisclosureStatus.APPROVED,
+        requested_at=NOW,
+        decided_at=request.decided_at,
     )
