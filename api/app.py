@@ -11,9 +11,11 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 
 from api.accounts import routes as accounts
+from api.agencies import routes as agencies
 from api.audit import routes as audit
 from api.errors import install_error_handlers
 from api.health import routes as health
+from api.investigations import routes as investigations
 from api.middleware import (
     BodySizeLimitMiddleware,
     CompressionMiddleware,
@@ -90,6 +92,21 @@ TAGS = [
         "name": "volunteers",
         "description": "The labour volunteer registry (อาสาสมัครแรงงาน): public applications, "
         "approval, training, pledges, and each volunteer's own profile and data export.",
+    },
+    {
+        "name": "investigations",
+        "description": "Investigations opened on tips: workflow, team, internal notes, "
+        "evidence log (chain of custody) and timeline; concluding closes the tips and "
+        "tells their reporters.",
+    },
+    {
+        "name": "referrals",
+        "description": "Investigations referred to partner agencies: the agencies' partner "
+        "accounts read their referrals and report their status back.",
+    },
+    {
+        "name": "agencies",
+        "description": "The registry of partner agencies (NACC, PACC, DSI, RTP, OAG, ...).",
     },
 ]
 
@@ -176,8 +193,12 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(audit.router)
     app.include_router(tips.router)
+    app.include_router(tips.disclosures_router)
     app.include_router(volunteers.router)
     app.include_router(volunteers.me_router)
+    app.include_router(investigations.router)
+    app.include_router(investigations.referrals_router)
+    app.include_router(agencies.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -8,7 +8,8 @@ exists, the cursor of the last row kept.
 
 Cursors are opaque to clients: base64url of a JSON array with a kind tag, e.g.
 `["t", "<ISO timestamp>", "<uuid>"]` for lists ordered newest first by
-(timestamp DESC, id DESC), and `["s", <seq>]` for the audit log (seq DESC). Anything a
+(timestamp DESC, id DESC), and `["s", <seq>]` for lists ordered by a sequence number (the
+audit log, an investigation's timeline). Anything a
 client can do to a cursor (garbage, other JSON shapes, another list's cursor, naive or
 out-of-range timestamps) is an InvalidCursor (422), never a server error.
 """
@@ -90,7 +91,8 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class SeqCursor:
-    """Position after the last item of a page ordered by a sequence number, descending."""
+    """Position after the last item of a page ordered by a sequence number: descending for
+    the audit log (newest first), ascending for an investigation's timeline (in order)."""
 
     seq: int
 

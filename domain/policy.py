@@ -83,6 +83,10 @@ class Action(StrEnum):
     TIP_REASSIGN = "tip.reassign"
     TIP_MESSAGE = "tip.message"
     TIP_LINK = "tip.link"
+    # the identity vault (domain/tips/disclosures.py)
+    TIP_DISCLOSURE_REQUEST = "tip.disclosure_request"
+    TIP_DISCLOSURE_DECIDE = "tip.disclosure_decide"
+    TIP_DISCLOSURE_READ = "tip.disclosure_read"
     # volunteer registry
     VOLUNTEER_APPLY = "volunteer.apply"
     VOLUNTEER_ACTIVATE = "volunteer.activate"
@@ -101,6 +105,24 @@ class Action(StrEnum):
     VOLUNTEER_SELF_READ = "volunteer.self_read"
     VOLUNTEER_SELF_UPDATE = "volunteer.self_update"
     VOLUNTEER_SELF_EXPORT = "volunteer.self_export"
+    # investigations (see domain/investigations/access.py)
+    INVESTIGATION_CREATE = "investigation.create"
+    INVESTIGATION_READ = "investigation.read"
+    INVESTIGATION_UPDATE = "investigation.update"
+    INVESTIGATION_START = "investigation.start"
+    INVESTIGATION_HOLD = "investigation.hold"
+    INVESTIGATION_RESUME = "investigation.resume"
+    INVESTIGATION_CONCLUDE = "investigation.conclude"
+    INVESTIGATION_REOPEN = "investigation.reopen"
+    INVESTIGATION_ASSIGN = "investigation.assign"
+    INVESTIGATION_NOTE = "investigation.note"
+    INVESTIGATION_EVIDENCE = "investigation.evidence"
+    INVESTIGATION_REFER = "investigation.refer"
+    # partner agencies and the referrals to them
+    AGENCY_READ = "agency.read"
+    AGENCY_MANAGE = "agency.manage"
+    REFERRAL_READ = "referral.read"
+    REFERRAL_UPDATE = "referral.update"
 
 
 #: Actions anyone may perform without signing in.
@@ -135,6 +157,15 @@ _VOLUNTEER_MANAGERS = {
     Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
 }
 _VOLUNTEER_SELF = {Role.VOLUNTEER: Scope.OWN}
+#: Who runs investigations: the central centre everywhere, provincial offices those led by
+#: their province (minus those holding a tip recused from it), investigators those they
+#: are assigned to (Scope.OWN). Auditors and partners have no row: no case content.
+_CASE_OFFICERS = {
+    Role.ADMIN: Scope.ALL,
+    Role.CENTRAL_OFFICER: Scope.ALL,
+    Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+}
+_CASE_WORKERS = {**_CASE_OFFICERS, Role.INVESTIGATOR: Scope.OWN}
 
 #: The access table. An action missing here, or a role missing under an action, is denied.
 RULES: dict[Action, dict[Role, Scope]] = {
@@ -169,7 +200,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.ADMIN: Scope.ALL,
         Role.INVESTIGATOR: Scope.ALL,
     },
-    # Investigators: OWN = tips linked to investigations assigned to them (none yet).
+    # Investigators: OWN = tips linked to investigations assigned to them.
     Action.TIP_READ: {
         Role.VOLUNTEER: Scope.OWN,
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
@@ -183,15 +214,33 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.ADMIN: Scope.ALL,
     },
     Action.TIP_REASSIGN: {Role.CENTRAL_OFFICER: Scope.ALL, Role.ADMIN: Scope.ALL},
-    # Volunteers exchange messages on their own tips (never internal notes).
+    # Volunteers exchange messages on their own tips (never internal notes); investigators
+    # write to the reporters of the tips of their investigations.
     Action.TIP_MESSAGE: {
         Role.VOLUNTEER: Scope.OWN,
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
         Role.CENTRAL_OFFICER: Scope.ALL,
         Role.ADMIN: Scope.ALL,
+        Role.INVESTIGATOR: Scope.OWN,
     },
     Action.TIP_LINK: {
         Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    # The identity vault: officials who can see a tip ask (investigators: the tips of their
+    # investigations); the central centre is the custodian that decides; requesters read
+    # their own requests (OWN), custodians and admins every request.
+    Action.TIP_DISCLOSURE_REQUEST: {
+        Role.INVESTIGATOR: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.PROVINCE,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.ADMIN: Scope.ALL,
+    },
+    Action.TIP_DISCLOSURE_DECIDE: {Role.CENTRAL_OFFICER: Scope.ALL},
+    Action.TIP_DISCLOSURE_READ: {
+        Role.INVESTIGATOR: Scope.OWN,
+        Role.PROVINCIAL_OFFICER: Scope.OWN,
         Role.CENTRAL_OFFICER: Scope.ALL,
         Role.ADMIN: Scope.ALL,
     },
@@ -212,6 +261,29 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.VOLUNTEER_SELF_READ: _VOLUNTEER_SELF,
     Action.VOLUNTEER_SELF_UPDATE: _VOLUNTEER_SELF,
     Action.VOLUNTEER_SELF_EXPORT: _VOLUNTEER_SELF,
+    # Opening links tips the opener may triage; reopening a concluded case is central only.
+    Action.INVESTIGATION_CREATE: _CASE_OFFICERS,
+    Action.INVESTIGATION_READ: _CASE_WORKERS,
+    Action.INVESTIGATION_UPDATE: _CASE_WORKERS,
+    Action.INVESTIGATION_START: _CASE_WORKERS,
+    Action.INVESTIGATION_HOLD: _CASE_WORKERS,
+    Action.INVESTIGATION_RESUME: _CASE_WORKERS,
+    Action.INVESTIGATION_CONCLUDE: _CASE_WORKERS,
+    Action.INVESTIGATION_REOPEN: {Role.CENTRAL_OFFICER: Scope.ALL},
+    Action.INVESTIGATION_ASSIGN: _CASE_OFFICERS,
+    Action.INVESTIGATION_NOTE: _CASE_WORKERS,
+    Action.INVESTIGATION_EVIDENCE: _CASE_WORKERS,
+    # Referring hands a summary (never the tips or the reporters) to a partner agency.
+    Action.INVESTIGATION_REFER: _CASE_OFFICERS,
+    Action.AGENCY_READ: _EVERY_ROLE,
+    Action.AGENCY_MANAGE: _ADMIN,
+    # Partners: OWN = referrals to their own agency (`Principal.agency_code`).
+    Action.REFERRAL_READ: {
+        Role.ADMIN: Scope.ALL,
+        Role.CENTRAL_OFFICER: Scope.ALL,
+        Role.PARTNER: Scope.OWN,
+    },
+    Action.REFERRAL_UPDATE: {Role.PARTNER: Scope.OWN},
 }
 
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.agencies.ports import AgenciesUnitOfWork
 from domain.audit.ports import AuditUnitOfWork
+from domain.investigations.ports import InvestigationsUnitOfWork
 from domain.provinces.ports import ProvincesUnitOfWork
 from domain.sessions.ports import RefreshTokenRepository, SessionsUnitOfWork
-from domain.tips.ports import TipsUnitOfWork
 from domain.volunteers.ports import VolunteersUnitOfWork
 
 
 class UnitOfWork(
     SessionsUnitOfWork,  # includes AccountsUnitOfWork
     VolunteersUnitOfWork,
-    TipsUnitOfWork,
+    InvestigationsUnitOfWork,  # includes TipsUnitOfWork
+    AgenciesUnitOfWork,
     AuditUnitOfWork,
     ProvincesUnitOfWork,
     Protocol,

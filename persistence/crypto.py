@@ -14,8 +14,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -73,6 +75,46 @@ class KeyRing:
         """Hex HMAC-SHA-256 of the value, separated by purpose (e.g. 'national_id')."""
         message = purpose.encode() + b"\x00" + value.encode()
         return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
+
+
+def pack(sealed: Sealed) -> bytes:
+    """One column's bytes: `len(kid) || kid || nonce || ciphertext || tag`, so the key id
+    travels with the value and keys can rotate value by value."""
+    kid = sealed.kid.encode()
+    return bytes([len(kid)]) + kid + sealed.blob
+
+
+def unpack(data: bytes) -> Sealed:
+    size = data[0]
+    return Sealed(data[1 : 1 + size].decode(), bytes(data[1 + size :]))
+
+
+class FieldSealer:
+    """Seals and opens single columns (text or JSON) with a key ring, as packed bytes.
+
+    Written once for every feature that keeps confidential fields in bytea columns (tips,
+    investigations). The associated data names the value's place (`tip:<id>:description`),
+    so a ciphertext cannot be moved to another row or field.
+    """
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self._keyring = keyring
+
+    def seal(self, value: str | None, aad: str) -> bytes | None:
+        return None if value is None else pack(self._keyring.seal(value, aad=aad))
+
+    def open(self, data: bytes | None, aad: str) -> str | None:
+        return None if data is None else self._keyring.open(unpack(bytes(data)), aad=aad)
+
+    def seal_json(self, value: dict[str, Any] | None, aad: str) -> bytes | None:
+        return None if value is None else self.seal(json.dumps(value, ensure_ascii=False), aad)
+
+    def open_json(self, data: bytes | None, aad: str) -> dict[str, Any] | None:
+        opened = self.open(data, aad)
+        if opened is None:
+            return None
+        document: dict[str, Any] = json.loads(opened)
+        return document
 
 
 def development_keyring() -> KeyRing:

@@ -13,12 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
 from persistence.accounts.repository import SqlAccountRepository
+from persistence.agencies.repository import SqlAgencyRepository
 from persistence.audit.repository import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
+from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
 from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
-from persistence.tips.repository import SqlTipRepository
+from persistence.tips.repository import SqlDisclosureRepository, SqlTipRepository
 from persistence.volunteers.repository import SqlVolunteerRepository
 
 
@@ -49,6 +51,10 @@ class SqlUnitOfWork:
         self._audit: SqlAuditLog | None = None
         self._audit_reader: SqlAuditReader | None = None
         self._tips: SqlTipRepository | None = None
+        self._investigations: SqlInvestigationRepository | None = None
+        self._referrals: SqlReferralRepository | None = None
+        self._disclosures: SqlDisclosureRepository | None = None
+        self._agencies: SqlAgencyRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -125,6 +131,35 @@ class SqlUnitOfWork:
         if self._tips is None:
             self._tips = SqlTipRepository(self.session, self.keyring)
         return self._tips
+
+    @property
+    def investigations(self) -> SqlInvestigationRepository:
+        if self._investigations is None:
+            self._investigations = SqlInvestigationRepository(self.session, self.keyring)
+        return self._investigations
+
+    @property
+    def disclosures(self) -> SqlDisclosureRepository:
+        if self._disclosures is None:
+            self._disclosures = SqlDisclosureRepository(self.session, self.keyring)
+        return self._disclosures
+
+    @property
+    def referrals(self) -> SqlReferralRepository:
+        if self._referrals is None:
+            self._referrals = SqlReferralRepository(self.session, self.keyring)
+        return self._referrals
+
+    @property
+    def agencies(self) -> SqlAgencyRepository:
+        if self._agencies is None:
+            self._agencies = SqlAgencyRepository(self.session)
+        return self._agencies
+
+    @property
+    def assigned_tips(self) -> SqlInvestigationRepository:
+        """The tips feature's view of the investigations (which tips an investigator has)."""
+        return self.investigations
 
     def _transaction_ended(self) -> None:
         if self._audit is not None:

@@ -28,6 +28,8 @@ from uuid import UUID
 
 from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account
+from domain.agencies.errors import AgencyExists
+from domain.agencies.model import Agency
 from domain.audit.errors import AuditDetailsRejected
 from domain.audit.model import (
     GENESIS_HASH,
@@ -47,6 +49,7 @@ from domain.provinces.model import LabourOffice, Province, Region
 from domain.sessions.model import LoginThrottle, RefreshToken
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import DeadlineStatus, OverdueKind
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.errors import TipLinkExists
 from domain.tips.model import LinkedTip, Tip, TipEvent, TipLink, TipMessage, TipSummary
 from domain.tips.ports import TipQuery
@@ -81,6 +84,10 @@ class Store:
     volunteers: dict[UUID, Volunteer] = field(default_factory=dict)
     #: Volunteer id -> (keyed hash of the normalised activation code, expiry).
     activation_codes: dict[UUID, tuple[str, datetime]] = field(default_factory=dict)
+    disclosures: dict[UUID, DisclosureRequest] = field(default_factory=dict)
+    #: Which tips each investigator handles (the investigations feature fills it in SQL).
+    assigned_tips: dict[UUID, frozenset[UUID]] = field(default_factory=dict)
+    agencies: dict[str, Agency] = field(default_factory=dict)
     commits: int = 0
 
     def actions(self) -> list[str]:
@@ -418,6 +425,9 @@ class FakeTips:
     def __init__(self, store: Store) -> None:
         self._store = store
 
+    async def summaries(self, tip_ids: list[UUID]) -> list[TipSummary]:
+        return [_summary(self._store.tips[i]) for i in tip_ids if i in self._store.tips]
+
     async def next_sequence(self, year: int) -> int:
         # Gap-free: the counter lives in the transaction's copy, so a rollback returns it.
         self._store.tip_counters[year] = self._store.tip_counters.get(year, 0) + 1
@@ -618,6 +628,105 @@ class FakeVolunteers:
         self._store.activation_codes.pop(volunteer_id, None)
 
 
+class FakeDisclosures:
+    """Requests to disclose a reporter's identity (the identity vault)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def add(self, request: DisclosureRequest) -> None:
+        self._store.disclosures[request.id] = copy.deepcopy(request)
+
+    async def get(self, request_id: UUID, *, for_update: bool = False) -> DisclosureRequest | None:
+        return copy.deepcopy(self._store.disclosures.get(request_id))
+
+    async def save(self, request: DisclosureRequest) -> None:
+        assert request.id in self._store.disclosures, "save() of a request never added"
+        self._store.disclosures[request.id] = copy.deepcopy(request)
+
+    async def approved_for(self, tip_id: UUID, account_id: UUID) -> DisclosureRequest | None:
+        approved = [
+            r
+            for r in self._store.disclosures.values()
+            if r.tip_id == tip_id
+            and r.requested_by == account_id
+            and r.status is DisclosureStatus.APPROVED
+        ]
+        newest = max(approved, key=lambda r: r.requested_at, default=None)
+        return copy.deepcopy(newest)
+
+    async def any_approved(self, tip_id: UUID) -> bool:
+        return any(
+            r.tip_id == tip_id and r.status is DisclosureStatus.APPROVED
+            for r in self._store.disclosures.values()
+        )
+
+    async def list(
+        self,
+        *,
+        status: DisclosureStatus | None,
+        requested_by: UUID | None,
+        page: PageRequest[Cursor],
+    ) -> list[DisclosureSummary]:
+        rows = sorted(
+            self._store.disclosures.values(),
+            key=lambda r: (r.requested_at, r.id),
+            reverse=True,
+        )
+        after = (page.after.at, page.after.id) if page.after else None
+        kept = [
+            r
+            for r in rows
+            if (status is None or r.status is status)
+            and (requested_by is None or r.requested_by == requested_by)
+            and (after is None or (r.requested_at, r.id) < after)
+        ]
+        return [
+            DisclosureSummary(
+                id=r.id,
+                tip_id=r.tip_id,
+                requested_by=r.requested_by,
+                requester_role=r.requester_role,
+                status=r.status,
+                requested_at=r.requested_at,
+                decided_at=r.decided_at,
+            )
+            for r in kept[: page.fetch]
+        ]
+
+
+class FakeAssignedTips:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def tip_ids_assigned_to(self, account_id: UUID) -> frozenset[UUID]:
+        return self._store.assigned_tips.get(account_id, frozenset())
+
+
+class FakeAgencies:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def get(self, code: str, *, for_update: bool = False) -> Agency | None:
+        return copy.deepcopy(self._store.agencies.get(code))
+
+    async def add(self, agency: Agency) -> None:
+        if agency.code in self._store.agencies:
+            raise AgencyExists(agency.code)
+        self._store.agencies[agency.code] = copy.deepcopy(agency)
+
+    async def save(self, agency: Agency) -> None:
+        assert agency.code in self._store.agencies, "save() of an agency never added"
+        self._store.agencies[agency.code] = copy.deepcopy(agency)
+
+    async def list(self, *, active: bool | None = None) -> list[Agency]:
+        return [
+            copy.deepcopy(a)
+            for code, a in sorted(self._store.agencies.items())
+            if active is None or a.is_active is active
+        ]
+
+
 class InMemoryUnitOfWork:
     """`async with InMemoryUnitOfWork(store, clock) as uow:`; uncommitted work is dropped."""
 
@@ -650,6 +759,9 @@ class InMemoryUnitOfWork:
         self.idempotency = FakeIdempotency(self._working)
         self.tips = FakeTips(self._working)
         self.volunteers = FakeVolunteers(self._working)
+        self.disclosures = FakeDisclosures(self._working)
+        self.assigned_tips = FakeAssignedTips(self._working)
+        self.agencies = FakeAgencies(self._working)
 
     async def commit(self) -> None:
         self._working.commits += 1

@@ -24,6 +24,11 @@ from api.tips.schemas import (
     TipClose,
     TipCreate,
     TipCreated,
+    TipDisclosureDecision,
+    TipDisclosurePublic,
+    TipDisclosureRequestCreate,
+    TipDisclosureSummaryPage,
+    TipDisclosureSummaryPublic,
     TipFollowUpMessageCreate,
     TipFollowUpPublic,
     TipFollowUpRequest,
@@ -46,6 +51,7 @@ from domain.policy import Action, Principal
 from domain.tips import use_cases as tips
 from domain.tips.access import is_official
 from domain.tips.deadlines import DeadlineRules, OverdueKind
+from domain.tips.disclosures import Decision, DisclosureStatus
 from domain.tips.errors import ReceiptNotFound
 from domain.tips.model import TipCategory, TipStatus
 from domain.tips.ports import TipQuery
@@ -383,3 +389,109 @@ async def tips_links_create(
         uow, actor=caller, tip_id=tip_id, target_id=body.target_id, kind=body.kind
     )
     return TipLinkPublic.of(link)
+
+
+# -- the identity vault (domain/tips/disclosures.py) -------------------------------------
+
+
+@router.post(
+    "/{tip_id}/disclosure-requests",
+    status_code=201,
+    response_model=TipDisclosurePublic,
+    responses=with_headers(201, LOCATION) | problem_responses(401, 403, 404, 409, 422),
+)
+async def tips_request_disclosure(
+    response: Response,
+    uow: Uow,
+    caller: Annotated[Principal | None, requires(Action.TIP_DISCLOSURE_REQUEST)],
+    tip_id: UUID,
+    body: TipDisclosureRequestCreate,
+) -> TipDisclosurePublic:
+    """Ask a custodian to see who reported a tip, with a reason.
+
+    The reporter's identity (a volunteer's account, contact details, who recorded a
+    hotline call) is hidden from everyone by default. Officials who can see the tip ask
+    (investigators: the tips of their investigations); a central officer approves or
+    refuses. Once approved, the requester alone sees it, for this tip only, and each read
+    is audited. A tip whose reporter left no identity at all is a 409.
+    """
+    request = await tips.request_disclosure(uow, actor=caller, tip_id=tip_id, reason=body.reason)
+    response.headers["Location"] = f"{disclosures_router.prefix}/{request.id}"
+    return TipDisclosurePublic.model_validate(request)
+
+
+disclosures_router = APIRouter(prefix="/api/v1/disclosure-requests", tags=["tips"])
+DisclosureReader = Annotated[Principal | None, requires(Action.TIP_DISCLOSURE_READ)]
+Custodian = Annotated[Principal | None, requires(Action.TIP_DISCLOSURE_DECIDE)]
+
+
+@disclosures_router.get(
+    "", response_model=TipDisclosureSummaryPage, responses=problem_responses(401, 403, 422)
+)
+async def disclosure_requests_list(
+    uow: Uow,
+    caller: DisclosureReader,
+    paging: Paging,
+    status: DisclosureStatus | None = None,
+) -> TipDisclosureSummaryPage:
+    """List requests to see who reported a tip, newest first (`?status=pending`).
+
+    Custodians (central officers) and admins see every request; investigators and
+    provincial officers their own. Items carry no reasons.
+    """
+    page = await tips.list_disclosures(uow, actor=caller, status=status, page=paging.by_time())
+    return TipDisclosureSummaryPage.of(page, TipDisclosureSummaryPublic.model_validate)
+
+
+@disclosures_router.get(
+    "/{request_id}",
+    response_model=TipDisclosurePublic,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def disclosure_requests_get(
+    uow: Uow, caller: DisclosureReader, request_id: UUID
+) -> TipDisclosurePublic:
+    """Read one disclosure request with its reasons and decision.
+
+    For custodians and admins, and for the official who asked (404 for anyone else).
+    """
+    request = await tips.get_disclosure(uow, actor=caller, request_id=request_id)
+    return TipDisclosurePublic.model_validate(request)
+
+
+_DECISION_RESPONSES = problem_responses(401, 403, 404, 409, 422)
+
+
+@disclosures_router.post(
+    "/{request_id}/approve", response_model=TipDisclosurePublic, responses=_DECISION_RESPONSES
+)
+async def disclosure_requests_approve(
+    uow: Uow, caller: Custodian, request_id: UUID, body: TipDisclosureDecision
+) -> TipDisclosurePublic:
+    """Approve a request to see who reported a tip (custodians), with a reason.
+
+    The requester then sees the reporter's identity on that tip only; the reporter's
+    follow-up shows that it was disclosed (never to whom). A decided request is a 409; a
+    custodian never decides their own request (403).
+    """
+    request = await tips.decide_disclosure(
+        uow, actor=caller, request_id=request_id, decision=Decision.APPROVE, reason=body.reason
+    )
+    return TipDisclosurePublic.model_validate(request)
+
+
+@disclosures_router.post(
+    "/{request_id}/refuse", response_model=TipDisclosurePublic, responses=_DECISION_RESPONSES
+)
+async def disclosure_requests_refuse(
+    uow: Uow, caller: Custodian, request_id: UUID, body: TipDisclosureDecision
+) -> TipDisclosurePublic:
+    """Refuse a request to see who reported a tip (custodians), with a reason.
+
+    Nothing is revealed. A decided request is a 409; a custodian never decides their own
+    request (403).
+    """
+    request = await tips.decide_disclosure(
+        uow, actor=caller, request_id=request_id, decision=Decision.REFUSE, reason=body.reason
+    )
+    return TipDisclosurePublic.model_validate(request)

@@ -17,6 +17,8 @@ from pydantic import ConfigDict, Field, JsonValue, model_validator
 from api.pagination import PagePublic
 from api.schemas import AmountTHB, ApiModel
 from domain.tips.deadlines import DeadlineStatus
+from domain.tips.disclosures import REASON_MAX as DISCLOSURE_REASON_MAX
+from domain.tips.disclosures import DisclosureStatus
 from domain.tips.model import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -66,6 +68,12 @@ ACKNOWLEDGED_EXAMPLE: dict[str, JsonValue] = {
     "to_status": "acknowledged",
     "outcome": None,
 }
+
+
+_DISCLOSED = (
+    "Your identity was disclosed to the people handling your report, with the approval of "
+    "a custodian (never to whom)"
+)
 
 
 class _Seen:
@@ -263,24 +271,30 @@ class TipContactPublic(_Public):
 
 
 class TipReporterIdentityPublic(ApiModel):
-    """Who reported the tip (confidential; the full record only)."""
+    """Who reported the tip: the kind always, the identity only once disclosed to the
+    caller (the identity vault: POST /api/v1/tips/{tip_id}/disclosure-requests)."""
 
     kind: Literal["anonymous", "volunteer", "recorded"] = Field(
         description="anonymous; a signed-in volunteer; or recorded by an official"
     )
-    account_id: UUID | None = Field(description="The volunteer's account (confidential)")
-    recorded_by: UUID | None = Field(description="The official who recorded the tip")
+    disclosed: bool = Field(
+        description="A custodian approved the caller's request: account_id, recorded_by "
+        "and the tip's contact are shown (each read audited); null otherwise"
+    )
+    account_id: UUID | None = Field(description="The volunteer's account (once disclosed)")
+    recorded_by: UUID | None = Field(
+        description="The official who recorded the tip (once disclosed)"
+    )
 
     @classmethod
-    def of(cls, tip: Tip) -> TipReporterIdentityPublic:
-        kind: Literal["anonymous", "volunteer", "recorded"] = (
-            "volunteer"
-            if tip.reporter_account_id
-            else "recorded"
-            if tip.recorded_by
-            else "anonymous"
+    def of(cls, record: TipRecord) -> TipReporterIdentityPublic:
+        tip = record.tip  # without identity unless disclosed (domain/tips/use_cases.py)
+        return cls(
+            kind=record.reporter_kind,
+            disclosed=record.identity_disclosed,
+            account_id=tip.reporter_account_id,
+            recorded_by=tip.recorded_by,
         )
-        return cls(kind=kind, account_id=tip.reporter_account_id, recorded_by=tip.recorded_by)
 
 
 class TipStatusChangePublic(_Public):
@@ -342,7 +356,12 @@ class TipPublic(TipSummaryPublic):
                     "location": "อำเภอเมืองขอนแก่น",
                     "amount_thb": "5000.00",
                     "contact": None,
-                    "reporter": {"kind": "anonymous", "account_id": None, "recorded_by": None},
+                    "reporter": {
+                        "kind": "anonymous",
+                        "disclosed": False,
+                        "account_id": None,
+                        "recorded_by": None,
+                    },
                     "history": [
                         {
                             **ACKNOWLEDGED_EXAMPLE,
@@ -385,7 +404,9 @@ class TipPublic(TipSummaryPublic):
     incident_period_end: date | None
     location: str | None
     amount_thb: AmountTHB | None
-    contact: TipContactPublic | None
+    contact: TipContactPublic | None = Field(
+        description="The reporter's contact details: only once disclosed to the caller"
+    )
     reporter: TipReporterIdentityPublic
     history: list[TipEventPublic]
     links: list[TipLinkPublic]
@@ -402,7 +423,7 @@ class TipPublic(TipSummaryPublic):
                 incident_date=tip.incident.date,
                 incident_period_start=tip.incident.period_start,
                 incident_period_end=tip.incident.period_end,
-                reporter=TipReporterIdentityPublic.of(tip),
+                reporter=TipReporterIdentityPublic.of(record),
                 history=record.history,
                 links=[TipLinkPublic.of(link) for link in record.links],
             )
@@ -427,6 +448,7 @@ class TipReporterPublic(_Public):
                     "feedback_due_at": "2027-02-26T03:00:00Z",
                     "feedback_status": "pending",
                     "history": [ACKNOWLEDGED_EXAMPLE],
+                    "identity_disclosed": False,
                 }
             ]
         }
@@ -443,10 +465,19 @@ class TipReporterPublic(_Public):
     feedback_due_at: datetime
     feedback_status: DeadlineStatus
     history: list[TipStatusChangePublic]
+    identity_disclosed: bool = Field(description=_DISCLOSED)
 
     @classmethod
     def of_record(cls, record: TipRecord, now: datetime) -> TipReporterPublic:
-        return cls.model_validate(_at(record.tip, now, view="reporter", history=record.history))
+        return cls.model_validate(
+            _at(
+                record.tip,
+                now,
+                view="reporter",
+                history=record.history,
+                identity_disclosed=record.identity_disclosed,
+            )
+        )
 
 
 #: GET /tips/{id}: the full record (officials) or the reporter's view, told apart by `view`.
@@ -578,6 +609,7 @@ class TipFollowUpPublic(_Public):
                         }
                     ],
                     "messages_truncated": False,
+                    "identity_disclosed": False,
                 }
             ]
         }
@@ -598,6 +630,7 @@ class TipFollowUpPublic(_Public):
     messages_truncated: bool = Field(
         default=False, description=f"Older messages exist beyond the newest {MESSAGE_LIST_MAX}"
     )
+    identity_disclosed: bool = Field(default=False, description=_DISCLOSED)
 
     @classmethod
     def of(cls, result: FollowUp, now: datetime) -> TipFollowUpPublic:
@@ -608,5 +641,83 @@ class TipFollowUpPublic(_Public):
                 history=result.history,
                 messages=result.messages,
                 messages_truncated=result.messages_truncated,
+                identity_disclosed=result.identity_disclosed,
             )
         )
+
+
+# -- the identity vault ------------------------------------------------------------------
+
+_DISCLOSURE_EXAMPLE: dict[str, JsonValue] = {
+    "id": "4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b",
+    "tip_id": EXAMPLE_ID,
+    "requested_by": EXAMPLE_OFFICER_ID,
+    "requester_role": "investigator",
+    "status": "approved",
+    "reason": "ต้องสอบปากคำผู้แจ้งเพื่อยืนยันหลักฐานการโอนเงิน",
+    "requested_at": "2026-12-10T03:00:00Z",
+    "decided_by": EXAMPLE_OTHER_ID,
+    "decided_at": "2026-12-10T06:00:00Z",
+    "decision_reason": "จำเป็นต่อการสอบสวน ผู้ขอได้รับมอบหมายในคดี",
+}
+_DISCLOSURE_SUMMARY_EXAMPLE: dict[str, JsonValue] = {
+    name: _DISCLOSURE_EXAMPLE[name]
+    for name in ("id", "tip_id", "requested_by", "requester_role", "status", "requested_at")
+} | {"decided_at": _DISCLOSURE_EXAMPLE["decided_at"]}
+
+
+class TipDisclosureRequestCreate(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": _DISCLOSURE_EXAMPLE["reason"]}]}
+    )
+
+    reason: str = Field(
+        min_length=1, max_length=DISCLOSURE_REASON_MAX, description="Why you need to know"
+    )
+
+
+class TipDisclosureDecision(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": _DISCLOSURE_EXAMPLE["decision_reason"]}]}
+    )
+
+    reason: str = Field(min_length=1, max_length=DISCLOSURE_REASON_MAX)
+
+
+class TipDisclosurePublic(_Public):
+    """A request to see who reported a tip, and the custodian's decision."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_DISCLOSURE_EXAMPLE]})
+
+    id: UUID
+    tip_id: UUID
+    requested_by: UUID
+    requester_role: str
+    status: DisclosureStatus
+    reason: str
+    requested_at: datetime
+    decided_by: UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class TipDisclosureSummaryPublic(_Public):
+    model_config = ConfigDict(json_schema_extra={"examples": [_DISCLOSURE_SUMMARY_EXAMPLE]})
+
+    id: UUID
+    tip_id: UUID
+    requested_by: UUID
+    requester_role: str
+    status: DisclosureStatus
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+class TipDisclosureSummaryPage(PagePublic[TipDisclosureSummaryPublic]):
+    """A page of disclosure requests, newest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [_DISCLOSURE_SUMMARY_EXAMPLE], "next_cursor": None}]
+        }
+    )

@@ -70,6 +70,11 @@ class AuditAction(StrEnum):
     TIP_LINKED = "tip.linked"
     TIP_FOLLOWED_UP = "tip.followed_up"
     TIP_VIEWED = "tip.viewed"
+    # The identity vault: requests, decisions, and every read that shows who reported.
+    TIP_DISCLOSURE_REQUESTED = "tip.disclosure_requested"
+    TIP_DISCLOSURE_APPROVED = "tip.disclosure_approved"
+    TIP_DISCLOSURE_REFUSED = "tip.disclosure_refused"
+    TIP_IDENTITY_DISCLOSED = "tip.identity_disclosed"
 
     # Volunteers (domain/volunteers): the registry, its status changes and full reads.
     VOLUNTEER_APPLIED = "volunteer.applied"
@@ -86,6 +91,30 @@ class AuditAction(StrEnum):
     VOLUNTEER_EXPORTED = "volunteer.exported"
     VOLUNTEER_ACTIVATED = "volunteer.activated"
     VOLUNTEER_VIEWED = "volunteer.viewed"
+
+    # Investigations (domain/investigations): the case, its workflow, its timeline, full
+    # reads. Details hold ids, statuses, outcomes and counts: never titles, findings,
+    # reasons, notes or evidence descriptions.
+    INVESTIGATION_OPENED = "investigation.opened"
+    INVESTIGATION_UPDATED = "investigation.updated"
+    INVESTIGATION_STARTED = "investigation.started"
+    INVESTIGATION_HELD = "investigation.held"
+    INVESTIGATION_RESUMED = "investigation.resumed"
+    INVESTIGATION_CONCLUDED = "investigation.concluded"
+    INVESTIGATION_REOPENED = "investigation.reopened"
+    INVESTIGATION_ASSIGNED = "investigation.assigned"
+    INVESTIGATION_UNASSIGNED = "investigation.unassigned"
+    INVESTIGATION_NOTE_ADDED = "investigation.note_added"
+    INVESTIGATION_EVIDENCE_ADDED = "investigation.evidence_added"
+    INVESTIGATION_VIEWED = "investigation.viewed"
+    INVESTIGATION_REFERRED = "investigation.referred"
+
+    # Referrals to partner agencies and the agencies' registry (domain/investigations,
+    # domain/agencies): statuses and codes, never the summary or the agencies' notes.
+    REFERRAL_UPDATED = "referral.updated"
+    REFERRAL_VIEWED = "referral.viewed"
+    AGENCY_REGISTERED = "agency.registered"
+    AGENCY_UPDATED = "agency.updated"
 
     # The audit log itself (domain/audit).
     AUDIT_EXPORTED = "audit.exported"

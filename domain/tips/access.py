@@ -5,9 +5,9 @@
   invisible to them: 404 on every id, absent from every list.
 - Central officers and admins: every tip.
 - Volunteers: the tips they reported themselves (status and reporter-visible messages).
-- Investigators: `Scope.OWN` on tips linked to investigations assigned to them. There are
-  no investigations yet, so today they see no tip at all; the investigations feature
-  fills in `investigation_tip_ids`.
+- Investigators: `Scope.OWN` on tips linked to investigations assigned to them; the
+  use cases ask the investigations feature which those are (`TipsUnitOfWork.assigned_tips`)
+  and pass them in as `assigned`.
 - Auditors and partners: no tip access (no rows in the policy table).
 
 `visibility()` is the same rule as a filter the repository turns into SQL, so lists are
@@ -33,16 +33,26 @@ class TipVisibility:
     province_code: str | None = None
     #: Tips reported by this account.
     reporter_id: UUID | None = None
+    #: Tips of the investigations the caller is assigned to (investigators).
+    tip_ids: frozenset[UUID] | None = None
 
     @property
     def nothing(self) -> bool:
-        return not self.everything and self.province_code is None and self.reporter_id is None
+        return (
+            not self.everything
+            and self.province_code is None
+            and self.reporter_id is None
+            and not self.tip_ids
+        )
 
 
 NOTHING = TipVisibility()
 
 
-def visibility(principal: Principal | None, action: Action) -> TipVisibility:
+def visibility(
+    principal: Principal | None, action: Action, *, assigned: frozenset[UUID] = frozenset()
+) -> TipVisibility:
+    """`assigned`: for investigators, the tips of the investigations assigned to them."""
     scope = policy.scope_for(principal, action)
     if principal is None or scope is None:
         return NOTHING
@@ -54,14 +64,23 @@ def visibility(principal: Principal | None, action: Action) -> TipVisibility:
         return TipVisibility(province_code=principal.province_code)
     if principal.role is Role.VOLUNTEER:
         return TipVisibility(reporter_id=principal.account_id)
-    # Scope.OWN for investigators: tips of their investigations (none exist yet).
+    if principal.role is Role.INVESTIGATOR and assigned:
+        return TipVisibility(tip_ids=assigned)
     return NOTHING
 
 
-def can_see(principal: Principal | None, action: Action, tip: Tip) -> bool:
-    view = visibility(principal, action)
+def can_see(
+    principal: Principal | None,
+    action: Action,
+    tip: Tip,
+    *,
+    assigned: frozenset[UUID] = frozenset(),
+) -> bool:
+    view = visibility(principal, action, assigned=assigned)
     if view.nothing or principal is None:
         return False
+    if view.tip_ids is not None:
+        return tip.id in view.tip_ids
     if (
         view.province_code is not None
         and tip.recused_province_code is not None
@@ -75,9 +94,11 @@ def can_see(principal: Principal | None, action: Action, tip: Tip) -> bool:
 
 
 def is_official(principal: Principal | None) -> bool:
-    """Officials handle tips (as opposed to reporters)."""
+    """Officials handle tips (as opposed to reporters); investigators are officials on the
+    tips of their investigations."""
     return principal is not None and principal.role in {
         Role.PROVINCIAL_OFFICER,
         Role.CENTRAL_OFFICER,
         Role.ADMIN,
+        Role.INVESTIGATOR,
     }

@@ -46,3 +46,16 @@ class RecusedOfficeCannotRecord(Conflict):
             "province: it must be recorded by the central centre (central officers), not by "
             "your office. Refer the reporter to the central hotline or the web form."
         )
+
+
+class DisclosureNotFound(NotFound):
+    def __init__(self, request_id: object) -> None:
+        super().__init__(f"No disclosure request with id '{request_id}'.")
+
+
+class NothingToDisclose(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "This tip's reporter is anonymous and left no contact details: there is no "
+            "identity to disclose."
+        )

@@ -14,6 +14,7 @@ from domain.pagination import Cursor, PageRequest
 from domain.provinces.ports import ProvinceRepository
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.model import (
     LinkedTip,
     Tip,
@@ -69,6 +70,11 @@ class TipRepository(Protocol):
 
     async def history(self, tip_id: UUID) -> list[TipEvent]: ...
 
+    async def summaries(self, tip_ids: list[UUID]) -> list[TipSummary]:
+        """The summaries of these tips (no sealed content is read), in the order given;
+        ids that do not exist are left out."""
+        ...
+
     async def add_message(self, message: TipMessage) -> None: ...
 
     async def messages(
@@ -98,11 +104,53 @@ class TipRepository(Protocol):
         ...
 
 
+class DisclosureRepository(Protocol):
+    async def add(self, request: DisclosureRequest) -> None: ...
+
+    async def get(
+        self, request_id: UUID, *, for_update: bool = False
+    ) -> DisclosureRequest | None: ...
+
+    async def save(self, request: DisclosureRequest) -> None:
+        """Write the decision back (status, who, when, why)."""
+        ...
+
+    async def approved_for(self, tip_id: UUID, account_id: UUID) -> DisclosureRequest | None:
+        """The account's approved request for the tip, if any (the newest)."""
+        ...
+
+    async def any_approved(self, tip_id: UUID) -> bool:
+        """Whether the tip's reporter identity was disclosed to anyone."""
+        ...
+
+    async def list(
+        self,
+        *,
+        status: DisclosureStatus | None,
+        requested_by: UUID | None,
+        page: PageRequest[Cursor],
+    ) -> list[DisclosureSummary]:
+        """Up to `page.fetch` requests after `page.after`, newest first (requested_at, id);
+        `requested_by` limits them to one requester's (applied in the query)."""
+        ...
+
+
+class AssignedTips(Protocol):
+    """Which tips an investigator handles: those linked to the investigations they are
+    assigned to (implemented by the investigations feature's repository)."""
+
+    async def tip_ids_assigned_to(self, account_id: UUID) -> frozenset[UUID]: ...
+
+
 class TipsUnitOfWork(Transaction, Protocol):
     """What the tip use cases need."""
 
     @property
     def tips(self) -> TipRepository: ...
+    @property
+    def assigned_tips(self) -> AssignedTips: ...
+    @property
+    def disclosures(self) -> DisclosureRepository: ...
     @property
     def provinces(self) -> ProvinceRepository: ...
     @property

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from domain import policy
@@ -20,13 +21,22 @@ from domain.audit.model import ANONYMOUS, REPORTER, AuditAction, AuditActor, Det
 from domain.errors import Forbidden, InvalidInput
 from domain.idempotency import IdempotencyKey, Outcome
 from domain.pagination import Cursor, Page, PageRequest, paginate
-from domain.policy import Action, Principal, RecordScope, Role
+from domain.policy import Action, Principal, RecordScope, Role, Scope
 from domain.provinces.model import normalize_province_code
-from domain.tips.access import can_see, is_official, visibility
+from domain.tips.access import TipVisibility, can_see, is_official, visibility
 from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
+from domain.tips.disclosures import (
+    DISCLOSURE_WORKFLOW,
+    Decision,
+    DisclosureRequest,
+    DisclosureStatus,
+    DisclosureSummary,
+)
 from domain.tips.errors import (
     ChannelNotAllowed,
+    DisclosureNotFound,
     InternalNoteNotAllowed,
+    NothingToDisclose,
     ReceiptNotFound,
     RecusedOfficeCannotRecord,
     TipNotFound,
@@ -120,6 +130,11 @@ class TipRecord:
     history: list[TipEvent]
     links: list[LinkedTip]
     reporter_view: bool
+    #: anonymous, volunteer or recorded: what kind of reporter, never who.
+    reporter_kind: ReporterKind = "anonymous"
+    #: Officials: the reporter's identity is in `tip`, disclosed to this caller (approved
+    #: request). The reporter: their identity was disclosed to the investigation.
+    identity_disclosed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,8 @@ class FollowUp:
     messages: list[TipMessage]
     #: Older messages exist beyond the newest MESSAGE_LIST_MAX shown.
     messages_truncated: bool = False
+    #: The reporter's identity was disclosed to the people handling it (never to whom).
+    identity_disclosed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +184,23 @@ def _audit_actor(principal: Principal | None, tip: Tip) -> AuditActor:
     return _actor(principal)
 
 
+async def _assigned(
+    uow: TipsUnitOfWork, actor: Principal | None, action: Action
+) -> frozenset[UUID]:
+    """For an investigator: the tips of the investigations assigned to them."""
+    if (
+        actor is None
+        or actor.role is not Role.INVESTIGATOR
+        or policy.scope_for(actor, action) is not Scope.OWN
+    ):
+        return frozenset()
+    return await uow.assigned_tips.tip_ids_assigned_to(actor.account_id)
+
+
+async def _view(uow: TipsUnitOfWork, actor: Principal | None, action: Action) -> TipVisibility:
+    return visibility(actor, action, assigned=await _assigned(uow, actor, action))
+
+
 async def _visible_tip(
     uow: TipsUnitOfWork,
     actor: Principal | None,
@@ -177,9 +211,25 @@ async def _visible_tip(
 ) -> Tip:
     policy.require(actor, action)
     tip = await uow.tips.get(tip_id, for_update=for_update)
-    if tip is None or not can_see(actor, action, tip):
+    if tip is None or not can_see(actor, action, tip, assigned=await _assigned(uow, actor, action)):
         raise TipNotFound(tip_id)
     return tip
+
+
+ReporterKind = Literal["anonymous", "volunteer", "recorded"]
+
+
+def reporter_kind(tip: Tip) -> ReporterKind:
+    """What kind of reporter, never who: a volunteer, an official recording a caller, or
+    anonymous (possibly with contact details)."""
+    if tip.reporter_account_id is not None:
+        return "volunteer"
+    return "recorded" if tip.recorded_by is not None else "anonymous"
+
+
+def without_identity(tip: Tip) -> Tip:
+    """The tip without who reported it (the identity vault: domain/tips/disclosures.py)."""
+    return replace(tip, contact=None, reporter_account_id=None, recorded_by=None, new_events=[])
 
 
 # -- intake ----------------------------------------------------------------------------
@@ -284,16 +334,40 @@ async def get_tip(uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID)
     tip = await _visible_tip(uow, actor, Action.TIP_READ, tip_id)
     official = is_official(actor)
     history = await uow.tips.history(tip.id)
-    links = await uow.tips.links(tip.id, visibility(actor, Action.TIP_READ)) if official else []
+    links: list[LinkedTip] = []
+    disclosure: DisclosureRequest | None = None
+    if official and actor is not None:
+        links = await uow.tips.links(tip.id, await _view(uow, actor, Action.TIP_READ))
+        disclosure = await uow.disclosures.approved_for(tip.id, actor.account_id)
+    fields = ["record"] if official else ["status"]
+    if disclosure is not None:
+        fields.append("reporter_identity")
     await uow.audit.viewed(
         _audit_actor(actor, tip),
         ENTITY,
         tip.id,
         province_code=_audit_province(tip),
-        fields=["record"] if official else ["status"],
+        fields=fields,
     )
+    if disclosure is not None:
+        await uow.audit.record(
+            _actor(actor),
+            AuditAction.TIP_IDENTITY_DISCLOSED,
+            entity_type=ENTITY,
+            entity_id=tip.id,
+            province_code=_audit_province(tip),
+            details={"disclosure_id": str(disclosure.id)},
+        )
+    disclosed = disclosure is not None if official else await uow.disclosures.any_approved(tip.id)
     await uow.commit()
-    return TipRecord(tip=tip, history=history, links=links, reporter_view=not official)
+    return TipRecord(
+        tip=tip if disclosure is not None else without_identity(tip),
+        history=history,
+        links=links,
+        reporter_view=not official,
+        reporter_kind=reporter_kind(tip),
+        identity_disclosed=disclosed,
+    )
 
 
 async def list_tips(
@@ -307,7 +381,7 @@ async def list_tips(
         if code is None:
             raise InvalidInput(f"'{query.province_code[:8]}' is not a province code.")
         query = replace(query, province_code=code)
-    view = visibility(actor, Action.TIP_READ)
+    view = await _view(uow, actor, Action.TIP_READ)
     if view.nothing:
         return Page(items=[])
     rows = await uow.tips.list(query, view, page=page, now=uow.clock.now())
@@ -343,28 +417,49 @@ async def _transition(
     tip = await _visible_tip(uow, actor, step.action, tip_id, for_update=True)
     who = _principal(actor)
     event = apply(tip, who, uow.clock.now())
-    notified = message is not None and bool(message.strip())
-    if message is not None and notified:
-        await _add_official_message(uow, actor=who, tip=tip, body=message, internal=False)
+    notified = await _notify(uow, who, tip, message)
     await uow.tips.save(tip)
+    await _audit_move(uow, who, tip, event, move=move, notified=notified)
+    await uow.commit()
+    return tip
+
+
+async def _notify(uow: TipsUnitOfWork, who: Principal, tip: Tip, message: str | None) -> bool:
+    """Post the optional message of a move to the reporter; whether one was posted."""
+    if message is None or not message.strip():
+        return False
+    await _add_official_message(uow, actor=who, tip=tip, body=message, internal=False)
+    return True
+
+
+async def _audit_move(
+    uow: TipsUnitOfWork,
+    who: Principal,
+    tip: Tip,
+    event: TipEvent,
+    *,
+    move: str,
+    notified: bool,
+    extra: dict[str, DetailValue] | None = None,
+) -> None:
+    """The audit entry of a move: statuses and the outcome, never the reason."""
     details: dict[str, DetailValue] = {
         "from_status": event.from_status.value,
         "to_status": event.to_status.value,
         "event_id": str(event.id),
         "notified": notified,
+        **(extra or {}),
     }
     if event.outcome is not None:
         details["outcome"] = event.outcome.value
     await uow.audit.record(
         _actor(who),
-        step.audit_action,
+        TIP_WORKFLOW[move].audit_action,
         entity_type=ENTITY,
         entity_id=tip.id,
         province_code=_audit_province(tip),
         details=details,
     )
-    await uow.commit()
-    return tip
 
 
 async def acknowledge_tip(
@@ -403,17 +498,6 @@ async def start_review(
     return await _transition(
         uow, actor=actor, tip_id=tip_id, move="review", apply=apply, message=message
     )
-
-
-async def start_investigation(
-    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str | None = None
-) -> Tip:
-    """in_review -> investigating. For the investigations feature; no tip endpoint."""
-
-    def apply(tip: Tip, who: Principal, at: datetime) -> TipEvent:
-        return tip.start_investigation(actor=who, at=at, reason=reason)
-
-    return await _transition(uow, actor=actor, tip_id=tip_id, move="investigate", apply=apply)
 
 
 async def close_tip(
@@ -456,6 +540,92 @@ async def reassign_tip(
     )
     await uow.commit()
     return tip
+
+
+# -- driven by the investigations feature ------------------------------------------------
+# Inside the investigation's transaction: no commit here, the investigation's use case
+# commits once. The lock order holds (see domain/accounts/use_cases.py): every tip row is
+# locked first, in id order (two transactions never wait on each other in a circle), then
+# the tips are moved and saved, and audited last.
+
+
+async def _lock_in_order(
+    uow: TipsUnitOfWork, actor: Principal, tip_ids: list[UUID], action: Action | None
+) -> list[Tip]:
+    """The tips, row-locked in id order; with `action`, each must be visible to the actor
+    for it (404 otherwise)."""
+    tips: list[Tip] = []
+    for tip_id in sorted(set(tip_ids)):
+        if action is not None:
+            tips.append(await _visible_tip(uow, actor, action, tip_id, for_update=True))
+            continue
+        tip = await uow.tips.get(tip_id, for_update=True)
+        if tip is None:
+            raise TipNotFound(tip_id)
+        tips.append(tip)
+    return tips
+
+
+async def start_investigation(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal,
+    tip_ids: list[UUID],
+    investigation_id: UUID,
+    reason: str | None = None,
+) -> list[Tip]:
+    """in_review -> investigating for each tip an investigation is opened on (no tip
+    endpoint). The opener must be able to triage every tip (404 for one they cannot see,
+    409 for one not in review). No commit: the investigation's use case commits."""
+    step = TIP_WORKFLOW["investigate"]
+    tips = await _lock_in_order(uow, actor, tip_ids, step.action)
+    at = uow.clock.now()
+    events = [tip.start_investigation(actor=actor, at=at, reason=reason) for tip in tips]
+    for tip in tips:
+        await uow.tips.save(tip)
+    for tip, event in zip(tips, events, strict=True):
+        extra: dict[str, DetailValue] = {"investigation_id": str(investigation_id)}
+        await _audit_move(uow, actor, tip, event, move="investigate", notified=False, extra=extra)
+    return tips
+
+
+async def close_for_investigation(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal,
+    tip_ids: list[UUID],
+    investigation_id: UUID,
+    outcome: TipOutcome,
+    reason: str,
+    message: str,
+) -> list[Tip]:
+    """Close the tips of a concluded investigation with its outcome, and tell each
+    reporter (a message that counts as feedback; reporters never see who wrote it).
+
+    The investigation's conclusion is what the policy allowed (its investigators may not
+    triage tips themselves), so no tip-level check here; tips already closed (by an
+    official meanwhile) are left as they are. No commit: the investigation commits.
+    """
+    tips = await _lock_in_order(uow, actor, tip_ids, None)
+    at = uow.clock.now()
+    moved: list[tuple[Tip, TipEvent]] = []
+    for tip in tips:
+        if tip.status is TipStatus.CLOSED:
+            continue
+        event = tip.close(actor=actor, at=at, outcome=outcome, reason=reason)
+        await _notify(uow, actor, tip, message)
+        await uow.tips.save(tip)
+        moved.append((tip, event))
+    for tip, event in moved:
+        extra: dict[str, DetailValue] = {"investigation_id": str(investigation_id)}
+        await _audit_move(uow, actor, tip, event, move="close", notified=True, extra=extra)
+    return [tip for tip, _ in moved]
+
+
+async def tip_summaries(uow: TipsUnitOfWork, *, tip_ids: list[UUID]) -> list[TipSummary]:
+    """Reference, province and status of tips shown on an investigation (no content; the
+    investigation's reader was checked by its use case)."""
+    return await uow.tips.summaries(tip_ids)
 
 
 # -- messages ----------------------------------------------------------------------------
@@ -611,15 +781,17 @@ async def follow_up(uow: TipsUnitOfWork, *, receipt: str) -> FollowUp:
     tip = await _by_receipt(uow, receipt)
     history = await uow.tips.history(tip.id)
     messages = await _newest_messages(uow, tip.id, include_internal=False)
+    disclosed = await uow.disclosures.any_approved(tip.id)
     await uow.audit.record(
         ANONYMOUS, AuditAction.TIP_FOLLOWED_UP, entity_type=ENTITY, entity_id=tip.id, details={}
     )
     await uow.commit()
     return FollowUp(
-        tip=tip,
+        tip=without_identity(tip),
         history=history,
         messages=[for_reporter(m) for m in messages.items],
         messages_truncated=messages.truncated,
+        identity_disclosed=disclosed,
     )
 
 
@@ -636,3 +808,98 @@ async def follow_up_message(uow: TipsUnitOfWork, *, receipt: str, body: str) -> 
     )
     await uow.commit()
     return message
+
+
+# -- the identity vault (domain/tips/disclosures.py) ---------------------------------------
+
+
+async def request_disclosure(
+    uow: TipsUnitOfWork, *, actor: Principal | None, tip_id: UUID, reason: str
+) -> DisclosureRequest:
+    """Ask a custodian to see who reported a tip the caller can see, with a reason."""
+    tip = await _visible_tip(uow, actor, Action.TIP_DISCLOSURE_REQUEST, tip_id)
+    if reporter_kind(tip) == "anonymous" and tip.contact is None:
+        raise NothingToDisclose()
+    who = _principal(actor)
+    request = DisclosureRequest.new(tip_id=tip.id, actor=who, reason=reason, at=uow.clock.now())
+    await uow.disclosures.add(request)
+    await uow.audit.record(
+        _actor(who),
+        AuditAction.TIP_DISCLOSURE_REQUESTED,
+        entity_type=ENTITY,
+        entity_id=tip.id,
+        province_code=_audit_province(tip),
+        details={"disclosure_id": str(request.id)},
+    )
+    await uow.commit()
+    return request
+
+
+async def _disclosure(
+    uow: TipsUnitOfWork,
+    actor: Principal | None,
+    action: Action,
+    request_id: UUID,
+    *,
+    for_update: bool = False,
+) -> DisclosureRequest:
+    """The request, for custodians (every one) or its requester; else 404."""
+    scope = policy.require(actor, action)
+    request = await uow.disclosures.get(request_id, for_update=for_update)
+    if request is None or (
+        scope is not Scope.ALL and (actor is None or request.requested_by != actor.account_id)
+    ):
+        raise DisclosureNotFound(request_id)
+    return request
+
+
+async def get_disclosure(
+    uow: TipsUnitOfWork, *, actor: Principal | None, request_id: UUID
+) -> DisclosureRequest:
+    return await _disclosure(uow, actor, Action.TIP_DISCLOSURE_READ, request_id)
+
+
+async def list_disclosures(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal | None,
+    status: DisclosureStatus | None,
+    page: PageRequest[Cursor],
+) -> Page[DisclosureSummary]:
+    """Custodians see every request, requesters their own; newest first."""
+    scope = policy.require(actor, Action.TIP_DISCLOSURE_READ)
+    mine = None if scope is Scope.ALL or actor is None else actor.account_id
+    rows = await uow.disclosures.list(status=status, requested_by=mine, page=page)
+    return paginate(rows, page, key=lambda item: Cursor(at=item.requested_at, id=item.id))
+
+
+async def decide_disclosure(
+    uow: TipsUnitOfWork,
+    *,
+    actor: Principal | None,
+    request_id: UUID,
+    decision: Decision,
+    reason: str,
+) -> DisclosureRequest:
+    """A custodian approves (the requester then sees the identity, of that tip only) or
+    refuses, with a reason; never their own request, and only once (409)."""
+    step = DISCLOSURE_WORKFLOW[decision]
+    request = await _disclosure(uow, actor, step.action, request_id, for_update=True)
+    who = _principal(actor)
+    request.decide(decision, actor=who, at=uow.clock.now(), reason=reason)
+    await uow.disclosures.save(request)
+    tip = await uow.tips.get(request.tip_id)
+    await uow.audit.record(
+        _actor(who),
+        step.audit_action,
+        entity_type=ENTITY,
+        entity_id=request.tip_id,
+        province_code=None if tip is None else _audit_province(tip),
+        details={
+            "disclosure_id": str(request.id),
+            "requester_id": str(request.requested_by),
+            "status": request.status.value,
+        },
+    )
+    await uow.commit()
+    return request

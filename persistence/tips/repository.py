@@ -11,7 +11,6 @@ account only sealed plus a keyed hash (to find "my tips" without storing who the
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict
 from datetime import datetime
@@ -32,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.pagination import Cursor, PageRequest
 from domain.tips.access import TipVisibility
 from domain.tips.deadlines import OverdueKind
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.errors import TipLinkExists
 from domain.tips.model import (
     Accused,
@@ -58,45 +59,21 @@ from domain.tips.model import (
     TipSummary,
 )
 from domain.tips.ports import TipQuery
-from persistence.crypto import KeyRing, Sealed
-from persistence.tips.tables import TipCounterRow, TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.crypto import FieldSealer, KeyRing
+from persistence.tips.tables import (
+    TipCounterRow,
+    TipDisclosureRow,
+    TipEventRow,
+    TipLinkRow,
+    TipMessageRow,
+    TipRow,
+)
 
 RECEIPT_PURPOSE = "receipt"
 REPORTER_PURPOSE = "tip_reporter"
 
 
-# -- sealing -----------------------------------------------------------------------------
-
-
-def pack(sealed: Sealed) -> bytes:
-    kid = sealed.kid.encode()
-    return bytes([len(kid)]) + kid + sealed.blob
-
-
-def unpack(data: bytes) -> Sealed:
-    size = data[0]
-    return Sealed(data[1 : 1 + size].decode(), bytes(data[1 + size :]))
-
-
-class _Sealer:
-    def __init__(self, keyring: KeyRing) -> None:
-        self._keyring = keyring
-
-    def seal(self, value: str | None, aad: str) -> bytes | None:
-        return None if value is None else pack(self._keyring.seal(value, aad=aad))
-
-    def open(self, data: bytes | None, aad: str) -> str | None:
-        return None if data is None else self._keyring.open(unpack(bytes(data)), aad=aad)
-
-    def seal_json(self, value: dict[str, Any] | None, aad: str) -> bytes | None:
-        return None if value is None else self.seal(json.dumps(value, ensure_ascii=False), aad)
-
-    def open_json(self, data: bytes | None, aad: str) -> dict[str, Any] | None:
-        opened = self.open(data, aad)
-        if opened is None:
-            return None
-        document: dict[str, Any] = json.loads(opened)
-        return document
+# -- sealing: the shared FieldSealer (persistence/crypto.py), bound to places ------------
 
 
 def _tip_aad(tip_id: uuid.UUID, field: str) -> str:
@@ -116,7 +93,7 @@ def _event_aad(event_id: uuid.UUID) -> str:
 # by the repository and handed in, as they are not fields of the entities.
 
 
-def _tip_to_entity(s: _Sealer, row: TipRow) -> Tip:
+def _tip_to_entity(s: FieldSealer, row: TipRow) -> Tip:
     accused = s.open_json(row.accused, _tip_aad(row.id, "accused"))
     contact = s.open_json(row.contact, _tip_aad(row.id, "contact"))
     reporter = s.open(row.reporter, _tip_aad(row.id, "reporter"))
@@ -154,7 +131,7 @@ def _tip_to_entity(s: _Sealer, row: TipRow) -> Tip:
 
 
 def _tip_to_row(
-    s: _Sealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
+    s: FieldSealer, tip: Tip, *, reporter_hash: str | None, receipt_hash: str | None
 ) -> TipRow:
     """The row of a new tip: everything, sealed where confidential."""
     accused, contact, reporter = tip.accused, tip.contact, tip.reporter_account_id
@@ -254,7 +231,7 @@ def _summary_to_entity(row: TipRow | Row[Any]) -> TipSummary:
     )
 
 
-def _event_to_entity(s: _Sealer, row: TipEventRow) -> TipEvent:
+def _event_to_entity(s: FieldSealer, row: TipEventRow) -> TipEvent:
     return TipEvent(
         id=row.id,
         tip_id=row.tip_id,
@@ -268,7 +245,7 @@ def _event_to_entity(s: _Sealer, row: TipEventRow) -> TipEvent:
     )
 
 
-def _event_to_row(s: _Sealer, event: TipEvent) -> TipEventRow:
+def _event_to_row(s: FieldSealer, event: TipEvent) -> TipEventRow:
     return TipEventRow(
         id=event.id,
         tip_id=event.tip_id,
@@ -282,7 +259,7 @@ def _event_to_row(s: _Sealer, event: TipEvent) -> TipEventRow:
     )
 
 
-def _message_to_entity(s: _Sealer, row: TipMessageRow) -> TipMessage:
+def _message_to_entity(s: FieldSealer, row: TipMessageRow) -> TipMessage:
     body = s.open(row.body, _message_aad(row.id, row.tip_id))
     assert body is not None
     return TipMessage(
@@ -297,7 +274,7 @@ def _message_to_entity(s: _Sealer, row: TipMessageRow) -> TipMessage:
     )
 
 
-def _message_to_row(s: _Sealer, message: TipMessage) -> TipMessageRow:
+def _message_to_row(s: FieldSealer, message: TipMessage) -> TipMessageRow:
     return TipMessageRow(
         id=message.id,
         tip_id=message.tip_id,
@@ -318,6 +295,61 @@ def _link_to_row(link: TipLink) -> TipLinkRow:
         kind=link.kind.value,
         created_at=link.created_at,
         created_by=link.created_by,
+    )
+
+
+def _disclosure_aad(request_id: uuid.UUID, field: str) -> str:
+    return f"tip_disclosure:{request_id}:{field}"
+
+
+def _disclosure_to_entity(s: FieldSealer, row: TipDisclosureRow) -> DisclosureRequest:
+    reason = s.open(row.reason, _disclosure_aad(row.id, "reason"))
+    assert reason is not None
+    return DisclosureRequest(
+        id=row.id,
+        tip_id=row.tip_id,
+        requested_by=row.requested_by,
+        requester_role=row.requester_role,
+        reason=reason,
+        status=DisclosureStatus(row.status),
+        requested_at=row.requested_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        decision_reason=s.open(row.decision_reason, _disclosure_aad(row.id, "decision_reason")),
+    )
+
+
+def _disclosure_to_row(
+    s: FieldSealer, request: DisclosureRequest, into: TipDisclosureRow | None = None
+) -> TipDisclosureRow:
+    """A new row (the reason sealed), or `into` with the decision."""
+    row = into or TipDisclosureRow(
+        id=request.id,
+        tip_id=request.tip_id,
+        requested_by=request.requested_by,
+        requester_role=request.requester_role,
+        status=request.status.value,
+        requested_at=request.requested_at,
+        reason=s.seal(request.reason, _disclosure_aad(request.id, "reason")) or b"",
+    )
+    row.status = request.status.value
+    row.decided_by = request.decided_by
+    row.decided_at = request.decided_at
+    row.decision_reason = s.seal(
+        request.decision_reason, _disclosure_aad(request.id, "decision_reason")
+    )
+    return row
+
+
+def _disclosure_summary_to_entity(row: TipDisclosureRow) -> DisclosureSummary:
+    return DisclosureSummary(
+        id=row.id,
+        tip_id=row.tip_id,
+        requested_by=row.requested_by,
+        requester_role=row.requester_role,
+        status=DisclosureStatus(row.status),
+        requested_at=row.requested_at,
+        decided_at=row.decided_at,
     )
 
 
@@ -348,7 +380,7 @@ class SqlTipRepository:
     def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
         self._session = session
         self._keyring = keyring
-        self._sealer = _Sealer(keyring)
+        self._sealer = FieldSealer(keyring)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -369,6 +401,8 @@ class SqlTipRepository:
             ]
         if visibility.reporter_id is not None:
             return [col(TipRow.reporter_hash) == self._reporter_hash(visibility.reporter_id)]
+        if visibility.tip_ids:
+            return [col(TipRow.id).in_(sorted(visibility.tip_ids))]
         return [false()]
 
     # -- tips ------------------------------------------------------------------------
@@ -441,6 +475,17 @@ class SqlTipRepository:
         )
         rows = (await self._session.exec(query)).all()
         return [_event_to_entity(self._sealer, row) for row in rows]
+
+    async def summaries(self, tip_ids: list[uuid.UUID]) -> list[TipSummary]:
+        if not tip_ids:
+            return []
+        query = (
+            select(TipRow)
+            .options(*(defer(getattr(TipRow, name)) for name in SEALED_COLUMNS))
+            .where(col(TipRow.id).in_(tip_ids))
+        )
+        found = {row.id: _summary_to_entity(row) for row in (await self._session.exec(query))}
+        return [found[tip_id] for tip_id in tip_ids if tip_id in found]
 
     # -- messages --------------------------------------------------------------------
 
@@ -553,3 +598,84 @@ class SqlTipRepository:
         connection = await self._session.connection()
         rows = (await connection.execute(statement)).all()
         return [_summary_to_entity(row) for row in rows]
+
+
+class SqlDisclosureRepository:
+    """The identity vault's requests (domain/tips/disclosures.py); reasons sealed."""
+
+    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+        self._session = session
+        self._sealer = FieldSealer(keyring)
+
+    async def add(self, request: DisclosureRequest) -> None:
+        self._session.add(_disclosure_to_row(self._sealer, request))
+        await self._session.flush()
+
+    async def get(
+        self, request_id: uuid.UUID, *, for_update: bool = False
+    ) -> DisclosureRequest | None:
+        query = (
+            select(TipDisclosureRow)
+            .where(TipDisclosureRow.id == request_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.exec(query)).first()
+        return _disclosure_to_entity(self._sealer, row) if row else None
+
+    async def save(self, request: DisclosureRequest) -> None:
+        row = await self._session.get(TipDisclosureRow, request.id)
+        if row is None:
+            raise LookupError(f"disclosure request {request.id} vanished")
+        self._session.add(_disclosure_to_row(self._sealer, request, into=row))
+        await self._session.flush()
+
+    async def approved_for(
+        self, tip_id: uuid.UUID, account_id: uuid.UUID
+    ) -> DisclosureRequest | None:
+        query = (
+            select(TipDisclosureRow)
+            .where(
+                TipDisclosureRow.tip_id == tip_id,
+                TipDisclosureRow.requested_by == account_id,
+                TipDisclosureRow.status == DisclosureStatus.APPROVED.value,
+            )
+            .order_by(col(TipDisclosureRow.decided_at).desc())
+            .limit(1)
+        )
+        row = (await self._session.exec(query)).first()
+        return _disclosure_to_entity(self._sealer, row) if row else None
+
+    async def any_approved(self, tip_id: uuid.UUID) -> bool:
+        query = select(TipDisclosureRow.id).where(
+            TipDisclosureRow.tip_id == tip_id,
+            TipDisclosureRow.status == DisclosureStatus.APPROVED.value,
+        )
+        return (await self._session.exec(query.limit(1))).first() is not None
+
+    async def list(
+        self,
+        *,
+        status: DisclosureStatus | None,
+        requested_by: uuid.UUID | None,
+        page: PageRequest[Cursor],
+    ) -> list[DisclosureSummary]:
+        conditions: list[ColumnElement[bool]] = []
+        if status is not None:
+            conditions.append(col(TipDisclosureRow.status) == status.value)
+        if requested_by is not None:
+            conditions.append(col(TipDisclosureRow.requested_by) == requested_by)
+        if page.after is not None:
+            conditions.append(
+                tuple_(col(TipDisclosureRow.requested_at), col(TipDisclosureRow.id))
+                < tuple_(page.after.at, page.after.id)
+            )
+        query = (
+            select(TipDisclosureRow)
+            .options(defer(TipDisclosureRow.reason), defer(TipDisclosureRow.decision_reason))  # type: ignore[arg-type]
+            .where(*conditions)
+            .order_by(col(TipDisclosureRow.requested_at).desc(), col(TipDisclosureRow.id).desc())
+            .limit(page.fetch)
+        )
+        return [_disclosure_summary_to_entity(row) for row in (await self._session.exec(query))]

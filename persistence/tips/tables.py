@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from domain.tips.disclosures import DisclosureStatus
 from domain.tips.model import (
     TipCategory,
     TipChannel,
@@ -211,3 +212,40 @@ class TipCounterRow(SQLModel, table=True):
 
     year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     last_seq: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class TipDisclosureRow(SQLModel, table=True):
+    """A request to see who reported a tip, and the custodian's decision (reasons sealed)."""
+
+    __tablename__ = "tip_disclosures"
+    __table_args__ = (
+        CheckConstraint(one_of("status", DisclosureStatus), name="status_known"),
+        CheckConstraint(
+            "(status = 'pending') = (decided_by IS NULL AND decided_at IS NULL)",
+            name="decided_unless_pending",
+        ),
+        CheckConstraint("decided_by IS NULL OR decided_by <> requested_by", name="not_own"),
+        Index("ix_tip_disclosures_requested_at_id", text("requested_at DESC"), text("id DESC")),
+        Index(
+            "ix_tip_disclosures_requested_by_requested_at_id",
+            "requested_by",
+            text("requested_at DESC"),
+            text("id DESC"),
+        ),
+        Index("ix_tip_disclosures_tip_id", "tip_id"),
+    )
+
+    id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
+    tip_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("tips.id"), nullable=False))
+    requested_by: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("accounts.id"), nullable=False)
+    )
+    requester_role: str = Field(sa_column=Column(String(32), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    requested_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_by: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("accounts.id"))
+    )
+    decided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    reason: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    decision_reason: bytes | None = Field(default=None, sa_column=Column(LargeBinary))

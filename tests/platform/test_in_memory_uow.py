@@ -1,4 +1,8 @@
-"""The in-memory unit of work of the fast tier (tests/fakes.py) is a whole `UnitOfWork`."""
+"""The in-memory unit of work of the fast tier (tests/fakes.py).
+
+It serves every feature's unit of work but the investigations' (investigations,
+referrals: tested on PostgreSQL only, tests/investigations).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,35 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+from domain.agencies.ports import AgenciesUnitOfWork
 from domain.audit import use_cases as audit
 from domain.audit.model import SYSTEM, AuditAction, AuditFilter
+from domain.audit.ports import AuditUnitOfWork
 from domain.clock import FrozenClock
 from domain.pagination import PageRequest
 from domain.policy import Principal, Role
+from domain.sessions.ports import SessionsUnitOfWork
 from domain.tips.deadlines import DeadlineRules
 from domain.tips.model import Tip, TipCategory, TipChannel, TipStatus
-from domain.uow import UnitOfWork
+from domain.tips.ports import TipsUnitOfWork
 from domain.volunteers.model import Volunteer
+from domain.volunteers.ports import VolunteersUnitOfWork
 from tests.fakes import InMemoryUnitOfWork, Store
 
 clock = FrozenClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
 
 
-def test_in_memory_uow_is_a_unit_of_work() -> None:
-    uow: UnitOfWork = InMemoryUnitOfWork(Store(), clock)  # mypy checks every protocol member
-    assert uow.clock is clock
+def test_in_memory_uow_serves_the_fast_tiers_units_of_work() -> None:
+    # mypy checks every protocol member of each.
+    uow = InMemoryUnitOfWork(Store(), clock)
+    units: tuple[
+        SessionsUnitOfWork,
+        VolunteersUnitOfWork,
+        TipsUnitOfWork,
+        AuditUnitOfWork,
+        AgenciesUnitOfWork,
+    ] = (uow, uow, uow, uow, uow)
+    assert all(unit.clock is clock for unit in units)
 
 
 async def test_its_audit_chain_reads_and_verifies_like_the_sql_one() -> None:

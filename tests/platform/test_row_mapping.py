@@ -26,10 +26,27 @@ from sqlmodel import SQLModel
 
 import persistence.tables  # noqa: F401  (every table on the metadata)
 from domain.accounts.model import Account
+from domain.agencies.model import Agency
 from domain.audit.model import AuditEntry
+from domain.investigations.model import (
+    Assignment,
+    AssignmentRole,
+    Evidence,
+    Investigation,
+    InvestigationOutcome,
+    InvestigationStatus,
+    InvestigationSummary,
+    InvestigationTip,
+    Priority,
+    TimelineEntry,
+    TimelineKind,
+)
+from domain.investigations.ports import ReferralSummary
+from domain.investigations.referrals import Referral, ReferralStatus
 from domain.policy import Role
 from domain.provinces.model import Province
 from domain.sessions.model import LoginThrottle, RefreshToken
+from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
 from domain.tips.model import (
     Accused,
     Contact,
@@ -50,14 +67,30 @@ from domain.volunteers.model import StatusChange, Training, Volunteer, Volunteer
 from domain.volunteers.ports import VolunteerSummary
 from persistence.accounts import repository as accounts
 from persistence.accounts.tables import AccountRow
+from persistence.agencies import repository as agencies
+from persistence.agencies.tables import AgencyRow
 from persistence.audit import repository as audit
 from persistence.audit.tables import AuditRow
-from persistence.crypto import development_keyring
+from persistence.crypto import FieldSealer, development_keyring
+from persistence.investigations import repository as investigations
+from persistence.investigations.tables import (
+    InvestigationAssignmentRow,
+    InvestigationRow,
+    InvestigationTimelineRow,
+    InvestigationTipRow,
+    ReferralRow,
+)
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions import repository as sessions
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from persistence.tips import repository as tips
-from persistence.tips.tables import TipEventRow, TipLinkRow, TipMessageRow, TipRow
+from persistence.tips.tables import (
+    TipDisclosureRow,
+    TipEventRow,
+    TipLinkRow,
+    TipMessageRow,
+    TipRow,
+)
 from persistence.volunteers import repository as volunteers
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
@@ -84,6 +117,8 @@ class Pairing:
 
 _POSITION = "its index in the owner's list (Volunteer.trainings / Volunteer.history)"
 _OWNER = "the volunteer it belongs to: the entity sits in that volunteer's list"
+_CASE = "the investigation it belongs to: the entity sits in that investigation's list"
+_CONTENT = ("content",)  # sealed together, as one JSON document
 
 PAIRINGS = [
     Pairing(AccountRow, Account),
@@ -151,12 +186,62 @@ PAIRINGS = [
         StatusChange,
         row_only={"volunteer_id": _OWNER, "position": _POSITION},
     ),
+    Pairing(
+        InvestigationRow,
+        Investigation,
+        not_stored={
+            "tips": "rows of investigation_tips",
+            "assignments": "rows of investigation_assignments",
+            "recused_province_codes": "derived from the linked tips (tips.recused_province_code)",
+            "new_entries": "entries not yet saved; saved, they are investigation_timeline rows",
+        },
+    ),
+    Pairing(
+        InvestigationRow,
+        InvestigationSummary,
+        not_stored={
+            "tips_count": "counted from investigation_tips",
+            "lead_investigator_id": "the lead's row of investigation_assignments",
+        },
+        projection=True,
+    ),
+    Pairing(
+        InvestigationTipRow,
+        InvestigationTip,
+        row_only={
+            "investigation_id": _CASE,
+            "position": "its index in Investigation.tips",
+            "open": "the investigation's state, for the one-open-investigation unique index",
+        },
+    ),
+    Pairing(InvestigationAssignmentRow, Assignment, row_only={"investigation_id": _CASE}),
+    Pairing(
+        InvestigationTimelineRow,
+        TimelineEntry,
+        stored_as={"text": _CONTENT, "evidence": _CONTENT, "fields": _CONTENT},
+    ),
+    Pairing(AgencyRow, Agency),
+    Pairing(TipDisclosureRow, DisclosureRequest),
+    Pairing(TipDisclosureRow, DisclosureSummary, projection=True),
+    Pairing(
+        ReferralRow,
+        Referral,
+        not_stored={"investigation_reference": "the investigation's, joined when read"},
+    ),
+    Pairing(
+        ReferralRow,
+        ReferralSummary,
+        not_stored={"investigation_reference": "the investigation's, joined when read"},
+        projection=True,
+    ),
 ]
 
 #: Tables no domain entity corresponds to.
 NO_ENTITY = {
-    # The last reference number per year, behind Tip.reference (next_sequence only).
+    # The last reference number per year, behind Tip.reference / Investigation.reference
+    # (next_sequence only).
     "tip_reference_counters",
+    "investigation_reference_counters",
     # Shared request-replay store: the domain sees IdempotencyKey and Outcome, which are
     # stored hashed and sealed (persistence/idempotency.py).
     "idempotency_keys",
@@ -229,7 +314,7 @@ def test_tables_modules_hold_no_mapping() -> None:
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 KEYRING = development_keyring()
-SEALER = tips._Sealer(KEYRING)
+SEALER = FieldSealer(KEYRING)
 
 
 def _no_field_at_its_default(entity: Any) -> None:
@@ -487,4 +572,202 @@ def test_volunteer_round_trip() -> None:
         trained=True,
         applied_at=volunteer.applied_at,
         created_at=volunteer.created_at,
+    )
+
+
+def _investigation() -> Investigation:
+    case_id = uuid.uuid4()
+    investigation = Investigation(
+        id=case_id,
+        reference="INV-2569-000042",
+        title="Bribes for work permits at the Khon Kaen office",
+        lead_province_code="40",
+        priority=Priority.CRITICAL,
+        status=InvestigationStatus.CONCLUDED,
+        created_at=NOW,
+        created_by=uuid.uuid4(),
+        updated_at=NOW + timedelta(days=30),
+        due_on=date(2027, 2, 28),
+        outcome=InvestigationOutcome.REFERRED,
+        findings="Transfers to an official's account; referred to the PACC.",
+        concluded_at=NOW + timedelta(days=30),
+        version=6,
+        tips=[InvestigationTip(uuid.uuid4(), NOW), InvestigationTip(uuid.uuid4(), NOW)],
+        assignments=[
+            Assignment(uuid.uuid4(), AssignmentRole.LEAD, NOW, uuid.uuid4()),
+            Assignment(uuid.uuid4(), AssignmentRole.MEMBER, NOW, uuid.uuid4()),
+        ],
+        recused_province_codes=frozenset({"40"}),
+    )
+    _no_field_at_its_default(
+        dataclasses.replace(investigation, new_entries=[_timeline_entry(case_id)])
+    )
+    return investigation
+
+
+def _timeline_entry(case_id: uuid.UUID) -> TimelineEntry:
+    return TimelineEntry(
+        id=uuid.uuid4(),
+        investigation_id=case_id,
+        at=NOW,
+        kind=TimelineKind.STATUS_CHANGED,
+        actor_id=uuid.uuid4(),
+        actor_role="investigator",
+        from_status=InvestigationStatus.IN_PROGRESS,
+        to_status=InvestigationStatus.CONCLUDED,
+        outcome=InvestigationOutcome.REFERRED,
+        subject_id=uuid.uuid4(),
+        assignment_role=AssignmentRole.MEMBER,
+        text="Within the PACC's powers.",
+        evidence=Evidence(
+            item="Bank statements",
+            source="The reporter",
+            location="Safe, 3rd floor",
+            custodian="Suda R.",
+            obtained_at=NOW - timedelta(days=2),
+        ),
+        fields=("findings",),
+        agency_code="PACC",
+        referral_status="accepted",
+        seq=17,
+    )
+
+
+def test_investigation_round_trip() -> None:
+    investigation = _investigation()
+    row = investigations._to_row(SEALER, investigation)
+    tips_rows = [
+        investigations._tip_to_row(t, investigation_id=investigation.id, position=i, open=False)
+        for i, t in enumerate(investigation.tips)
+    ]
+    assignment_rows = [
+        investigations._assignment_to_row(a, investigation_id=investigation.id)
+        for a in investigation.assignments
+    ]
+    back = investigations._to_entity(
+        SEALER, row, tips_rows, assignment_rows, investigation.recused_province_codes
+    )
+    assert back == investigation
+
+    changed = dataclasses.replace(
+        investigation, title="Renamed", status=InvestigationStatus.IN_PROGRESS, version=7
+    )
+    changed.outcome, changed.concluded_at = None, None
+    into = investigations._to_row(SEALER, changed, into=row)
+    assert (
+        investigations._to_entity(
+            SEALER, into, tips_rows, assignment_rows, changed.recused_province_codes
+        )
+        == changed
+    )
+
+    summary = investigations._summary_to_entity(
+        row, tips_count=2, lead_investigator_id=investigation.lead_investigator_id
+    )
+    assert summary == InvestigationSummary(
+        id=changed.id,
+        reference=changed.reference,
+        lead_province_code=changed.lead_province_code,
+        priority=changed.priority,
+        status=changed.status,
+        outcome=None,
+        due_on=changed.due_on,
+        created_at=changed.created_at,
+        updated_at=changed.updated_at,
+        tips_count=2,
+        lead_investigator_id=investigation.assignments[0].account_id,
+    )
+
+
+def test_investigation_timeline_entry_round_trip() -> None:
+    entry = _timeline_entry(uuid.uuid4())
+    _no_field_at_its_default(entry)
+    row = investigations._entry_to_row(SEALER, entry)
+    assert investigations._entry_to_entity(SEALER, row) == entry
+    # The content is sealed and bound to its place: nothing readable in the row.
+    assert row.content is not None
+    assert b"PACC" not in row.content
+    assert b"Suda" not in row.content
+
+
+def test_agency_and_referral_round_trips() -> None:
+    agency = Agency(
+        code="PACC",
+        name_th="สำนักงาน ป.ป.ท.",
+        name_en="PACC",
+        phone="1206",
+        email="saraban@pacc.go.th",
+        website="https://www.pacc.go.th",
+        is_active=False,
+        version=3,
+    )
+    _no_field_at_its_default(agency)
+    row = agencies._to_row(agency)
+    assert agencies._to_entity(row) == agency
+    changed = dataclasses.replace(agency, phone=None, is_active=True, version=4)
+    assert agencies._to_entity(agencies._to_row(changed, into=row)) == changed
+
+    referral = Referral(
+        id=uuid.uuid4(),
+        investigation_id=uuid.uuid4(),
+        investigation_reference="INV-2569-000042",
+        agency_code="PACC",
+        summary="An official of the Khon Kaen office took money for work permits.",
+        status=ReferralStatus.PROSECUTED,
+        created_at=NOW,
+        created_by=uuid.uuid4(),
+        updated_at=NOW + timedelta(days=9),
+        version=4,
+    )
+    _no_field_at_its_default(referral)
+    referral_row = investigations._referral_to_row(SEALER, referral)
+    assert b"Khon Kaen" not in referral_row.summary
+    back = investigations._referral_to_entity(
+        SEALER, referral_row, referral.investigation_reference
+    )
+    assert back == referral
+    # What save() writes: the status and its time, never the sealed summary again.
+    sealed = referral_row.summary
+    moved = dataclasses.replace(referral, status=ReferralStatus.CLOSED, version=5)
+    investigations._referral_to_row(SEALER, moved, into=referral_row)
+    assert referral_row.summary == sealed
+    assert investigations._referral_to_entity(SEALER, referral_row, "INV-2569-000042") == moved
+    assert investigations._referral_summary_to_entity(
+        referral_row, "INV-2569-000042"
+    ) == ReferralSummary(
+        id=moved.id,
+        investigation_reference="INV-2569-000042",
+        agency_code="PACC",
+        status=ReferralStatus.CLOSED,
+        created_at=NOW,
+        updated_at=moved.updated_at,
+    )
+
+
+def test_disclosure_request_round_trip() -> None:
+    request = DisclosureRequest(
+        id=uuid.uuid4(),
+        tip_id=uuid.uuid4(),
+        requested_by=uuid.uuid4(),
+        requester_role="investigator",
+        reason="To interview the reporter.",
+        status=DisclosureStatus.APPROVED,
+        requested_at=NOW,
+        decided_by=uuid.uuid4(),
+        decided_at=NOW + timedelta(hours=2),
+        decision_reason="Needed for the case.",
+    )
+    _no_field_at_its_default(request)
+    row = tips._disclosure_to_row(SEALER, request)
+    assert b"interview" not in row.reason
+    assert tips._disclosure_to_entity(SEALER, row) == request
+    summary = tips._disclosure_summary_to_entity(row)
+    assert summary == DisclosureSummary(
+        id=request.id,
+        tip_id=request.tip_id,
+        requested_by=request.requested_by,
+        requester_role="investigator",
+        status=DisclosureStatus.APPROVED,
+        requested_at=NOW,
+        decided_at=request.decided_at,
     )

@@ -230,16 +230,29 @@ async def test_contact_details_are_validated(
 
 
 async def test_contact_details_are_normalised(client: httpx.AsyncClient, login_as: LoginAs) -> None:
+    """Read back by the officer a custodian disclosed them to (the identity vault)."""
     central = await login_as(Role.CENTRAL_OFFICER)
+    custodian = await login_as(Role.CENTRAL_OFFICER)
     contact = {"name": "  ", "phone": "+66 (81) 234-5678", "email": "Reporter@Example.ORG"}
     created = await client.post("/api/v1/tips", json=tip_body(contact=contact))
     assert created.status_code == 201, created.text
-    full = await client.get(f"/api/v1/tips/{created.json()['id']}", headers=central)
+    tip_url = f"/api/v1/tips/{created.json()['id']}"
+    asked = await client.post(
+        f"{tip_url}/disclosure-requests", json={"reason": "ติดต่อผู้แจ้ง"}, headers=central
+    )
+    approve = f"/api/v1/disclosure-requests/{asked.json()['id']}/approve"
+    assert (await client.post(approve, json={"reason": "ok"}, headers=custodian)).is_success
+    full = await client.get(tip_url, headers=central)
     assert full.json()["contact"] == {
         "name": None,
         "phone": "+66812345678",
         "email": "Reporter@example.org",
     }
+    # A contact of blanks is no contact: nothing to disclose.
     blank = await client.post("/api/v1/tips", json=tip_body(contact={"name": " "}))
-    blank_read = await client.get(f"/api/v1/tips/{blank.json()['id']}", headers=central)
-    assert blank_read.json()["contact"] is None
+    nothing = await client.post(
+        f"/api/v1/tips/{blank.json()['id']}/disclosure-requests",
+        json={"reason": "ติดต่อผู้แจ้ง"},
+        headers=central,
+    )
+    assert_problem(nothing, 409)

@@ -38,6 +38,7 @@ TIP_OPERATIONS = {
     ("/api/v1/tips/{tip_id}/messages", "get"): "tips_messages_list",
     ("/api/v1/tips/{tip_id}/messages", "post"): "tips_messages_create",
     ("/api/v1/tips/{tip_id}/links", "post"): "tips_links_create",
+    ("/api/v1/tips/{tip_id}/disclosure-requests", "post"): "tips_request_disclosure",
 }
 
 

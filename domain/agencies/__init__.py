@@ -1,0 +1,1 @@
+"""Partner agencies: the registry of the agencies cases are referred to (NACC, PACC, ...)."""

@@ -1,0 +1,1 @@
+"""Partner agencies: table and repository."""

@@ -1,0 +1,1 @@
+"""Investigations: tables and repository."""
