@@ -7,6 +7,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.accounts.model import Account
+from domain.agencies.ports import AgencyRepository
 from domain.audit.ports import AuditLog
 from domain.pagination import Cursor, PageRequest
 from domain.policy import Role
@@ -81,3 +82,5 @@ class AccountsUnitOfWork(Transaction, Protocol):
     def refresh_tokens(self) -> SessionRevoker: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def agencies(self) -> AgencyRepository: ...

@@ -24,6 +24,7 @@ from domain.accounts.model import (
     generate_password,
 )
 from domain.accounts.ports import AccountsUnitOfWork, PasswordHasher
+from domain.agencies.model import normalize_agency_code
 from domain.audit.model import SYSTEM, AuditAction, AuditActor, DetailValue
 from domain.errors import InvalidInput
 from domain.pagination import Cursor, Page, PageRequest, paginate
@@ -91,6 +92,17 @@ async def _checked_province(uow: AccountsUnitOfWork, raw: str | None) -> str | N
     return code
 
 
+async def _checked_agency(uow: AccountsUnitOfWork, raw: str | None) -> str | None:
+    """A partner's agency must be in the registry (a typo would give an account that
+    sees no referral at all)."""
+    if raw is None:
+        return None
+    code = normalize_agency_code(raw)
+    if await uow.agencies.get(code) is None:
+        raise InvalidInput(f"No agency in the registry has the code '{code}'.")
+    return code
+
+
 async def create_account(
     uow: AccountsUnitOfWork,
     hasher: PasswordHasher,
@@ -119,7 +131,7 @@ async def create_account(
         now=uow.clock.now(),
         email=email,
         province_code=await _checked_province(uow, province_code),
-        agency_code=agency_code,
+        agency_code=await _checked_agency(uow, agency_code),
         must_change_password=must_change_password,
     )
     account.password_hash = await hasher.hash(password)
@@ -226,6 +238,8 @@ async def update_account(
     now = uow.clock.now()
     old_role, old_province, was_active = account.role, account.province_code, account.is_active
     given = changes.given()
+    if isinstance(changes.agency_code, str):
+        given["agency_code"] = await _checked_agency(uow, changes.agency_code)
     changed = [
         name
         for name in ("display_name", "email", "agency_code")

@@ -15,6 +15,7 @@ from domain.accounts.errors import (
     WrongCurrentPassword,
 )
 from domain.accounts.model import Account, AccountChanges, LoginPolicy
+from domain.agencies.model import Agency
 from domain.clock import FrozenClock
 from domain.errors import Forbidden, InvalidInput
 from domain.policy import Principal, Role
@@ -228,3 +229,29 @@ def test_principal_of_an_account() -> None:
     assert account.principal() == Principal(
         account_id=account.id, role=Role.PROVINCIAL_OFFICER, province_code="40"
     )
+
+
+async def test_a_partner_account_needs_an_agency_of_the_registry(
+    uow: InMemoryUnitOfWork, store: Store
+) -> None:
+    admin = await make(uow, "root", Role.ADMIN)
+    store.agencies["PACC"] = Agency.new(
+        code="PACC", name_th="สำนักงาน ป.ป.ท.", name_en="Public Sector Anti-Corruption Commission"
+    )
+
+    async def partner(agency: str) -> Account:
+        async with uow:
+            return await use_cases.create_account(
+                uow,
+                FastHasher(),
+                actor=admin.principal(),
+                username=f"partner-{agency.lower()}",
+                password=PASSWORD,
+                display_name="p",
+                role=Role.PARTNER,
+                agency_code=agency,
+            )
+
+    with pytest.raises(InvalidInput, match="No agency in the registry"):
+        await partner("PACX")
+    assert (await partner("pacc")).agency_code == "PACC"
