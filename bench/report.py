@@ -297,10 +297,16 @@ def run_markdown(result: dict[str, Any]) -> str:
             "",
             f"One Argon2id hash with the service's parameters (t={argon['time_cost']},"
             f" m={argon['memory_kib'] // 1024} MiB, p={argon['parallelism']}) takes"
-            f" {argon['hash_ms']:.0f} ms; a verification {argon['verify_ms']:.0f} ms, in this"
-            " process. `POST /api/v1/auth/token` is bounded by it by design: its throughput is"
-            " about the cores' count of verifications per that time, for the API and the"
-            " reference alike.",
+            f" {argon['hash_ms']:.0f} ms; a verification {argon['verify_ms']:.0f} ms"
+            + (
+                f" and {argon['verify_cpu_ms']:.0f} ms of CPU (its lanes run in threads), so"
+                f" this machine verifies at most about {argon['max_per_second']:.1f} passwords a"
+                " second"
+                if "verify_cpu_ms" in argon
+                else ""
+            )
+            + ". `POST /api/v1/auth/token` is bounded by it by design, for the API and the"
+            " reference alike; each verification in flight also holds 64 MiB.",
             "",
         ]
     w = result.get("workers") or {}
