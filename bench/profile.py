@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.config import DATA_DIR, load_secrets, scale_from_env, server_env
+from bench.config import DATA_DIR, load_secrets, scale_from_env, scale_url, server_env
 from bench.database import resolve_database
 from bench.scenarios import Scenario, build, load_samples
 from bench.seed import ensure_seeded
@@ -130,8 +130,10 @@ async def main() -> None:
     args = parser.parse_args()
     spy, wrk = py_spy(), ensure_wrk()
     keys = load_secrets()
-    async with resolve_database() as url:
-        await ensure_seeded(url, scale_from_env(), keys)
+    async with resolve_database() as base:
+        scale = scale_from_env()
+        url = scale_url(base, scale)
+        await ensure_seeded(url, scale, keys)
         samples = await load_samples(url)
         api = api_server(server_env(url, keys))
         api.start("/health/ready")

@@ -52,6 +52,7 @@ class Scenario:
         return TARGETS.get(self.kind)
 
     def write(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.name}.req"
         path.write_bytes(b"\0".join(self.requests))
         return path

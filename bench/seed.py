@@ -59,6 +59,7 @@ from bench.config import (
     database_name,
     load_secrets,
     scale_from_env,
+    scale_url,
     with_database,
 )
 from domain.audit.model import GENESIS_HASH, AuditEntry, DetailValue
@@ -1438,7 +1439,7 @@ async def _main() -> None:
     args = parser.parse_args()
     scale = scale_from_env()
     async with resolve_database() as url:
-        await ensure_seeded(url, scale, load_secrets(), force=args.force)
+        await ensure_seeded(scale_url(url, scale), scale, load_secrets(), force=args.force)
 
 
 if __name__ == "__main__":

@@ -119,11 +119,11 @@ class RssSampler(threading.Thread):
         return self.peak
 
 
-def api_server(env: dict[str, str], *, workers: int | None = None) -> Server:
+def api_server(env: dict[str, str], *, workers: int | None = None, name: str = "api") -> Server:
     command = [sys.executable, "-m", "api"]
     if workers is not None:
         command += ["--workers", str(workers)]
-    return Server(f"api-{workers}w" if workers else "api", command, env)
+    return Server(f"{name}-{workers}w" if workers else name, command, env)
 
 
 def reference_server(env: dict[str, str]) -> Server:
