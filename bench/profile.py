@@ -8,7 +8,10 @@ for BENCH_SCALE when needed); the API is started as `make bench` starts it, warm
 then recorded (`py-spy record --nonblocking -f raw`) while wrk drives the scenario. Each
 sample is given to the innermost frame that belongs to a known area (SQLAlchemy,
 FastAPI's dependency solving, pydantic, middleware, crypto, ...), walking out through
-standard-library frames; the raw profile is kept in .data/bench/ for flame graphs.
+standard-library frames; the raw profile is kept in .data/bench/ for flame graphs. Only
+the thread holding the GIL is sampled (`--gil`): threads parked on a lock (the thread
+pool's idle workers) would otherwise count as time; `--all-threads` samples them all
+(what runs outside the GIL, such as Argon2, shows only that way).
 """
 
 from __future__ import annotations
@@ -16,13 +19,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import shutil
 import subprocess
 import time
 from collections import Counter
 from pathlib import Path
 
-from bench.config import DATA_DIR, load_secrets, scale_from_env, scale_url, server_env
+from bench.config import (
+    DATA_DIR,
+    RESULTS_DIR,
+    load_secrets,
+    scale_from_env,
+    scale_url,
+    server_env,
+)
 from bench.database import resolve_database
 from bench.scenarios import Scenario, build, load_samples
 from bench.seed import ensure_seeded
@@ -106,19 +117,26 @@ def py_spy() -> str:
     return found
 
 
-def record(spy: str, wrk: str, api: Server, scenario: Scenario, args: argparse.Namespace) -> None:
+def record(spy: str, wrk: str, api: Server, scenario: Scenario, args: argparse.Namespace) -> str:
     """Warm up, then record the API with py-spy while wrk drives the scenario."""
     path = scenario.write(DATA_DIR / "requests")
     conns = scenario.connections or args.connections
-    run_wrk(wrk, api.base, path, seconds=3, connections=conns, prefix="profile-warm")
+    prefix = f"profile-{secrets.token_hex(4)}-{scenario.name}"  # Idempotency-Keys: 16+ chars
+    run_wrk(wrk, api.base, path, seconds=3, connections=conns, prefix=prefix + "-warm")
     raw = DATA_DIR / f"profile-{scenario.name}-{time.strftime('%Y%m%dT%H%M%S')}.txt"
     command = [spy, "record", "--nonblocking", "--pid", str(api.pid), "--rate", str(args.rate)]
     command += ["--duration", str(round(args.seconds)), "--format", "raw", "--output", str(raw)]
+    if not args.all_threads:
+        command.append("--gil")  # CPU in Python, not threads parked on a lock
     recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    result = run_wrk(wrk, api.base, path, seconds=args.seconds, connections=conns, prefix="profile")
+    result = run_wrk(wrk, api.base, path, seconds=args.seconds, connections=conns, prefix=prefix)
     recorder.wait(timeout=120)
-    print(f"## {scenario.name}: {result.rps:.0f} req/s while recorded (raw profile: {raw})\n")
-    print(summarise(raw))
+    text = (
+        f"## {scenario.name}\n\n{scenario.title}: {result.rps:.0f} req/s while recorded,"
+        f" {result.errors} errors, {conns} connections, {args.seconds:g} s.\n\n" + summarise(raw)
+    )
+    print(text)
+    return text
 
 
 async def main() -> None:
@@ -127,6 +145,11 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument(
+        "--all-threads",
+        action="store_true",
+        help="sample every thread, not only the one holding the GIL (see Argon2, to_thread)",
+    )
     args = parser.parse_args()
     spy, wrk = py_spy(), ensure_wrk()
     keys = load_secrets()
@@ -138,11 +161,21 @@ async def main() -> None:
         api = api_server(server_env(url, keys))
         api.start("/health/ready")
         try:
+            sections = []
             for name in args.scenarios:
                 scenario = next((s for s in build(samples, keys) if s.name == name), None)
                 if scenario is None:
                     raise SystemExit(f"no scenario {name!r}")
-                record(spy, wrk, api, scenario, args)
+                sections.append(record(spy, wrk, api, scenario, args))
+            RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+            (RESULTS_DIR / "latest-profile.md").write_text(
+                f"# Where the API's time goes ({scale.name} scale, {time.strftime('%Y-%m-%d')})\n\n"
+                "`python -m bench.profile " + " ".join(args.scenarios) + "`: py-spy samples of"
+                " the thread holding the GIL, each given to the innermost frame of a known area"
+                " (see bench/profile.py). Shares of the API process's Python time, not of the"
+                " request's wall time (waiting for PostgreSQL is not sampled).\n\n"
+                + "\n".join(sections)
+            )
         finally:
             api.stop()
 

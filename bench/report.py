@@ -369,9 +369,9 @@ BENCH_SCENARIOS=tips_get,tips_create BENCH_SCALE=small make bench   # some scena
 - **Database**: `BENCH_DATABASE_URL` if set (its name must contain `bench`: the suite drops
   and recreates it to seed); else `duangta_bench` on the machine's PostgreSQL at
   127.0.0.1:5432 (trust authentication as `postgres`) when it answers; else an embedded
-  PostgreSQL of its own in `.data/bench-pg`. The seeded database is reused while its marker
-  (scale, schema revision, seed version, key fingerprint) matches; every run first removes
-  what earlier runs wrote.
+  PostgreSQL of its own in `.data/bench-pg`. The small scale uses the same name with
+  `_small`. A seeded database is reused while its marker (scale, schema revision, seed
+  version, key fingerprint) matches; every run first removes what earlier runs wrote.
 - **Seeding** (`bench/seed.py`): COPY, two processes for tips and one for the audit chain;
   sealed fields are sealed with the service's `KeyRing` and the same associated data,
   receipts and national IDs stored as the service stores them, every account shares one
@@ -383,18 +383,26 @@ BENCH_SCENARIOS=tips_get,tips_create BENCH_SCALE=small make bench   # some scena
   per-request log line off (`LOG_LEVEL=WARNING`), and `TIP_SUBMIT_ANONYMOUS_RATE`
   raised to `1000000/second` so that the anonymous-intake budget is not what is measured.
 - **The reference** (`bench/reference/`): bare Starlette + asyncpg, the same token and
-  account check, the same SQL statements and transactions, the same encryption, hashing,
-  idempotency record and audit append (same advisory lock, same chain), the same JSON bytes
-  (checked once per scenario before measuring: "same answer"). It uses the standard
-  library's `json`: orjson is not in the lock.
+  account check, the same statements (tables, filters, order, limits, row locks) in the
+  same transactions, the same encryption, hashing, idempotency record and audit append
+  (same advisory lock, same chain: the API's verifier checks what both wrote), the same
+  JSON bytes (checked once per scenario before measuring: "same answer"). It selects only
+  the columns its answer needs and decrypts only what it shows (the API's repositories
+  load and open whole records), skips the pool's pre-ping, counts the anonymous budget in
+  a fixed window (the API: a moving window), and serves only the scenarios' callers. It
+  uses the standard library's `json`: orjson is not in the lock.
 - **Load**: wrk (Debian's package, installed when missing) with `bench/lua/requests.lua`
   replaying prepared requests (tokens, random seeded ids, receipts, Thai bodies, a fresh
   `Idempotency-Key` per request); warm-up, then interleaved rounds; medians. RSS and CPU
   of the servers are sampled with psutil. Verification and export are one timed request
   each. The p99 target is checked with an open-loop client at half the API's measured rate.
-- **Profiles**: `python -m bench.profile tips_get` (py-spy, not in the lock: install it
-  apart and put it on PATH or in `PY_SPY`) records the API under one scenario and sums the
-  samples by area.
+- **A shared machine**: every round records the CPU that processes outside the benchmark
+  used ("other load"); the suite waits up to `BENCH_QUIET_WAIT` seconds (120) for a quiet
+  machine before it starts, and the report says when it was not quiet.
+- **Profiles**: `python -m bench.profile tips_get tips_create` (py-spy, not in the lock:
+  install it apart and put it on PATH or in `PY_SPY`) records the API under scenarios and
+  sums the samples by area into
+  [bench/results/latest-profile.md](../bench/results/latest-profile.md).
 """
 
 
