@@ -6,6 +6,8 @@ Knobs (environment variables, all optional):
 |---|---|---|
 | `BENCH_SCALE` | `full` | `full` (1,000,000 tips, 2,000,000 audit entries, ...) or `small` (about 1/100) |
 | `BENCH_DATABASE_URL` | see below | `postgresql+asyncpg://...` of a database whose name contains `bench` |
+| `BENCH_EMBEDDED` | unset | `1`: use the embedded PostgreSQL even when 127.0.0.1:5432 answers |
+| `BENCH_QUIET_WAIT` | 120 | seconds to wait for other load on the machine to calm down |
 | `BENCH_SECONDS` | 10 (`small`: 4) | length of one wrk round |
 | `BENCH_ROUNDS` | 3 (`small`: 2) | interleaved rounds per server and scenario |
 | `BENCH_WARMUP` | 3 (`small`: 1) | seconds of warm-up per server and scenario |

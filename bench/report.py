@@ -368,8 +368,9 @@ BENCH_SCENARIOS=tips_get,tips_create BENCH_SCALE=small make bench   # some scena
 
 - **Database**: `BENCH_DATABASE_URL` if set (its name must contain `bench`: the suite drops
   and recreates it to seed); else `duangta_bench` on the machine's PostgreSQL at
-  127.0.0.1:5432 (trust authentication as `postgres`) when it answers; else an embedded
-  PostgreSQL of its own in `.data/bench-pg`. The small scale uses the same name with
+  127.0.0.1:5432 (trust authentication as `postgres`) when it answers; else (or with
+  `BENCH_EMBEDDED=1`) an embedded PostgreSQL of its own in `.data/bench-pg`, the wheel
+  `make run` uses. The small scale uses the same name with
   `_small`. A seeded database is reused while its marker (scale, schema revision, seed
   version, key fingerprint) matches; every run first removes what earlier runs wrote.
 - **Seeding** (`bench/seed.py`): COPY, two processes for tips and one for the audit chain;
