@@ -28,6 +28,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the lock; a bench o
 
 from auth.passwords import hash_password, verify_password
 from bench import report
+from bench.chain import chain_ceiling
 from bench.client import one, open_loop
 from bench.config import (
     DATA_DIR,
@@ -411,6 +412,17 @@ async def run(scale: Scale, timing: Timing) -> dict[str, Any]:
                 keys,
                 timing,
             )
+            if not os.environ.get("BENCH_SCENARIOS") or "audit_chain" in os.environ.get(
+                "BENCH_SCENARIOS", ""
+            ):
+                log("audit chain ceiling: appends per second without HTTP")
+                settle([api, reference])
+                result["chain"] = await chain_ceiling(url, seconds=timing.seconds)
+                for row in result["chain"]:
+                    log(
+                        f"  synchronous_commit={row['synchronous_commit']}:"
+                        f" {row['entries_per_second']:.0f} entries/s"
+                    )
             headers = auditor_headers(samples, keys)
             if not os.environ.get("BENCH_SCENARIOS") or "audit_verify" in os.environ.get(
                 "BENCH_SCENARIOS", ""
