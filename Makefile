@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format openapi lock help
+.PHONY: run test bench lint format openapi lock help
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make test     set up and run the whole test suite (throwaway embedded PostgreSQL)"
+	@echo "make bench    seed a data set and measure the API beside a bare reference (BENCH_SCALE=small: a few minutes)"
 	@echo "make lint     ruff (lint + format check) and mypy --strict"
 	@echo "make openapi  regenerate openapi/openapi.json"
 	@echo "make lock     re-pin every dependency (requirements*.lock) from pyproject.toml"
@@ -26,6 +27,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# Numbers, not assertions: see docs/benchmarks.md (BENCH_SCALE=small for a quick run).
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

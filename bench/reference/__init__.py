@@ -1,0 +1,1 @@
+"""The reference server: the benchmark's scenarios on bare Starlette + asyncpg."""
