@@ -70,10 +70,10 @@ from domain.tips.deadlines import DeadlineRules, buddhist_year, format_reference
 from domain.tips.model import TipCategory, TipOutcome
 from domain.tips.receipts import ALPHABET, GROUP, LENGTH, normalize_receipt
 from domain.volunteers.identity import national_id_check_digit
-from persistence.crypto import KeyRing
+from persistence.crypto import KeyRing, pack
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision, upgrade_to_head
-from persistence.tips.repository import RECEIPT_PURPOSE, REPORTER_PURPOSE, pack
+from persistence.tips.repository import RECEIPT_PURPOSE, REPORTER_PURPOSE
 from persistence.uow import SqlUnitOfWork
 from persistence.volunteers.repository import NATIONAL_ID_PURPOSE
 
