@@ -50,6 +50,13 @@ BEARER_REQUIRED: list[dict[str, list[str]]] = [{BEARER: []}]
 #: instead, and the optional token in `x-optional-security`, the 401 and the access text.
 OPTIONAL_BEARER: list[dict[str, list[str]]] = []
 OPTIONAL_SECURITY_KEY = "x-optional-security"
+#: Optional sign-in proper: the operation does something different for a signed-in
+#: caller (a tip recorded by an official, or a volunteer's own tip, instead of an
+#: anonymous one). These declare the accurate `[{}, {bearer}]`; a generated Python client
+#: types them for an `AuthenticatedClient`, and a plain `Client` works at run time
+#: (docs/partners.md says so).
+OPTIONAL_SIGN_IN_ACTIONS = frozenset({Action.TIP_SUBMIT})
+OPTIONAL_SIGN_IN: list[dict[str, list[str]]] = [{}, {BEARER: []}]
 
 #: Access paragraph appended to every description; `human_description` strips it.
 ACCESS_MARK = "**Access:**"
@@ -206,7 +213,9 @@ def _access(operation: dict[str, Any], action: Action) -> None:
         if responses.get("401", {}).get("description") == usual_401:
             responses["401"]["description"] = OWN_CREDENTIAL_401
     elif action in PUBLIC_ACTIONS:
-        operation["security"] = copy.deepcopy(OPTIONAL_BEARER)
+        operation["security"] = copy.deepcopy(
+            OPTIONAL_SIGN_IN if action in OPTIONAL_SIGN_IN_ACTIONS else OPTIONAL_BEARER
+        )
         operation[OPTIONAL_SECURITY_KEY] = copy.deepcopy(BEARER_REQUIRED)
         responses.setdefault("401", {"description": PUBLIC_401})
         if responses["401"].get("description") == usual_401:

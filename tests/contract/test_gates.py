@@ -18,6 +18,7 @@ from api.openapi import (
     ACCESS_MARK,
     BEARER,
     OPTIONAL_SECURITY_KEY,
+    OPTIONAL_SIGN_IN_ACTIONS,
     REQUEST_ID_PATTERN,
     human_description,
 )
@@ -61,7 +62,9 @@ def test_anonymous_operations_take_a_plain_client(
     route_actions: dict[tuple[str, str], Action],
 ) -> None:
     """The generated functions of public operations accept `Client` (no token needed);
-    the others demand an `AuthenticatedClient`."""
+    the others demand an `AuthenticatedClient`. Optional sign-in (tip submission) is typed
+    for an `AuthenticatedClient` by the generator (openapi-python-client#1372); a plain
+    `Client` works at run time (tests/contract/test_generated_client.py sends a tip so)."""
     sources = {
         module.stem: module.read_text(encoding="utf-8")
         for module in generated_client.package.glob("api/*/*.py")
@@ -69,7 +72,8 @@ def test_anonymous_operations_take_a_plain_client(
     assert sources, generated_client.log
     for path, method, operation in operations_of(document):
         source = sources[operation["operationId"]]
-        public = route_actions[(path, method)] in PUBLIC_ACTIONS
+        action = route_actions[(path, method)]
+        public = action in PUBLIC_ACTIONS and action not in OPTIONAL_SIGN_IN_ACTIONS
         accepts_client = "\n    client: AuthenticatedClient | Client,\n" in source
         demands_token = "\n    client: AuthenticatedClient,\n" in source
         assert (accepts_client, demands_token) == (public, not public), (path, method)
@@ -97,8 +101,9 @@ def test_every_operation_has_a_summary_and_a_description(document: dict[str, Any
 def test_security_follows_the_access_policy(
     document: dict[str, Any], route_actions: dict[tuple[str, str], Action]
 ) -> None:
-    """Own-credential operations: no token. Public ones: none needed (the optional token
-    in `x-optional-security`). Every other operation: the bearer token."""
+    """Own-credential operations: no token. Optional sign-in (tip submission): `[{},
+    {bearer}]`. Other public ones: none needed (the optional token in
+    `x-optional-security`). Every other operation: the bearer token."""
     assert set(route_actions) == {(path, method) for path, method, _ in operations_of(document)}
     assert "security" not in document  # no global default: each operation says
     bearer: list[dict[str, list[str]]] = [{BEARER: []}]
@@ -109,6 +114,9 @@ def test_security_follows_the_access_policy(
         if action in OWN_CREDENTIAL:
             assert operation["security"] == [], where
             assert OPTIONAL_SECURITY_KEY not in operation, where
+        elif action in OPTIONAL_SIGN_IN_ACTIONS:
+            assert operation["security"] == [{}, {BEARER: []}], where
+            assert "401" in operation["responses"], where
         elif action in PUBLIC_ACTIONS:
             assert operation["security"] == [], where
             assert operation[OPTIONAL_SECURITY_KEY] == bearer, where
