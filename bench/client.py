@@ -82,13 +82,23 @@ async def open_loop(
 
     async def fire(due: float, raw: bytes) -> None:
         nonlocal errors
+        reused = bool(idle)
         connection = idle.pop() if idle else await Connection.open(port)
         try:
             reply = await connection.send(raw)
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-            errors += 1
             connection.close()
-            return
+            if not reused:
+                errors += 1
+                return
+            # The server closes keep-alive connections idle for 5 s: once more, afresh.
+            connection = await Connection.open(port)
+            try:
+                reply = await connection.send(raw)
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                errors += 1
+                connection.close()
+                return
         latencies.append(time.perf_counter() - due)
         if reply.status != expect:
             errors += 1
