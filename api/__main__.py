@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 from pathlib import Path
@@ -56,7 +57,13 @@ def app_factory() -> FastAPI:
     """The app of one worker process, from the environment the parent prepared."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    # What start-up built lives as long as the process: keep it out of the collector's
+    # generations, so full collections (50-80 ms pauses under load, seen in the bench's
+    # p99) have less to walk.
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def _default_workers() -> int:
