@@ -22,18 +22,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.ratelimit import Budget, parse_rate
+from api.ratelimit import Budget, RateLimits, parse_rate
 from api.services import services_of
 from api.settings import Environment, Settings
 from auth.passwords import Argon2PasswordHasher
 from auth.tokens import issue_access_token
 from domain.accounts import use_cases as accounts
 from domain.accounts.model import Account
-from domain.clock import FrozenClock
+from domain.clock import Clock, FrozenClock, SystemClock
 from domain.policy import Role
 from persistence.db import create_engine
 from persistence.embedded import start_embedded_postgres
-from persistence.migrate import upgrade_to_head
+from persistence.migrate import head_revision, upgrade_to_head
 from persistence.uow import SqlUnitOfWork
 from tests.audit_checks import KNOWN_SECRETS, assert_audit_clean, remember_secret
 
@@ -97,8 +97,7 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def test_settings(database_url: str) -> Settings:
     return Settings(
         _env_file=None,
         environment=Environment.TEST,
@@ -108,19 +107,65 @@ def settings(database_url: str) -> Settings:
     )
 
 
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
 @pytest.fixture(scope="session")
 def password_hasher() -> Argon2PasswordHasher:
     """Argon2id with cheap parameters: the real ones cost ~0.3 s per hash."""
     return Argon2PasswordHasher(time_cost=1, memory_cost=1024)
 
 
+class SwitchableClock:
+    """The shared app's clock: each test points it at its own FrozenClock."""
+
+    def __init__(self) -> None:
+        self.current: Clock = SystemClock()
+
+    def now(self) -> datetime:
+        return self.current.now()
+
+
+@pytest.fixture(scope="session")
+async def shared_app(
+    engine: AsyncEngine, database_url: str, password_hasher: Argon2PasswordHasher
+) -> AsyncIterator[FastAPI]:
+    """One app for the session: FastAPI builds each route's state (dependency analysis,
+    about 5 ms a route) once per app, which cost about half of every API test when each
+    test made its own. The `app` fixture resets what a test may change."""
+    application = create_app(
+        test_settings(database_url), clock=SwitchableClock(), password_hasher=password_hasher
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
 @pytest.fixture
 async def app(
+    db: AsyncEngine, shared_app: FastAPI, settings: Settings, clock: FrozenClock
+) -> FastAPI:
+    """The app, on a clean database, with this test's clock and fresh rate-limit budgets.
+
+    Tests that change the app itself (add routes, swap its engine) take `fresh_app`."""
+    services = services_of(shared_app)
+    assert isinstance(services.clock, SwitchableClock)
+    services.clock.current = clock
+    services.settings = settings
+    services.rate_limits = RateLimits.from_settings(settings, timer=lambda: clock.now().timestamp())
+    services.schema_head = head_revision() or ""
+    return shared_app
+
+
+@pytest.fixture
+async def fresh_app(
     db: AsyncEngine,
     settings: Settings,
     clock: FrozenClock,
     password_hasher: Argon2PasswordHasher,
 ) -> AsyncIterator[FastAPI]:
+    """An app of this test's own, for tests that change the app itself."""
     application = create_app(settings, clock=clock, password_hasher=password_hasher)
     async with application.router.lifespan_context(application):
         yield application

@@ -104,7 +104,9 @@ async def test_every_route_answers_as_the_policy_says(
     assert not failures, "\n".join(failures)
 
 
-def test_a_route_without_a_rule_is_reported(app: FastAPI) -> None:
+def test_a_route_without_a_rule_is_reported(fresh_app: FastAPI) -> None:
+    app = fresh_app
+
     @app.get("/api/v1/__no_rule")
     async def tests_no_rule() -> dict[str, str]:
         return {}

@@ -37,7 +37,9 @@ async def test_oversize_body_is_413_problem(client: httpx.AsyncClient) -> None:
     assert "65536" in str(body["detail"])
 
 
-async def test_oversize_streamed_body_without_length_is_413(app: FastAPI) -> None:
+async def test_oversize_streamed_body_without_length_is_413(fresh_app: FastAPI) -> None:
+    app = fresh_app
+
     @app.post("/__echo", include_in_schema=False)
     async def echo(payload: dict[str, str]) -> dict[str, str]:
         return payload
@@ -53,8 +55,10 @@ async def test_oversize_streamed_body_without_length_is_413(app: FastAPI) -> Non
 
 
 async def test_unhandled_exception_is_500_problem_without_internals(
-    app: FastAPI, caplog: pytest.LogCaptureFixture
+    fresh_app: FastAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
+    app = fresh_app
+
     @app.get("/__boom", include_in_schema=False)
     async def boom() -> None:
         raise RuntimeError("secret internal state 42")
@@ -73,14 +77,18 @@ async def test_unhandled_exception_is_500_problem_without_internals(
     assert logged[0].exc_info is not None
 
 
-async def test_malformed_json_is_422_problem(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_malformed_json_is_422_problem(fresh_app: FastAPI) -> None:
+    app = fresh_app
+
     @app.post("/__json", include_in_schema=False)
     async def take(payload: dict[str, str]) -> dict[str, str]:
         return payload
 
-    response = await client.post(
-        "/__json", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post(
+            "/__json", content=b"{not json", headers={"content-type": "application/json"}
+        )
     body = assert_problem(response, 422)
     assert json.dumps(body["errors"])
 
@@ -124,8 +132,10 @@ async def test_out_of_range_cursor_dates_are_422(
     ],
 )
 async def test_database_errors_are_logged_without_values(
-    app: FastAPI, caplog: pytest.LogCaptureFixture, statement: str, status: int
+    fresh_app: FastAPI, caplog: pytest.LogCaptureFixture, statement: str, status: int
 ) -> None:
+    app = fresh_app
+
     @app.get("/__db", include_in_schema=False)
     async def failing() -> None:
         async with services_of(app).database.require_engine().connect() as conn:
