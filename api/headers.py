@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.concurrency import ETAG_HEADER
+from api.problems import problem_responses
 
 Header = tuple[str, dict[str, Any]]
 
@@ -41,3 +42,9 @@ def with_headers(
     if description:
         response["description"] = description
     return {status: response}
+
+
+def versioned_responses(status: int, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route whose `status` answer carries one versioned record and its
+    ETag, with the problems it can answer."""
+    return with_headers(status, ETAG) | problem_responses(*errors)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from api.agencies.schemas import AgencyCreate, AgencyList, AgencyPublic, AgencyUpdate
 from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Uow, requires
-from api.headers import ETAG, LOCATION, with_headers
+from api.headers import ETAG, LOCATION, versioned_responses, with_headers
 from api.problems import problem_responses
 from domain.agencies import use_cases as uc
 from domain.agencies.model import Agency
@@ -42,7 +42,7 @@ async def agencies_list(
 @router.get(
     "/{code}",
     response_model=AgencyPublic,
-    responses=with_headers(200, ETAG) | problem_responses(401, 404, 422),
+    responses=versioned_responses(200, 401, 404, 422),
 )
 async def agencies_get(
     response: Response, uow: Uow, caller: Reader, code: AgencyCode
@@ -76,7 +76,7 @@ async def agencies_create(
 @router.patch(
     "/{code}",
     response_model=AgencyPublic,
-    responses=with_headers(200, ETAG) | problem_responses(401, 403, 404, 412, 422, 428),
+    responses=versioned_responses(200, 401, 403, 404, 412, 422, 428),
 )
 async def agencies_update(
     response: Response,

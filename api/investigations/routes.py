@@ -7,14 +7,14 @@ back in If-Match (missing: 428, stale: 412).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
 
 from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Uow, requires
-from api.headers import ETAG, LOCATION, with_headers
+from api.headers import ETAG, LOCATION, versioned_responses, with_headers
 from api.investigations.schemas import (
     InvestigationAssignmentCreate,
     InvestigationConclude,
@@ -60,12 +60,7 @@ NoteTaker = Annotated[Principal | None, requires(Action.INVESTIGATION_NOTE)]
 EvidenceKeeper = Annotated[Principal | None, requires(Action.INVESTIGATION_EVIDENCE)]
 
 
-def _with_etag(status: int, *errors: int) -> dict[int | str, dict[str, Any]]:
-    """Responses of a route whose `status` answer carries one investigation and its ETag."""
-    return with_headers(status, ETAG) | problem_responses(*errors)
-
-
-_CONDITIONAL = _with_etag(200, 401, 403, 404, 409, 412, 422, 428)
+_CONDITIONAL = versioned_responses(200, 401, 403, 404, 409, 412, 422, 428)
 
 
 def _answer(
@@ -146,7 +141,7 @@ async def investigations_list(
 @router.get(
     "/{investigation_id}",
     response_model=InvestigationPublic,
-    responses=_with_etag(200, 401, 403, 404, 422),
+    responses=versioned_responses(200, 401, 403, 404, 422),
 )
 async def investigations_get(
     clock: ClockDep,
@@ -282,7 +277,7 @@ async def investigations_conclude(
 @router.post(
     "/{investigation_id}/assignments",
     response_model=InvestigationPublic,
-    responses=_with_etag(200, 401, 403, 404, 409, 422),
+    responses=versioned_responses(200, 401, 403, 404, 409, 422),
 )
 async def investigations_assign(
     clock: ClockDep,
@@ -312,7 +307,7 @@ async def investigations_assign(
 @router.delete(
     "/{investigation_id}/assignments/{account_id}",
     response_model=InvestigationPublic,
-    responses=_with_etag(200, 401, 403, 404, 422),
+    responses=versioned_responses(200, 401, 403, 404, 422),
 )
 async def investigations_unassign(
     clock: ClockDep,

@@ -6,14 +6,14 @@ HTTP wiring only: the schemas, their examples and converters are in `schemas.py`
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Hasher, Uow, requires
-from api.headers import ETAG, IDEMPOTENT_REPLAYED, LOCATION, with_headers
+from api.headers import ETAG, IDEMPOTENT_REPLAYED, LOCATION, versioned_responses, with_headers
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
 from api.pagination import Paging
 from api.problems import problem_responses
@@ -51,12 +51,7 @@ me_router = APIRouter(prefix="/api/v1/me/volunteer", tags=["volunteers"])
 VolunteerId = Annotated[UUID, Path(description="The volunteer's id")]
 
 
-def _with_etag(status: int, *errors: int) -> dict[int | str, dict[str, Any]]:
-    """Responses of a route whose `status` answer carries one volunteer and its ETag."""
-    return with_headers(status, ETAG) | problem_responses(*errors)
-
-
-_STATUS_CHANGE_RESPONSES = _with_etag(200, 401, 403, 404, 409, 422)
+_STATUS_CHANGE_RESPONSES = versioned_responses(200, 401, 403, 404, 409, 422)
 
 
 # -- public ------------------------------------------------------------------------------
@@ -181,7 +176,7 @@ async def volunteers_list(
 @router.get(
     "/{volunteer_id}",
     response_model=VolunteerPublic,
-    responses=_with_etag(200, 401, 403, 404, 422),
+    responses=versioned_responses(200, 401, 403, 404, 422),
 )
 async def volunteers_get(
     response: Response,
@@ -201,7 +196,7 @@ async def volunteers_get(
 @router.patch(
     "/{volunteer_id}",
     response_model=VolunteerPublic,
-    responses=_with_etag(200, 401, 403, 404, 409, 412, 422, 428),
+    responses=versioned_responses(200, 401, 403, 404, 409, 412, 422, 428),
 )
 async def volunteers_update(
     response: Response,
@@ -371,7 +366,7 @@ async def volunteers_erase(
     "/{volunteer_id}/trainings",
     status_code=201,
     response_model=TrainingRecorded,
-    responses=_with_etag(201, 401, 403, 404, 409, 422),
+    responses=versioned_responses(201, 401, 403, 404, 409, 422),
 )
 async def volunteers_record_training(
     response: Response,
@@ -426,7 +421,9 @@ async def volunteers_pledge(
 # -- the volunteer's own profile ---------------------------------------------------------
 
 
-@me_router.get("", response_model=OwnVolunteerPublic, responses=_with_etag(200, 401, 403, 404))
+@me_router.get(
+    "", response_model=OwnVolunteerPublic, responses=versioned_responses(200, 401, 403, 404)
+)
 async def me_volunteer_get(
     response: Response,
     uow: Uow,
@@ -444,7 +441,7 @@ async def me_volunteer_get(
 @me_router.patch(
     "",
     response_model=OwnVolunteerPublic,
-    responses=_with_etag(200, 401, 403, 404, 412, 422, 428),
+    responses=versioned_responses(200, 401, 403, 404, 412, 422, 428),
 )
 async def me_volunteer_update(
     response: Response,
