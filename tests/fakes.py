@@ -30,7 +30,6 @@ from domain.accounts.errors import UsernameTaken
 from domain.accounts.model import Account
 from domain.agencies.errors import AgencyExists
 from domain.agencies.model import Agency
-from domain.audit.errors import AuditDetailsRejected
 from domain.audit.model import (
     GENESIS_HASH,
     AuditAction,
@@ -38,8 +37,7 @@ from domain.audit.model import (
     AuditEntry,
     AuditFilter,
     DetailValue,
-    check_details,
-    looks_like_national_id,
+    next_entry,
 )
 from domain.clock import Clock
 from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
@@ -250,29 +248,18 @@ class FakeAuditLog:
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
-        action = AuditAction.parse(action)  # the SQL writer refuses unknown actions too
-        details = dict(details or {})
-        check_details(details)
-        entity = None if entity_id is None else (str(entity_id) or None)
-        if entity is not None and looks_like_national_id(entity):
-            raise AuditDetailsRejected("an audit entity_id looks like a national ID")
         last = self._store.audit[-1] if self._store.audit else None
-        now = self._clock.now()
-        entry = AuditEntry(
-            seq=(last.seq if last else 0) + 1,
-            # Never earlier than the previous entry, as the SQL writer keeps it.
-            occurred_at=now if last is None or now >= last.occurred_at else last.occurred_at,
-            actor_id=actor.id,
-            actor_role=actor.role or None,
-            action=action.value,
-            entity_type=entity_type or None,
-            entity_id=entity,
-            province_code=province_code or None,
-            request_id=None,
+        head = (last.seq, last.hash, last.occurred_at) if last else (0, GENESIS_HASH, None)
+        entry = next_entry(
+            head,
+            at=self._clock.now(),
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            province_code=province_code,
             details=details,
-            prev_hash=last.hash if last else GENESIS_HASH,
         )
-        entry = replace(entry, hash=entry.computed_hash())
         self._store.audit.append(entry)
         return entry
 

@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeAlias
@@ -312,6 +312,60 @@ def check_details(details: dict[str, DetailValue]) -> None:
 # --------------------------------------------------------------------------------------
 # The readers' side: filters, verification and export (auditors and admins).
 # --------------------------------------------------------------------------------------
+
+
+#: Actors whose entries carry no request id: proxies log the request id beside the
+#: client address, which would tie an anonymous reporter's address to the tip.
+UNLINKABLE_ACTOR_IDS = frozenset({ANONYMOUS.id, REPORTER.id})
+
+
+def next_entry(
+    head: tuple[int, str, datetime | None],
+    *,
+    at: datetime,
+    actor: AuditActor,
+    action: AuditAction,
+    entity_type: str | None = None,
+    entity_id: object | None = None,
+    province_code: str | None = None,
+    request_id: str | None = None,
+    details: dict[str, DetailValue] | None = None,
+) -> AuditEntry:
+    """The entry that follows `head` (seq, hash, occurred_at of the newest entry), hashed.
+
+    The one place the writer's rules live (the SQL log and the tests' in-memory log both
+    call it): only listed actions; no confidential data in details or entity ids; no
+    request id for unlinkable actors or one that looks like a national ID; `occurred_at`
+    never earlier than the previous entry's (clocks of several hosts may differ slightly),
+    so it grows with seq, which time-range queries rely on.
+    """
+    # mypy holds use cases to the enum; this also refuses a plain string that is not one.
+    action = AuditAction.parse(action)
+    details = dict(details or {})
+    check_details(details)
+    entity = None if entity_id is None else (str(entity_id) or None)
+    if entity is not None and looks_like_national_id(entity):
+        raise AuditDetailsRejected("an audit entity_id looks like a national ID")
+    if actor.id in UNLINKABLE_ACTOR_IDS or (
+        request_id is not None and looks_like_national_id(request_id)
+    ):
+        request_id = None
+    last_seq, last_hash, last_at = head
+    entry = AuditEntry(
+        seq=last_seq + 1,
+        occurred_at=at if last_at is None or at >= last_at else last_at,
+        actor_id=actor.id,
+        actor_role=actor.role or None,
+        action=action.value,
+        entity_type=entity_type or None,
+        entity_id=entity,
+        province_code=province_code or None,
+        request_id=request_id or None,
+        details=details,
+        prev_hash=last_hash,
+    )
+    return replace(entry, hash=entry.computed_hash())
+
 
 #: Entries read per round trip when verifying or exporting (memory stays bounded by it).
 BATCH_SIZE = 1000

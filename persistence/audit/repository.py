@@ -9,7 +9,6 @@ have no gaps (a rolled-back entry frees its number for the next writer).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,18 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.audit.errors import AuditDetailsRejected
 from domain.audit.model import (
-    ANONYMOUS,
     GENESIS_HASH,
-    REPORTER,
     AuditAction,
     AuditActor,
     AuditEntry,
     AuditFilter,
     DetailValue,
-    check_details,
-    looks_like_national_id,
+    next_entry,
 )
 from domain.clock import Clock
 from domain.pagination import PageRequest, SeqCursor
@@ -46,10 +41,6 @@ from persistence.audit.tables import AuditRow
 
 #: Key of the advisory lock that serialises audit writers (arbitrary, fixed forever).
 AUDIT_CHAIN_LOCK = 0x0D0A_7A00_A0D1_7001
-
-
-#: Actors whose entries carry no request id (see SqlAuditLog.record).
-UNLINKABLE_ACTOR_IDS = frozenset({ANONYMOUS.id, REPORTER.id})
 
 
 # -- rows <-> entities (the only place that knows both) -----------------------------------
@@ -128,42 +119,19 @@ class SqlAuditLog:
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
-        # mypy holds use cases to the enum; this also refuses a plain string that is not one
-        # (the log's list of actions is the contract auditors and clients rely on).
-        action = AuditAction.parse(action)
-        details = dict(details or {})
-        check_details(details)
-        entity = None if entity_id is None else (str(entity_id) or None)
-        if entity is not None and looks_like_national_id(entity):
-            raise AuditDetailsRejected("an audit entity_id looks like a national ID")
-        # The request id comes from the client: never let it carry a national id. Entries of
-        # actors who must stay unlinkable (anonymous reporters) get none at all: proxies log
-        # the request id beside the client address, which would tie the address to the tip.
-        request_id = self._request_id or None
-        if actor.id in UNLINKABLE_ACTOR_IDS or (
-            request_id is not None and looks_like_national_id(request_id)
-        ):
-            request_id = None
         if self._head is None:
             self._head = await self._lock_and_read_head()
-        last_seq, last_hash, last_at = self._head
-        now = self._clock.now()
-        entry = AuditEntry(
-            seq=last_seq + 1,
-            # Never earlier than the previous entry (clocks of several hosts may differ
-            # slightly): occurred_at then grows with seq, which time-range queries rely on.
-            occurred_at=now if last_at is None or now >= last_at else last_at,
-            actor_id=actor.id,
-            actor_role=actor.role or None,
-            action=action.value,
-            entity_type=entity_type or None,
-            entity_id=entity,
-            province_code=province_code or None,
-            request_id=request_id,
+        entry = next_entry(
+            self._head,
+            at=self._clock.now(),
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            province_code=province_code,
+            request_id=self._request_id,
             details=details,
-            prev_hash=last_hash,
         )
-        entry = replace(entry, hash=entry.computed_hash())
         connection = await self._session.connection()
         await connection.execute(insert(_table()).values(**_values(entry)))
         self._head = (entry.seq, entry.hash, entry.occurred_at)
