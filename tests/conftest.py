@@ -147,6 +147,10 @@ def password_hasher() -> Argon2PasswordHasher:
     return Argon2PasswordHasher(time_cost=1, memory_cost=1024)
 
 
+#: The newest migration, read once (the app fixture puts it back after a test changed it).
+SCHEMA_HEAD = head_revision() or ""
+
+
 class SwitchableClock:
     """The shared app's clock: each test points it at its own FrozenClock."""
 
@@ -183,7 +187,7 @@ async def app(
     services.clock.current = clock
     services.settings = settings
     services.rate_limits = RateLimits.from_settings(settings, timer=lambda: clock.now().timestamp())
-    services.schema_head = head_revision() or ""
+    services.schema_head = SCHEMA_HEAD
     return shared_app
 
 
