@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from api.accounts import routes as accounts
 from api.agencies import routes as agencies
 from api.audit import routes as audit
+from api.clients import routes as clients
 from api.errors import install_error_handlers
 from api.health import routes as health
 from api.investigations import routes as investigations
@@ -44,7 +45,9 @@ Every error is `application/problem+json` (RFC 9457); its `type` is one of the U
 the `Problem` schema's `x-problem-types`. Send `X-Request-ID` to correlate your requests
 with our logs; every response echoes it.
 
-Sign in at `/api/v1/auth/token` and send `Authorization: Bearer <access token>`. Public
+Sign in at `/api/v1/auth/token` and send `Authorization: Bearer <access token>`; partner
+agencies' systems get their tokens there too, with client credentials and scopes
+(`OAuth2ClientCredentials`). Public
 operations (health, provinces, tip intake and follow-up, volunteer applications) need no
 token; a token sent there is checked, and it identifies the caller (`x-optional-security`).
 """
@@ -65,7 +68,8 @@ LICENSE = {
 TAGS = [
     {
         "name": "auth",
-        "description": "Sign in (OAuth2 password flow), refresh-token rotation, sign out.",
+        "description": "Sign in (OAuth2 password flow), API clients' tokens (client "
+        "credentials), refresh-token rotation, sign out.",
     },
     {
         "name": "me",
@@ -107,6 +111,11 @@ TAGS = [
     {
         "name": "agencies",
         "description": "The registry of partner agencies (NACC, PACC, DSI, RTP, OAG, ...).",
+    },
+    {
+        "name": "clients",
+        "description": "API clients of partner agencies' systems (OAuth2 client "
+        "credentials): registration, secret rotation, revocation (admins).",
     },
 ]
 
@@ -199,6 +208,7 @@ def create_app(
     app.include_router(investigations.router)
     app.include_router(investigations.referrals_router)
     app.include_router(agencies.router)
+    app.include_router(clients.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

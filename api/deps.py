@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.services import Svc
+from api.ratelimit import Budget
+from api.services import Services, Svc
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
 from domain.accounts.model import LoginPolicy
@@ -29,6 +30,10 @@ oauth2_scheme = OAuth2PasswordBearer(
     auto_error=False,
     description="OAuth2 password flow: POST username and password to /api/v1/auth/token.",
 )
+
+#: The scheme API clients (partner systems) sign in with; documented next to the bearer
+#: scheme by api/openapi.py. Their tokens are sent the same way (`Authorization: Bearer`).
+CLIENT_CREDENTIALS_SCHEME = "OAuth2ClientCredentials"
 
 
 async def get_uow(request: Request, services: Svc) -> AsyncIterator[UnitOfWork]:
@@ -86,7 +91,9 @@ async def optional_principal(
 
     Besides the signature and claims, the account is looked up (one primary-key read):
     a deactivated account, or one whose role or province changed since the token was
-    issued, is refused at once rather than when the token expires.
+    issued, is refused at once rather than when the token expires. The same holds for an
+    API client (revoked, agency changed, a scope withdrawn), whose every request also
+    counts against its quota (`Budget.CLIENT_REQUEST`, 429 with Retry-After).
     """
     if token is None:
         return None
@@ -94,12 +101,25 @@ async def optional_principal(
         claimed = decode_access_token(services.token_config, token)
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
+    if claimed.is_client:
+        return await _client_principal(services, uow, claimed)
     account = await uow.accounts.get(claimed.account_id)
     if account is None or not account.matches(claimed):
         raise NotAuthenticated(
             "The access token is no longer valid for this account: sign in again."
         )
     return account.principal()
+
+
+async def _client_principal(services: Services, uow: UnitOfWork, claimed: Principal) -> Principal:
+    client = await uow.clients.get(claimed.account_id)
+    if client is None or not client.matches(claimed):
+        raise NotAuthenticated(
+            "The access token is no longer valid for this API client: request a new one."
+        )
+    rate_limits = services.rate_limits
+    await rate_limits.hit(Budget.CLIENT_REQUEST, rate_limits.api_client_key(client.id))
+    return claimed
 
 
 #: Actions whose request carries its own credential (password, refresh token): an

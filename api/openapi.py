@@ -29,9 +29,18 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from api.deps import OWN_CREDENTIAL_ACTIONS, Requires, oauth2_scheme
+from api.deps import CLIENT_CREDENTIALS_SCHEME, OWN_CREDENTIAL_ACTIONS, Requires, oauth2_scheme
 from api.problems import PROBLEM_KINDS, PROBLEM_MEDIA_TYPE, describe_status
-from domain.policy import PASSWORD_CHANGE_ACTIONS, PUBLIC_ACTIONS, RULES, Action, Role, Scope
+from domain.policy import (
+    CLIENT_RULES,
+    CLIENT_SCOPE_DESCRIPTIONS,
+    PASSWORD_CHANGE_ACTIONS,
+    PUBLIC_ACTIONS,
+    RULES,
+    Action,
+    Role,
+    Scope,
+)
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -43,6 +52,24 @@ REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{8,64}$"
 #: The bearer scheme FastAPI declares for `oauth2_scheme` (api/deps.py).
 BEARER = oauth2_scheme.scheme_name
 BEARER_REQUIRED: list[dict[str, list[str]]] = [{BEARER: []}]
+#: API clients of partner systems: OAuth2 client credentials (api/deps.py), next to the
+#: password flow's bearer scheme. Operations a client may call list it with the scope.
+CLIENT_CREDENTIALS = CLIENT_CREDENTIALS_SCHEME
+CLIENT_CREDENTIALS_SECURITY_SCHEME: dict[str, Any] = {
+    "type": "oauth2",
+    "description": "OAuth2 client credentials (RFC 6749 section 4.4) of partner agencies' "
+    "systems: an admin registers the client for one agency with some scopes "
+    "(/api/v1/clients); the client POSTs `grant_type=client_credentials` with its id and "
+    "secret (HTTP Basic, or `client_id` and `client_secret` in the form) to "
+    "/api/v1/auth/token and sends the token as `Authorization: Bearer`. A token reaches "
+    "only the client's agency; outside its scopes: 403. See docs/partners.md.",
+    "flows": {
+        "clientCredentials": {
+            "tokenUrl": "/api/v1/auth/token",
+            "scopes": {scope.value: text for scope, text in CLIENT_SCOPE_DESCRIPTIONS.items()},
+        }
+    },
+}
 #: Public operations accept a token but need none. The accurate form is
 #: `[{}, {BEARER: []}]`, but openapi-python-client 0.29 then types the operation for an
 #: `AuthenticatedClient` only (openapi-generators/openapi-python-client#1372), so an
@@ -114,6 +141,9 @@ def finish_openapi(
             if isinstance(path_item.get(method), dict):
                 _finish_operation(path_item[method], by_operation.get((path, method)))
     components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[CLIENT_CREDENTIALS] = copy.deepcopy(
+        CLIENT_CREDENTIALS_SECURITY_SCHEME
+    )
     components.setdefault("headers", {}).update(copy.deepcopy(HEADERS))
     components.setdefault("parameters", {})["X-Request-ID"] = copy.deepcopy(REQUEST_ID_PARAMETER)
     schemas = components.get("schemas", {})
@@ -177,8 +207,38 @@ def _roles(action: Action) -> str:
     return f"the role {listed}" if len(rules) == 1 else f"one of the roles {listed}"
 
 
+def _clients(action: Action) -> str:
+    """The sentence on API clients, for the operations they may call."""
+    if action not in CLIENT_RULES:
+        return ""
+    scope = CLIENT_RULES[action]
+    if scope is None:
+        return " API clients (client credentials) too, with any scope."
+    return (
+        f" API clients (client credentials) with the scope `{scope}`, for their own "
+        "agency's records."
+    )
+
+
+def client_security(action: Action) -> list[dict[str, list[str]]]:
+    """The client credentials requirement of an operation clients may call (else none)."""
+    if action not in CLIENT_RULES:
+        return []
+    scope = CLIENT_RULES[action]
+    return [{CLIENT_CREDENTIALS: [] if scope is None else [scope.value]}]
+
+
+def client_may_be_refused(action: Action) -> bool:
+    """Whether some API client gets a 403 here (no rule, or a scope it may lack)."""
+    return action not in CLIENT_RULES or CLIENT_RULES[action] is not None
+
+
 def access_text(action: Action) -> str:
-    """Who may call an operation, from the policy table (domain/policy.py)."""
+    """Who may call an operation, from the policy tables (domain/policy.py)."""
+    return _access_text(action) + _clients(action)
+
+
+def _access_text(action: Action) -> str:
     if action in OWN_CREDENTIAL_ACTIONS:
         return (
             f"{ACCESS_MARK} anyone, without an access token: the request carries its own "
@@ -216,14 +276,14 @@ def _access(operation: dict[str, Any], action: Action) -> None:
         operation["security"] = copy.deepcopy(
             OPTIONAL_SIGN_IN if action in OPTIONAL_SIGN_IN_ACTIONS else OPTIONAL_BEARER
         )
-        operation[OPTIONAL_SECURITY_KEY] = copy.deepcopy(BEARER_REQUIRED)
+        operation[OPTIONAL_SECURITY_KEY] = copy.deepcopy(BEARER_REQUIRED) + client_security(action)
         responses.setdefault("401", {"description": PUBLIC_401})
         if responses["401"].get("description") == usual_401:
             responses["401"]["description"] = PUBLIC_401
     else:
-        operation["security"] = copy.deepcopy(BEARER_REQUIRED)
+        operation["security"] = copy.deepcopy(BEARER_REQUIRED) + client_security(action)
         responses.setdefault("401", {"description": usual_401})
-    may_refuse_role = set(RULES.get(action, {})) != set(Role)
+    may_refuse_role = set(RULES.get(action, {})) != set(Role) or client_may_be_refused(action)
     may_refuse_reset = action not in PASSWORD_CHANGE_ACTIONS
     if action not in OWN_CREDENTIAL_ACTIONS and (may_refuse_role or may_refuse_reset):
         responses.setdefault("403", {"description": describe_status(403)})

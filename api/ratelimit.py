@@ -6,7 +6,8 @@ in Redis when `REDIS_URL` is set (shared by every API process) and in memory oth
 while Redis is unreachable each process counts in memory, so the service keeps running.
 
 The client is identified by an HMAC of its address under a server secret: the raw address
-is never stored, logged or sent to Redis.
+is never stored, logged or sent to Redis. API clients (partner systems with a client
+credentials token) are counted by client id instead (`Budget.CLIENT_REQUEST`, api/deps.py).
 
 Routes get a `ClientLimits` (the limiter bound to the caller's key) through the typed
 dependency `Limits`, or declare `dependencies=[limited(Budget.X)]` when every request
@@ -43,6 +44,8 @@ class Budget(StrEnum):
     TIP_REPORTER_MESSAGE = "tip_reporter_message"
     VOLUNTEER_APPLICATION = "volunteer_application"
     VOLUNTEER_ACTIVATION_FAILURE = "volunteer_activation_failure"
+    #: Every request of an API client, keyed by its client id (not by address).
+    CLIENT_REQUEST = "client_request"
 
 
 #: The setting (api/settings.py) that holds each budget's rate, e.g. "30/hour".
@@ -52,6 +55,7 @@ BUDGET_SETTINGS: Mapping[Budget, str] = {
     Budget.TIP_REPORTER_MESSAGE: "tip_reporter_message_rate",
     Budget.VOLUNTEER_APPLICATION: "volunteer_application_rate",
     Budget.VOLUNTEER_ACTIVATION_FAILURE: "volunteer_activation_failure_rate",
+    Budget.CLIENT_REQUEST: "client_rate",
 }
 
 
@@ -106,6 +110,10 @@ class RateLimits:
             redis_url=settings.redis_url,
             timer=timer,
         )
+
+    def api_client_key(self, client_id: object) -> str:
+        """The counter key of an API client: its id (not secret; no address involved)."""
+        return f"api-client:{client_id}"
 
     def client_key(self, address: str | None) -> str:
         raw = (address or "unknown").encode()

@@ -98,7 +98,22 @@ class Settings(BaseSettings):
         default=14, ge=1, le=90, description="Lifetime of a volunteer's activation code"
     )
 
+    # API clients of partner systems (OAuth2 client credentials, domain/clients).
+    client_token_minutes: int = Field(
+        default=10, ge=1, le=60, description="Lifetime of an API client's access token"
+    )
+    client_secret_overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=30 * 24,
+        description="How long a rotated client secret stays valid unless the admin says",
+    )
+    client_rate: str = Field(
+        default="600/minute", description="Requests per API client (by client id) before 429"
+    )
+
     @field_validator(
+        "client_rate",
         "volunteer_application_rate",
         "volunteer_activation_failure_rate",
         "tip_submit_anonymous_rate",
@@ -164,6 +179,12 @@ class Settings(BaseSettings):
             audience=self.jwt_audience,
             access_ttl=timedelta(minutes=self.access_token_minutes),
         )
+
+    def client_token_ttl(self) -> timedelta:
+        return timedelta(minutes=self.client_token_minutes)
+
+    def client_secret_overlap(self) -> timedelta:
+        return timedelta(hours=self.client_secret_overlap_hours)
 
     def login_policy(self) -> LoginPolicy:
         return LoginPolicy(

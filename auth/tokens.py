@@ -1,5 +1,10 @@
 """Access tokens: short-lived JWTs signed with PyJWT (HS256), with key rotation by `kid`.
 
+Two kinds, one format: an account's token (`role` one of the roles) and an API client's
+token (client credentials grant): `role` is `client`, `sub` and `client_id` the client's
+id, `agency` its agency and `scope` the granted scopes, space-delimited (the claims of
+RFC 9068).
+
 Decoding always pins the algorithm list (no `alg: none`, no algorithm confusion), requires
 every claim we rely on, and checks `exp`, `nbf`, `iat`, `iss` and `aud`.
 """
@@ -12,7 +17,7 @@ from datetime import datetime, timedelta
 
 import jwt
 
-from domain.policy import Principal, Role
+from domain.policy import CLIENT_ACTOR_ROLE, ClientScope, Principal, Role
 
 ALGORITHM = "HS256"
 _REQUIRED = ["exp", "iat", "nbf", "sub", "role", "jti", "iss", "aud"]
@@ -45,6 +50,8 @@ class IssuedToken:
 
 
 def issue_access_token(config: TokenConfig, principal: Principal, *, now: datetime) -> IssuedToken:
+    if principal.role is None:
+        raise ValueError("an API client's token is issued by issue_client_token")
     jti = uuid.uuid4().hex
     expires_at = now + config.access_ttl
     claims: dict[str, object] = {
@@ -68,6 +75,54 @@ def issue_access_token(config: TokenConfig, principal: Principal, *, now: dateti
     return IssuedToken(token=token, jti=jti, expires_at=expires_at)
 
 
+def issue_client_token(
+    config: TokenConfig, principal: Principal, *, now: datetime, ttl: timedelta
+) -> IssuedToken:
+    """An API client's access token: bound to the client, its agency and its scopes."""
+    if not principal.is_client or principal.agency_code is None:
+        raise ValueError("a client token needs a client principal with an agency")
+    jti = uuid.uuid4().hex
+    expires_at = now + ttl
+    scopes = " ".join(sorted(scope.value for scope in principal.scopes))
+    claims: dict[str, object] = {
+        "sub": str(principal.account_id),
+        "client_id": str(principal.account_id),
+        "role": CLIENT_ACTOR_ROLE,
+        "agency": principal.agency_code,
+        "scope": scopes,
+        "iat": now,
+        "nbf": now,
+        "exp": expires_at,
+        "jti": jti,
+        "iss": config.issuer,
+        "aud": config.audience,
+    }
+    token = jwt.encode(
+        claims,
+        config.keys[config.current_kid],
+        algorithm=ALGORITHM,
+        headers={"kid": config.current_kid},
+    )
+    return IssuedToken(token=token, jti=jti, expires_at=expires_at)
+
+
+def _client_principal(claims: dict[str, object]) -> Principal:
+    subject, client_id = claims.get("sub"), claims.get("client_id")
+    agency, scope = claims.get("agency"), claims.get("scope")
+    if not (
+        isinstance(subject, str)
+        and subject == client_id
+        and isinstance(agency, str)
+        and isinstance(scope, str)
+    ):
+        raise InvalidToken("malformed client token")
+    return Principal.client(
+        uuid.UUID(subject),
+        agency_code=agency,
+        scopes=frozenset(ClientScope(name) for name in scope.split()),
+    )
+
+
 def decode_access_token(config: TokenConfig, token: str) -> Principal:
     """Verify the token and return who it speaks for; raise InvalidToken otherwise."""
     try:
@@ -84,6 +139,8 @@ def decode_access_token(config: TokenConfig, token: str) -> Principal:
             issuer=config.issuer,
             options={"require": _REQUIRED},
         )
+        if claims["role"] == CLIENT_ACTOR_ROLE:
+            return _client_principal(claims)
         prov = claims.get("prov")
         agency = claims.get("agency")
         return Principal(

@@ -34,16 +34,69 @@ class Role(StrEnum):
 PROVINCIAL_ROLES = frozenset({Role.PROVINCIAL_OFFICER, Role.VOLUNTEER})
 
 
+class ClientScope(StrEnum):
+    """What an API client (a partner agency's system, OAuth2 client credentials) may do.
+
+    A closed list: admins grant a client some of these when they register it, a token
+    request may narrow them (`scope=...`), and `CLIENT_RULES` below names, for each
+    action, the scope that lets a client perform it. Every scope reaches only the
+    client's own agency.
+    """
+
+    REFERRALS_READ = "referrals:read"
+    REFERRALS_WRITE = "referrals:write"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+    CHANGES_READ = "changes:read"
+
+
+#: What each scope allows (the OpenAPI document and docs/partners.md show these).
+CLIENT_SCOPE_DESCRIPTIONS: dict[ClientScope, str] = {
+    ClientScope.REFERRALS_READ: "List and read the referrals to the client's agency "
+    "(the summary written for it and the status updates)",
+    ClientScope.REFERRALS_WRITE: "Report back on the agency's referrals: received, "
+    "accepted, declined, in_progress, prosecuted, closed",
+    ClientScope.WEBHOOKS_MANAGE: "Manage the agency's webhook endpoints (create, update, "
+    "disable, rotate their secrets, redeliver events)",
+    ClientScope.CHANGES_READ: "Poll the agency's changes feed (the events webhooks deliver)",
+}
+
+
+#: What audit entries and timelines record as the role of an API client.
+CLIENT_ACTOR_ROLE = "client"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller, as established by `auth/` from a verified token."""
+    """The authenticated caller, as established by `auth/` from a verified token.
+
+    Either an account (a person: `role` set) or an API client (a partner agency's
+    system: `role` None, `scopes` and `agency_code` set, `account_id` the client's id,
+    under which its actions are audited).
+    """
 
     account_id: UUID
-    role: Role
+    role: Role | None
     province_code: str | None = None
     agency_code: str | None = None
     #: Set after an admin password reset: only the actions in PASSWORD_CHANGE_ACTIONS work.
     must_change_password: bool = False
+    #: An API client's granted scopes (empty for accounts).
+    scopes: frozenset[ClientScope] = frozenset()
+
+    @classmethod
+    def client(
+        cls, client_id: UUID, *, agency_code: str, scopes: frozenset[ClientScope]
+    ) -> Principal:
+        return cls(account_id=client_id, role=None, agency_code=agency_code, scopes=scopes)
+
+    @property
+    def is_client(self) -> bool:
+        return self.role is None
+
+    @property
+    def role_name(self) -> str:
+        """The role as audit entries and timelines record it (`client` for API clients)."""
+        return CLIENT_ACTOR_ROLE if self.role is None else self.role.value
 
 
 class Scope(StrEnum):
@@ -123,6 +176,11 @@ class Action(StrEnum):
     AGENCY_MANAGE = "agency.manage"
     REFERRAL_READ = "referral.read"
     REFERRAL_UPDATE = "referral.update"
+    # partner integration: webhook endpoints and the changes feed (their agency's events)
+    WEBHOOK_MANAGE = "webhook.manage"
+    CHANGES_READ = "changes.read"
+    # API clients of partner systems (OAuth2 client credentials), managed by admins
+    CLIENT_MANAGE = "client.manage"
 
 
 #: Actions anyone may perform without signing in.
@@ -284,6 +342,23 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.PARTNER: Scope.OWN,
     },
     Action.REFERRAL_UPDATE: {Role.PARTNER: Scope.OWN},
+    Action.WEBHOOK_MANAGE: {Role.PARTNER: Scope.OWN},
+    Action.CHANGES_READ: {Role.PARTNER: Scope.OWN},
+    Action.CLIENT_MANAGE: _ADMIN,
+}
+
+#: What API clients may do: the action -> the scope the client must hold (None: any
+#: client). Deny by default: an action missing here is refused to every client (403).
+#: A scoped action reaches only the client's own agency (Scope.OWN, see
+#: `client_scope_for`): the partner actions. Reference data needs no scope.
+CLIENT_RULES: dict[Action, ClientScope | None] = {
+    Action.HEALTH_READ: None,
+    Action.PROVINCE_READ: None,
+    Action.AGENCY_READ: None,
+    Action.REFERRAL_READ: ClientScope.REFERRALS_READ,
+    Action.REFERRAL_UPDATE: ClientScope.REFERRALS_WRITE,
+    Action.WEBHOOK_MANAGE: ClientScope.WEBHOOKS_MANAGE,
+    Action.CHANGES_READ: ClientScope.CHANGES_READ,
 }
 
 
@@ -301,13 +376,28 @@ class RecordScope:
 
     province_code: str | None = None
     owner_id: UUID | None = None
+    #: The partner agency a record belongs to (what an API client's OWN scope reaches).
+    agency_code: str | None = None
 
 
 def scope_for(principal: Principal | None, action: Action) -> Scope | None:
     """The scope this caller has for the action, or None when it has none."""
     if principal is None:
         return Scope.ALL if action in PUBLIC_ACTIONS else None
+    if principal.role is None:
+        return client_scope_for(principal.scopes, action)
     return RULES.get(action, {}).get(principal.role)
+
+
+def client_scope_for(scopes: frozenset[ClientScope], action: Action) -> Scope | None:
+    """The scope an API client holding `scopes` has for the action, or None."""
+    if action not in CLIENT_RULES:
+        return None
+    needed = CLIENT_RULES[action]
+    if needed is not None and needed not in scopes:
+        return None
+    # Reference data (no scope needed) reaches everything; a scoped action its agency.
+    return Scope.ALL if needed is None else Scope.OWN
 
 
 def require(principal: Principal | None, action: Action) -> Scope:
@@ -323,6 +413,11 @@ def require(principal: Principal | None, action: Action) -> Scope:
         return scope
     if principal is None:
         raise NotAuthenticated("This operation needs a valid access token.")
+    if principal.role is None:
+        needed = CLIENT_RULES.get(action)
+        if action in CLIENT_RULES and needed is not None:
+            raise Forbidden(f"This API client's token lacks the scope '{needed}' for '{action}'.")
+        raise Forbidden(f"API clients may not perform '{action}'.")
     raise Forbidden(f"The role '{principal.role}' may not perform '{action}'.")
 
 
@@ -339,4 +434,6 @@ def can_access(principal: Principal | None, action: Action, record: RecordScope)
         return principal.province_code is not None and (
             record.province_code == principal.province_code
         )
+    if principal.is_client:
+        return record.agency_code is not None and record.agency_code == principal.agency_code
     return record.owner_id is not None and record.owner_id == principal.account_id

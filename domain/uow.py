@@ -12,6 +12,7 @@ from typing import Protocol
 
 from domain.agencies.ports import AgenciesUnitOfWork
 from domain.audit.ports import AuditUnitOfWork
+from domain.clients.ports import ClientsUnitOfWork
 from domain.investigations.ports import InvestigationsUnitOfWork
 from domain.provinces.ports import ProvincesUnitOfWork
 from domain.sessions.ports import RefreshTokenRepository, SessionsUnitOfWork
@@ -22,6 +23,7 @@ class UnitOfWork(
     SessionsUnitOfWork,  # includes AccountsUnitOfWork
     VolunteersUnitOfWork,
     InvestigationsUnitOfWork,  # includes TipsUnitOfWork
+    ClientsUnitOfWork,  # includes AgenciesUnitOfWork
     AgenciesUnitOfWork,
     AuditUnitOfWork,
     ProvincesUnitOfWork,

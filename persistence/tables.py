@@ -3,6 +3,7 @@
 from persistence.accounts.tables import AccountRow
 from persistence.agencies.tables import AgencyRow
 from persistence.audit.tables import AuditRow
+from persistence.clients.tables import ApiClientRow
 from persistence.idempotency import IdempotencyRow
 from persistence.investigations.tables import (
     InvestigationAssignmentRow,
@@ -27,6 +28,7 @@ from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, Volu
 __all__ = [
     "AccountRow",
     "AgencyRow",
+    "ApiClientRow",
     "AuditRow",
     "IdempotencyRow",
     "InvestigationAssignmentRow",

@@ -15,6 +15,7 @@ from domain.clock import Clock
 from persistence.accounts.repository import SqlAccountRepository
 from persistence.agencies.repository import SqlAgencyRepository
 from persistence.audit.repository import SqlAuditLog, SqlAuditReader
+from persistence.clients.repository import SqlClientRepository
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self._referrals: SqlReferralRepository | None = None
         self._disclosures: SqlDisclosureRepository | None = None
         self._agencies: SqlAgencyRepository | None = None
+        self._clients: SqlClientRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -155,6 +157,12 @@ class SqlUnitOfWork:
         if self._agencies is None:
             self._agencies = SqlAgencyRepository(self.session)
         return self._agencies
+
+    @property
+    def clients(self) -> SqlClientRepository:
+        if self._clients is None:
+            self._clients = SqlClientRepository(self.session, self.keyring)
+        return self._clients
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:

@@ -39,6 +39,7 @@ from domain.audit.model import (
     DetailValue,
     next_entry,
 )
+from domain.clients.model import ApiClient
 from domain.clock import Clock
 from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
 from domain.pagination import Cursor, PageRequest, SeqCursor
@@ -86,6 +87,7 @@ class Store:
     #: Which tips each investigator handles (the investigations feature fills it in SQL).
     assigned_tips: dict[UUID, frozenset[UUID]] = field(default_factory=dict)
     agencies: dict[str, Agency] = field(default_factory=dict)
+    clients: dict[UUID, ApiClient] = field(default_factory=dict)
     commits: int = 0
 
     def actions(self) -> list[str]:
@@ -714,6 +716,36 @@ class FakeAgencies:
         ]
 
 
+class FakeClients:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def secret_digest(self, secret: str) -> str:
+        return keyed_hash(secret, purpose="client_secret")
+
+    async def add(self, client: ApiClient) -> None:
+        self._store.clients[client.id] = copy.deepcopy(client)
+
+    async def get(self, client_id: UUID, *, for_update: bool = False) -> ApiClient | None:
+        return copy.deepcopy(self._store.clients.get(client_id))
+
+    async def save(self, client: ApiClient) -> None:
+        assert client.id in self._store.clients, "save() of a client never added"
+        self._store.clients[client.id] = copy.deepcopy(client)
+
+    async def list(
+        self, *, agency_code: str | None = None, active: bool | None = None
+    ) -> list[ApiClient]:
+        return [
+            copy.deepcopy(c)
+            for c in sorted(
+                self._store.clients.values(), key=lambda c: (c.created_at, c.id), reverse=True
+            )
+            if (agency_code is None or c.agency_code == agency_code)
+            and (active is None or c.is_active is active)
+        ]
+
+
 class InMemoryUnitOfWork:
     """`async with InMemoryUnitOfWork(store, clock) as uow:`; uncommitted work is dropped."""
 
@@ -749,6 +781,7 @@ class InMemoryUnitOfWork:
         self.disclosures = FakeDisclosures(self._working)
         self.assigned_tips = FakeAssignedTips(self._working)
         self.agencies = FakeAgencies(self._working)
+        self.clients = FakeClients(self._working)
 
     async def commit(self) -> None:
         self._working.commits += 1

@@ -1,4 +1,5 @@
-"""Signing in: the OAuth2 password flow, refresh-token rotation and logout.
+"""Signing in: the OAuth2 password flow, the client credentials grant of API clients,
+refresh-token rotation and logout.
 
 These routes carry their own credential (a password or a refresh token) and ignore any
 Authorization header (api/deps.py OWN_CREDENTIAL_ACTIONS): their 401s are about that
@@ -7,17 +8,24 @@ credential, never about an access token.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from api.deps import Hasher, Rules, Uow, requires
 from api.headers import Header, with_headers
 from api.problems import problem_responses
 from api.services import Services, Svc
-from api.sessions.schemas import PasswordTokenRequest, RefreshRequest, TokenPublic
-from auth.tokens import issue_access_token
+from api.sessions.schemas import RefreshRequest, TokenPublic, TokenRequest
+from auth.tokens import issue_access_token, issue_client_token
+from domain.clients.errors import InvalidClient
+from domain.clients.use_cases import authenticate_client
+from domain.errors import InvalidInput
 from domain.policy import Action, Principal
 from domain.sessions.use_cases import SignedIn, login, logout, refresh
 
@@ -47,39 +55,103 @@ def _tokens(services: Services, response: Response, signed_in: SignedIn) -> Toke
     return TokenPublic.of(signed_in, access, config)
 
 
+def _missing(*names: str) -> RequestValidationError:
+    """The 422 pydantic would give for required form fields (one shape for both grants)."""
+    return RequestValidationError(
+        [{"loc": ("body", name), "msg": "Field required", "type": "missing"} for name in names]
+    )
+
+
+def client_credentials(request: Request, form: TokenRequest) -> tuple[str, str]:
+    """The client's id and secret: from `Authorization: Basic` (RFC 6749 section 2.3.1,
+    each part form-urlencoded before base64) or from the form, never both (a 422)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        if form.client_secret is not None:
+            raise InvalidInput(
+                "Send the client credentials once: in the Authorization header (HTTP Basic) "
+                "or in the form, not both."
+            )
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidClient() from None
+        raw_id, colon, raw_secret = decoded.partition(":")
+        client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        if not colon or not client_id or not secret or (form.client_id not in (None, client_id)):
+            raise InvalidClient()
+        return client_id, secret
+    if form.client_id is None or form.client_secret is None:
+        raise InvalidClient()
+    return form.client_id, form.client_secret
+
+
 @router.post(
     "/token",
     response_model=TokenPublic,
+    response_model_exclude_none=True,
     responses={
         **with_headers(200, CACHE_CONTROL, PRAGMA),
         **described(
             401,
-            "The username or password is wrong, or the account cannot sign in "
-            "(the same answer in every case)",
+            "The username or password is wrong, or the account cannot sign in; for "
+            "`client_credentials`: the client id or secret is wrong or missing, or the "
+            "client was revoked (the same answer in every case; `invalid_client`)",
         ),
-        **problem_responses(422),
+        **described(
+            422,
+            "The form is not valid (a field missing or too long, an unknown `grant_type`: "
+            "`invalid_request`, `unsupported_grant_type`), or `scope` names a scope that "
+            "does not exist or the client does not hold (`invalid_scope`)",
+        ),
         **described(
             429,
-            "Too many failed sign-ins under this username: locked until Retry-After",
+            "Too many failed sign-ins under this username, or failed authentications "
+            "of this client id: locked until Retry-After",
         ),
     },
 )
 async def auth_token(
+    request: Request,
     services: Svc,
     response: Response,
     uow: Uow,
     hasher: Hasher,
     rules: Rules,
     _caller: Annotated[Principal | None, requires(Action.AUTH_TOKEN)],
-    form: Annotated[PasswordTokenRequest, Form()],
+    form: Annotated[TokenRequest, Form()],
 ) -> TokenPublic:
-    """Sign in with username and password (OAuth2 password flow, form body).
+    """Get an access token: people with username and password, API clients with their
+    client credentials (form body).
 
-    Anyone may call it; an Authorization header is ignored. Returns a 15-minute access
-    token and a refresh token. A wrong username and a wrong password get the same 401;
-    5 consecutive failures lock the username for 15 minutes (429 with Retry-After), even
-    for the right password. A password over 1024 characters is a 422.
+    Anyone may call it; a bearer Authorization header is ignored. `grant_type=password`
+    (the default) returns a 15-minute access token and a refresh token. A wrong username
+    and a wrong password get the same 401; 5 consecutive failures lock the username for
+    15 minutes (429 with Retry-After), even for the right password. A password over 1024
+    characters is a 422.
+
+    `grant_type=client_credentials` (RFC 6749 section 4.4; API clients of partner
+    agencies, docs/partners.md): the client id and secret in an `Authorization: Basic`
+    header or in `client_id` and `client_secret`; `scope` may narrow the token to some of
+    the client's scopes. Returns a 10-minute access token bound to the client, its agency
+    and the granted `scope`, and no refresh token. Failures are counted per client id
+    like sign-ins (5 in a row: 429 for 15 minutes).
     """
+    if form.grant_type == "client_credentials":
+        client_id, secret = client_credentials(request, form)
+        grant = await authenticate_client(
+            uow, client_id=client_id, client_secret=secret, scope=form.scope, rules=rules
+        )
+        ttl = services.settings.client_token_ttl()
+        access = issue_client_token(
+            services.token_config, grant.principal(), now=datetime.now(UTC), ttl=ttl
+        )
+        response.headers.update(NO_STORE)
+        return TokenPublic.of_client(grant, access, ttl)
+    missing = [name for name in ("username", "password") if getattr(form, name) is None]
+    if form.username is None or form.password is None:
+        raise _missing(*missing)
     signed_in = await login(
         uow, hasher, username=form.username, password=form.password, rules=rules
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,15 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas import ApiModel
 from auth.tokens import IssuedToken, TokenConfig
 from domain.accounts.model import PASSWORD_MAX_LENGTH
+from domain.clients.model import SECRET_MAX_LENGTH, format_scopes
+from domain.clients.use_cases import ClientGrant
 from domain.sessions.use_cases import SignedIn
 
 
 # A plain BaseModel, not ApiModel (extra="forbid"): OAuth2 clients, Swagger UI's
-# Authorize dialog among them, also send scope, client_id and client_secret.
-class PasswordTokenRequest(BaseModel):
-    """The OAuth2 password grant (RFC 6749 section 4.3.2), sent as a form.
+# Authorize dialog among them, send fields a grant does not use.
+class TokenRequest(BaseModel):
+    """A token request (RFC 6749), sent as a form: the password grant (section 4.3.2) of
+    people, or the client credentials grant (section 4.4.2) of partner systems.
 
-    `scope`, `client_id` and `client_secret`, which OAuth2 clients may send, are ignored.
+    `password`: `username` and `password` required; `scope`, `client_id` and
+    `client_secret` are ignored. `client_credentials`: the client's id and secret, in an
+    `Authorization: Basic` header (RFC 6749 section 2.3.1, recommended) or in `client_id`
+    and `client_secret` (not both); `scope` may narrow the client's scopes.
     """
 
     model_config = ConfigDict(
@@ -27,25 +34,59 @@ class PasswordTokenRequest(BaseModel):
                     "grant_type": "password",
                     "username": "somchai.k",
                     "password": "correct horse battery staple",
-                }
+                },
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": "0b7c6d1e-3f52-4a8e-9c41-2d7e5f8a9b10",
+                    "client_secret": "dtc_Qm9yZWFsbHlyYW5kb21zZWNyZXRleGFtcGxlMTIzNDU",
+                    "scope": "referrals:read referrals:write",
+                },
             ]
         }
     )
 
-    # Optional for clients that leave it out (as before); any other value is a 422.
-    grant_type: Literal["password"] = Field(
-        default="password", description="Always `password` (the OAuth2 password grant)"
+    # Optional for clients that leave it out (the password grant); others are a 422.
+    grant_type: Literal["password", "client_credentials"] = Field(
+        default="password",
+        description="`password` (people; the default) or `client_credentials` (API clients)",
     )
-    username: str = Field(
-        min_length=1, max_length=256, description="The account's username (case-insensitive)"
+    username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Password grant: the account's username (case-insensitive)",
     )
-    password: str = Field(
-        min_length=1, max_length=PASSWORD_MAX_LENGTH, json_schema_extra={"format": "password"}
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=PASSWORD_MAX_LENGTH,
+        description="Password grant: the account's password",
+        json_schema_extra={"format": "password"},
+    )
+    client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Client credentials grant, when not sent with HTTP Basic: the client's id",
+    )
+    client_secret: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=SECRET_MAX_LENGTH,
+        description="Client credentials grant, when not sent with HTTP Basic: its secret",
+        json_schema_extra={"format": "password"},
+    )
+    scope: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Client credentials grant: space-delimited scopes to narrow the token "
+        "to (default: every scope of the client)",
     )
 
 
 class TokenPublic(ApiModel):
-    """A new access token and refresh token (RFC 6749 section 5.1)."""
+    """A new access token (RFC 6749 section 5.1): with a refresh token for people, with
+    the granted `scope` (and no refresh token) for API clients."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -55,7 +96,13 @@ class TokenPublic(ApiModel):
                     "token_type": "bearer",
                     "expires_in": 900,
                     "refresh_token": "q3Yb1n1r3aQ8oJmN0tTq8mB0bKc0yT3y2f1cHj6XxWQ",
-                }
+                },
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0...",
+                    "token_type": "bearer",
+                    "expires_in": 600,
+                    "scope": "referrals:read referrals:write",
+                },
             ]
         }
     )
@@ -63,8 +110,14 @@ class TokenPublic(ApiModel):
     access_token: str = Field(description="A JWT to send as `Authorization: Bearer ...`")
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_in: int = Field(description="Seconds until the access token expires")
-    refresh_token: str = Field(
-        description="Opaque; exchange it once at /api/v1/auth/refresh. Keep it secret."
+    refresh_token: str | None = Field(
+        default=None,
+        description="Password grant only: opaque; exchange it once at /api/v1/auth/refresh. "
+        "Keep it secret. Absent for API clients (they request a new token instead).",
+    )
+    scope: str | None = Field(
+        default=None,
+        description="Client credentials grant only: the scopes the token carries, space-delimited",
     )
 
     @classmethod
@@ -73,6 +126,14 @@ class TokenPublic(ApiModel):
             access_token=access.token,
             expires_in=int(config.access_ttl.total_seconds()),
             refresh_token=signed_in.refresh_token,
+        )
+
+    @classmethod
+    def of_client(cls, grant: ClientGrant, access: IssuedToken, ttl: timedelta) -> TokenPublic:
+        return cls(
+            access_token=access.token,
+            expires_in=int(ttl.total_seconds()),
+            scope=format_scopes(grant.scopes),
         )
 
 

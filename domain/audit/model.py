@@ -48,6 +48,10 @@ class AuditAction(StrEnum):
     AUTH_REFRESHED = "auth.refreshed"
     AUTH_TOKEN_FAMILY_REVOKED = "auth.token_family_revoked"  # noqa: S105 - an action name
     AUTH_LOCKED = "auth.locked"
+    # API clients (domain/clients): the client credentials grant, audited under the
+    # client's id with role `client`; never the secret or the token.
+    AUTH_CLIENT_TOKEN_ISSUED = "auth.client_token_issued"  # noqa: S105 - an action name
+    AUTH_CLIENT_FAILED = "auth.client_failed"
 
     # Accounts (domain/accounts, and the accounts linked to volunteers).
     USER_CREATED = "user.created"
@@ -115,6 +119,10 @@ class AuditAction(StrEnum):
     REFERRAL_VIEWED = "referral.viewed"
     AGENCY_REGISTERED = "agency.registered"
     AGENCY_UPDATED = "agency.updated"
+    # API clients of partner systems (domain/clients), by admins.
+    CLIENT_REGISTERED = "client.registered"
+    CLIENT_SECRET_ROTATED = "client.secret_rotated"  # noqa: S105 - an action name
+    CLIENT_REVOKED = "client.revoked"
 
     # The audit log itself (domain/audit).
     AUDIT_EXPORTED = "audit.exported"
@@ -175,7 +183,8 @@ def looks_like_national_id(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class AuditActor:
-    """Who acted: an account (id and role), `anonymous`, `reporter` or `system`."""
+    """Who acted: an account (id and role), an API client (its id, role `client`),
+    `anonymous`, `reporter` or `system`."""
 
     id: str
     role: str | None = None
@@ -184,7 +193,8 @@ class AuditActor:
     def of(cls, principal: Principal | None) -> AuditActor:
         if principal is None:
             return ANONYMOUS
-        return cls(id=str(principal.account_id), role=str(principal.role))
+        # An API client: its id, role `client` (policy.CLIENT_ACTOR_ROLE).
+        return cls(id=str(principal.account_id), role=principal.role_name)
 
 
 ANONYMOUS = AuditActor("anonymous")

@@ -365,7 +365,7 @@ class Investigation:
             at=at,
             kind=kind,
             actor_id=actor.account_id,
-            actor_role=str(actor.role),
+            actor_role=actor.role_name,
             from_status=from_status,
             to_status=to_status,
             outcome=outcome,

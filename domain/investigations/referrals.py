@@ -125,7 +125,7 @@ class Referral:
             at=at,
             kind=kind,
             actor_id=actor.account_id,
-            actor_role=str(actor.role),
+            actor_role=actor.role_name,
             subject_id=self.id,
             agency_code=self.agency_code,
             referral_status=self.status.value,
@@ -151,14 +151,15 @@ class Referral:
 
 
 def can_see_referral(principal: Principal | None, action: Action, referral: Referral) -> bool:
-    """Central officers and admins: every referral; partners: those to their agency."""
+    """Central officers and admins: every referral; partners (accounts of the role, and
+    API clients with the scope) those to their agency."""
     scope = policy.scope_for(principal, action)
     if principal is None or scope is None:
         return False
     if scope is Scope.ALL:
         return True
     return (
-        principal.role is Role.PARTNER
+        (principal.role is Role.PARTNER or principal.is_client)
         and principal.agency_code is not None
         and principal.agency_code == referral.agency_code
     )

@@ -98,7 +98,7 @@ class DisclosureRequest:
             id=uuid.uuid4(),
             tip_id=tip_id,
             requested_by=actor.account_id,
-            requester_role=str(actor.role),
+            requester_role=actor.role_name,
             reason=_reason(reason, "reason"),
             status=DisclosureStatus.PENDING,
             requested_at=at,

@@ -320,7 +320,7 @@ class Tip:
             tip_id=self.id,
             at=at,
             actor_id=actor.account_id,
-            actor_role=str(actor.role),
+            actor_role=actor.role_name,
             from_status=self.status,
             to_status=target,
             outcome=outcome,

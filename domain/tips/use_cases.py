@@ -654,7 +654,7 @@ async def _add_official_message(
         body=_check_body(body),
         internal=internal,
         author_account_id=actor.account_id,
-        author_role=str(actor.role),
+        author_role=actor.role_name,
     )
     await uow.tips.add_message(message)
     if not internal:

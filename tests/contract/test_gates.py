@@ -20,6 +20,7 @@ from api.openapi import (
     OPTIONAL_SECURITY_KEY,
     OPTIONAL_SIGN_IN_ACTIONS,
     REQUEST_ID_PATTERN,
+    client_security,
     human_description,
 )
 from api.problems import PROBLEM_KINDS
@@ -103,7 +104,9 @@ def test_security_follows_the_access_policy(
 ) -> None:
     """Own-credential operations: no token. Optional sign-in (tip submission): `[{},
     {bearer}]`. Other public ones: none needed (the optional token in
-    `x-optional-security`). Every other operation: the bearer token."""
+    `x-optional-security`). Every other operation: the bearer token. Where API clients may
+    call, the client credentials scheme with the scope CLIENT_RULES names, as an
+    alternative."""
     assert set(route_actions) == {(path, method) for path, method, _ in operations_of(document)}
     assert "security" not in document  # no global default: each operation says
     bearer: list[dict[str, list[str]]] = [{BEARER: []}]
@@ -119,10 +122,10 @@ def test_security_follows_the_access_policy(
             assert "401" in operation["responses"], where
         elif action in PUBLIC_ACTIONS:
             assert operation["security"] == [], where
-            assert operation[OPTIONAL_SECURITY_KEY] == bearer, where
+            assert operation[OPTIONAL_SECURITY_KEY] == bearer + client_security(action), where
             assert "401" in operation["responses"], where  # a token sent is checked
         else:
-            assert operation["security"] == bearer, where
+            assert operation["security"] == bearer + client_security(action), where
             assert "401" in operation["responses"], where
 
 

@@ -82,7 +82,9 @@ async def _sign_in(generated: GeneratedClient, anonymous: Any, username: str, pa
     auth_token = generated.operation("auth", "auth_token")
     response = await auth_token.asyncio_detailed(
         client=anonymous,
-        body=m.PasswordTokenRequest(username=username, password=password, grant_type="password"),
+        body=m.TokenRequest(
+            username=username, password=password, grant_type=m.TokenRequestGrantType.PASSWORD
+        ),
     )
     assert response.status_code == HTTPStatus.OK
     tokens = response.parsed

@@ -1,4 +1,5 @@
-"""Every route of the app against the policy table, for anonymous callers and every role.
+"""Every route of the app against the policy table, for anonymous callers, every role,
+and API clients with each scope alone, with every scope and with every scope but one.
 
 The test knows nothing about particular routes: it walks `app.routes`, reads the one
 `Requires(action)` each route declares, and checks the answer the policy predicts. A
@@ -16,8 +17,18 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from api.deps import Requires
-from domain.policy import PROVINCIAL_ROLES, PUBLIC_ACTIONS, RULES, Action, Role
+from api.deps import OWN_CREDENTIAL_ACTIONS, Requires
+from api.openapi import client_may_be_refused
+from domain.policy import (
+    PROVINCIAL_ROLES,
+    PUBLIC_ACTIONS,
+    RULES,
+    Action,
+    ClientScope,
+    Role,
+    client_scope_for,
+)
+from tests.clients.helpers import client_token, register
 from tests.conftest import LoginAs
 
 
@@ -104,6 +115,49 @@ async def test_every_route_answers_as_the_policy_says(
     assert not failures, "\n".join(failures)
 
 
+def _scope_sets() -> list[frozenset[ClientScope]]:
+    every = frozenset(ClientScope)
+    return (
+        [frozenset({one}) for one in ClientScope] + [every - {one} for one in ClientScope] + [every]
+    )
+
+
+async def test_every_route_answers_api_clients_as_the_policy_says(
+    app: FastAPI, client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    """A client token on every route: allowed where CLIENT_RULES gives one of its scopes
+    (or needs none), 403 elsewhere; routes that carry their own credential ignore it."""
+    admin = await login_as(Role.ADMIN)
+    callers: dict[frozenset[ClientScope], dict[str, str]] = {}
+    for scopes in _scope_sets():
+        client_id, secret = await register(
+            client, admin, scopes=tuple(sorted(scopes)), name=f"client {len(callers)}"
+        )
+        callers[scopes] = await client_token(client, client_id, secret)
+
+    failures: list[str] = []
+    allowed_somewhere = 0
+    for template, route in api_routes(app):
+        (action,) = declared_rules(route.dependant)
+        path = concrete_path(template, route)
+        for method in sorted(route.methods or ()):
+            for scopes, headers in callers.items():
+                response = await send(client, method, path, headers)
+                status = response.status_code
+                names = " ".join(sorted(scopes))
+                where = f"{method} {path} as a client with [{names}] ({action}): {status}"
+                allowed = (
+                    action in OWN_CREDENTIAL_ACTIONS or client_scope_for(scopes, action) is not None
+                )
+                if not allowed and status != 403:
+                    failures.append(f"{where}, expected 403 (no client rule or scope)")
+                elif allowed and status in (401, 403):
+                    failures.append(f"{where}, expected neither 401 nor 403 (the rule allows)")
+                allowed_somewhere += allowed
+    assert allowed_somewhere > 0
+    assert not failures, "\n".join(failures)
+
+
 def test_a_route_without_a_rule_is_reported(fresh_app: FastAPI) -> None:
     app = fresh_app
 
@@ -124,6 +178,12 @@ def test_openapi_documents_the_security_scheme_and_each_routes_refusals(app: Fas
     document = app.openapi()
     scheme = document["components"]["securitySchemes"]["OAuth2PasswordBearer"]
     assert scheme["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+    clients = document["components"]["securitySchemes"]["OAuth2ClientCredentials"]
+    flow = clients["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/api/v1/auth/token"
+    assert set(flow["scopes"]) == {scope.value for scope in ClientScope}
+    update = document["paths"]["/api/v1/referrals/{referral_id}/updates"]["post"]
+    assert {"OAuth2ClientCredentials": ["referrals:write"]} in update["security"]
 
     missing: list[str] = []
     for template, route in api_routes(app):
@@ -135,6 +195,8 @@ def test_openapi_documents_the_security_scheme_and_each_routes_refusals(app: Fas
             if action not in PUBLIC_ACTIONS:
                 expected.add("401")
                 if any(role not in RULES.get(action, {}) for role in Role):
+                    expected.add("403")
+                if action not in OWN_CREDENTIAL_ACTIONS and client_may_be_refused(action):
                     expected.add("403")
             if "{" in template:
                 expected.add("404")

@@ -28,6 +28,7 @@ import persistence.tables  # noqa: F401  (every table on the metadata)
 from domain.accounts.model import Account
 from domain.agencies.model import Agency
 from domain.audit.model import AuditEntry
+from domain.clients.model import ApiClient
 from domain.investigations.model import (
     Assignment,
     AssignmentRole,
@@ -43,7 +44,7 @@ from domain.investigations.model import (
 )
 from domain.investigations.ports import ReferralSummary
 from domain.investigations.referrals import Referral, ReferralStatus
-from domain.policy import Role
+from domain.policy import ClientScope, Role
 from domain.provinces.model import Province
 from domain.sessions.model import LoginThrottle, RefreshToken
 from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, DisclosureSummary
@@ -71,6 +72,8 @@ from persistence.agencies import repository as agencies
 from persistence.agencies.tables import AgencyRow
 from persistence.audit import repository as audit
 from persistence.audit.tables import AuditRow
+from persistence.clients import repository as clients
+from persistence.clients.tables import ApiClientRow
 from persistence.crypto import FieldSealer, development_keyring
 from persistence.investigations import repository as investigations
 from persistence.investigations.tables import (
@@ -221,6 +224,7 @@ PAIRINGS = [
         stored_as={"text": _CONTENT, "evidence": _CONTENT, "fields": _CONTENT},
     ),
     Pairing(AgencyRow, Agency),
+    Pairing(ApiClientRow, ApiClient),
     Pairing(TipDisclosureRow, DisclosureRequest),
     Pairing(TipDisclosureRow, DisclosureSummary, projection=True),
     Pairing(
@@ -370,6 +374,29 @@ def test_audit_entry_round_trip() -> None:
     )
     _no_field_at_its_default(entry)
     assert audit._to_entity(audit._to_row(entry)) == entry
+
+
+def test_api_client_round_trip() -> None:
+    client = ApiClient(
+        id=uuid.uuid4(),
+        name="PACC case system",
+        agency_code="PACC",
+        scopes=frozenset({ClientScope.REFERRALS_READ, ClientScope.CHANGES_READ}),
+        secret_hash="e" * 64,
+        created_at=NOW,
+        created_by=uuid.uuid4(),
+        previous_secret_hash="f" * 64,
+        previous_secret_expires_at=NOW + timedelta(days=1),
+        secret_rotated_at=NOW + timedelta(hours=1),
+        revoked_at=NOW + timedelta(hours=2),
+        last_authenticated_at=NOW + timedelta(minutes=3),
+        version=4,
+    )
+    _no_field_at_its_default(client)
+    row = clients._to_row(client)
+    assert clients._to_entity(row) == client
+    changed = dataclasses.replace(client, scopes=frozenset({ClientScope.WEBHOOKS_MANAGE}))
+    assert clients._to_entity(clients._to_row(changed, into=row)) == changed
 
 
 def test_refresh_token_and_throttle_round_trips() -> None:

@@ -186,32 +186,43 @@ async def test_a_success_resets_the_failure_count(
     assert (await sign_in(client, "somchai")).status_code == 200
 
 
-async def test_only_the_password_grant_is_accepted(
+async def test_only_the_password_and_client_credentials_grants_are_accepted(
     client: httpx.AsyncClient, create_account: CreateAccount
 ) -> None:
     await create_account("somchai", PASSWORD)
     form = {"username": "somchai", "password": PASSWORD}
-    other = await client.post(TOKEN_URL, data={**form, "grant_type": "client_credentials"})
+    other = await client.post(TOKEN_URL, data={**form, "grant_type": "authorization_code"})
     assert_problem(other, 422, "validation-error")
+    # Username and password make no client credentials (tests/clients has those).
+    clients = await client.post(TOKEN_URL, data={**form, "grant_type": "client_credentials"})
+    assert_problem(clients, 401, "not-authenticated")
+    # The password grant without its fields: the same 422 as a schema would give.
+    missing = await client.post(TOKEN_URL, data={"username": "somchai"})
+    problem = assert_problem(missing, 422, "validation-error")
+    assert problem["errors"] == [
+        {"loc": ["body", "password"], "msg": "Field required", "type": "missing"}
+    ]
     # Left out or empty (as some OAuth2 clients send it), it means the password grant.
     assert (await client.post(TOKEN_URL, data=form)).status_code == 200
     assert (await client.post(TOKEN_URL, data={**form, "grant_type": ""})).status_code == 200
 
 
 async def test_the_auth_operations_document_their_own_credentials(app: FastAPI) -> None:
-    """The sign-in form has a plain name and a constant grant_type; the 401s speak of the
-    password or the refresh token, never of an access token these routes ignore."""
+    """The token form has a plain name and the two grants; the 401s speak of the
+    password, the client credentials or the refresh token, never of an access token these
+    routes ignore."""
     document = app.openapi()
-    form = document["components"]["schemas"]["PasswordTokenRequest"]
-    assert form["properties"]["grant_type"]["const"] == "password"
-    assert set(form["required"]) == {"username", "password"}
+    form = document["components"]["schemas"]["TokenRequest"]
+    assert form["properties"]["grant_type"]["enum"] == ["password", "client_credentials"]
+    assert form["properties"]["grant_type"]["default"] == "password"
+    assert "required" not in form
     assert "Body_auth_token" not in document["components"]["schemas"]
     operations = {
         name: document["paths"][f"/api/v1/auth/{name}"]["post"]
         for name in ("token", "refresh", "logout")
     }
     body = operations["token"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
-    assert body["schema"] == {"$ref": "#/components/schemas/PasswordTokenRequest"}
+    assert body["schema"] == {"$ref": "#/components/schemas/TokenRequest"}
     assert "password" in operations["token"]["responses"]["401"]["description"]
     assert "refresh token" in operations["refresh"]["responses"]["401"]["description"]
     assert "401" not in operations["logout"]["responses"]

@@ -1,0 +1,1 @@
+"""API clients of partner systems: registration, rotation, revocation (admins)."""

@@ -1,0 +1,1 @@
+"""API clients: partner agencies' systems, signing in with OAuth2 client credentials."""

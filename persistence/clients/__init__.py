@@ -1,0 +1,1 @@
+"""API clients: table and repository."""
