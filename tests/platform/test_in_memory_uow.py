@@ -14,6 +14,7 @@ from domain.agencies.ports import AgenciesUnitOfWork
 from domain.audit import use_cases as audit
 from domain.audit.model import SYSTEM, AuditAction, AuditFilter
 from domain.audit.ports import AuditUnitOfWork
+from domain.clients.ports import ClientsUnitOfWork
 from domain.clock import FrozenClock
 from domain.pagination import PageRequest
 from domain.policy import Principal, Role
@@ -37,7 +38,8 @@ def test_in_memory_uow_serves_the_fast_tiers_units_of_work() -> None:
         TipsUnitOfWork,
         AuditUnitOfWork,
         AgenciesUnitOfWork,
-    ] = (uow, uow, uow, uow, uow)
+        ClientsUnitOfWork,
+    ] = (uow, uow, uow, uow, uow, uow)
     assert all(unit.clock is clock for unit in units)
 
 
