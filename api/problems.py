@@ -42,15 +42,17 @@ NOT_AUTHENTICATED = ProblemKind(
     "not-authenticated",
     "Not authenticated",
     "No access token on an operation that needs one; the token is invalid, expired or no "
-    "longer valid for the account (deactivated, role or province changed); a wrong "
-    "username or password at sign-in; an unknown, expired or reused refresh token. "
+    "longer valid for the account (deactivated, role or province changed) or the API "
+    "client (revoked); a wrong username or password at sign-in; wrong or missing client "
+    "credentials; an unknown, expired or reused refresh token. "
     "Always sent with `WWW-Authenticate: Bearer`.",
 )
 FORBIDDEN = ProblemKind(
     403,
     "forbidden",
     "Forbidden",
-    "The caller's role may not perform the operation at all; an account that must change "
+    "The caller's role (or an API client's scopes) may not perform the operation at all; "
+    "an account that must change "
     "its password (after an admin reset) may do nothing else first; a role may not use "
     "this channel or field.",
 )
@@ -126,7 +128,8 @@ TOO_MANY_REQUESTS = ProblemKind(
     429,
     "too-many-requests",
     "Too many requests",
-    "A rate limit was reached, or the account is locked after repeated failed sign-ins. "
+    "A rate limit or an API client's quota was reached, or the account (or client id) is "
+    "locked after repeated failed sign-ins. "
     "Always sent with `Retry-After` (seconds).",
 )
 INTERNAL_ERROR = ProblemKind(

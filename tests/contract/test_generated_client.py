@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from domain.clock import FrozenClock
 from domain.policy import Role
+from tests.audit_checks import remember_secret
 from tests.conftest import CreateAccount
 from tests.contract.conftest import GenerationResult
 from tests.contract.generated_client import GeneratedClient, import_client
@@ -326,3 +327,44 @@ async def test_officers_volunteers_and_auditors_through_the_generated_client(
     assert verification.valid is True
     assert verification.first_broken_seq is None
     assert verification.checked == verification.to_seq >= page.items[0].seq
+
+
+async def test_an_api_client_through_the_generated_client(
+    generated: GeneratedClient,
+    clients: Callable[[str | None], Any],
+    create_account: CreateAccount,
+) -> None:
+    """An admin registers a PACC client; the client gets a token with the client
+    credentials grant (form fields) and lists its agency's referrals, all typed."""
+    m = generated.models
+    op = generated.operation
+    anonymous = clients(None)
+    await create_account("admin", ADMIN_PASSWORD, Role.ADMIN)
+    admin = clients(await _sign_in(generated, anonymous, "admin", ADMIN_PASSWORD))
+    registered = await op("clients", "clients_create").asyncio(
+        client=admin,
+        body=m.ClientCreate(
+            name="PACC case system",
+            agency_code="PACC",
+            scopes=[m.ClientScope.REFERRALSREAD],
+        ),
+    )
+    assert isinstance(registered, m.ClientSecretPublic)
+    remember_secret(registered.client_secret)
+    tokens = await op("auth", "auth_token").asyncio(
+        client=anonymous,
+        body=m.TokenRequest(
+            grant_type=m.TokenRequestGrantType.CLIENT_CREDENTIALS,
+            client_id=str(registered.client.id),
+            client_secret=registered.client_secret,
+        ),
+    )
+    assert isinstance(tokens, m.TokenPublic)
+    assert tokens.scope == "referrals:read"
+    remember_secret(tokens.access_token)
+    pacc = clients(tokens.access_token)
+    page = await op("referrals", "referrals_list").asyncio(client=pacc)
+    assert isinstance(page, m.ReferralSummaryPage)
+    assert page.items == []
+    refused = await op("clients", "clients_list").asyncio_detailed(client=pacc)
+    assert refused.status_code == HTTPStatus.FORBIDDEN
