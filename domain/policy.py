@@ -9,6 +9,10 @@ Deny by default. Two questions, asked in this order:
    The scope in the table decides (everywhere, own province, own records). A record
    the caller may not reach must be reported as *not found*, never as forbidden, so
    use cases raise their `...NotFound` error when this returns False.
+
+API clients (partner systems, domain/clients) have no role: `CLIENT_RULES` names, per
+action, the `ClientScope` a client's token must carry (deny by default, 403 otherwise),
+and their `Scope.OWN` reaches the records of their own agency.
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ class Scope(StrEnum):
 
     ALL = "all"  # every record
     PROVINCE = "province"  # records of the caller's own province
-    OWN = "own"  # records that belong to the caller
+    OWN = "own"  # records that belong to the caller (an API client: its agency's)
 
 
 class Action(StrEnum):
