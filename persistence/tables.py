@@ -12,6 +12,7 @@ from persistence.investigations.tables import (
     InvestigationTipRow,
     ReferralRow,
 )
+from persistence.outbox.tables import OutboxEventRow
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from persistence.tips.tables import (
@@ -23,6 +24,7 @@ from persistence.tips.tables import (
     TipRow,
 )
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
+from persistence.webhooks.tables import WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow
 
 __all__ = [
     "AccountRow",
@@ -35,6 +37,7 @@ __all__ = [
     "InvestigationTimelineRow",
     "InvestigationTipRow",
     "LoginThrottleRow",
+    "OutboxEventRow",
     "ProvinceRow",
     "ReferralRow",
     "RefreshTokenRow",
@@ -47,4 +50,7 @@ __all__ = [
     "VolunteerRow",
     "VolunteerStatusRow",
     "VolunteerTrainingRow",
+    "WebhookAttemptRow",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
 ]
