@@ -16,6 +16,6 @@ class EventOutbox(Protocol):
         is delivered, unless the transaction commits."""
         ...
 
-    async def backlog(self) -> int:
+    async def outbox_backlog(self) -> int:
         """Deliveries not yet delivered nor given up (for /metrics)."""
         ...

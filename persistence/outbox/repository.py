@@ -84,7 +84,7 @@ class SqlOutbox:
         if queued.rowcount:
             await connection.execute(_NOTIFY)  # sent by PostgreSQL on commit, never before
 
-    async def backlog(self) -> int:
+    async def outbox_backlog(self) -> int:
         connection = await self._session.connection()
         return int((await connection.execute(_BACKLOG)).scalar_one())
 
