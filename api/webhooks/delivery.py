@@ -77,6 +77,8 @@ class DeliveryWorker:
         self._guard = guard
         self._config = config
         self._jitter = jitter
+        #: Attempts this worker made (delivered or not), for logs and tests.
+        self.attempts = 0
         # Redirects are never followed: a 3xx is a failed attempt.
         self._client = httpx.AsyncClient(
             follow_redirects=False,
@@ -101,6 +103,7 @@ class DeliveryWorker:
             if claim is None:
                 return False
             attempt = await self._attempt(claim)
+            self.attempts += 1
             delivered = attempt.error is None and attempt.status_code is not None
             retry_at = None
             if not delivered:

@@ -50,8 +50,11 @@ SET state = :state, attempt_count = attempt_count + 1, next_attempt_at = :next,
 WHERE id = :id
 """
 )
+# Only when there is something to reset: an UPDATE locks the endpoint's row until commit,
+# and every delivery to the endpoint would queue behind it.
 _SUCCEEDED = text(
-    "UPDATE webhook_endpoints SET consecutive_failures = 0, paused_until = NULL WHERE id = :id"
+    "UPDATE webhook_endpoints SET consecutive_failures = 0, paused_until = NULL "
+    "WHERE id = :id AND (consecutive_failures <> 0 OR paused_until IS NOT NULL)"
 )
 _FAILED = text(
     "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1 "

@@ -4,6 +4,7 @@ only (another agency's: 404), updates with If-Match, disable, redelivery since a
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from tests.webhooks.receiver import Receiver
 
 
 class FakeDns:
-    names = {
+    names: ClassVar[dict[str, list[str]]] = {
         "hooks.pacc.example": ["93.184.216.34"],
         "intranet.pacc.example": ["10.20.30.40"],
         "mixed.pacc.example": ["93.184.216.34", "fd00::1"],
