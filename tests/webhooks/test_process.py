@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock
 
 from api.__main__ import start_delivery_worker, stop_delivery_worker
 from api.settings import Settings
