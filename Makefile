@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format openapi lock help
+.PHONY: run worker test bench lint format openapi lock help
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (embedded PostgreSQL)"
+	@echo "make worker   the webhook delivery worker alone (DATABASE_URL; make run starts one unless RUN_WORKER=0)"
 	@echo "make test     set up and run the whole test suite (throwaway embedded PostgreSQL)"
 	@echo "make bench    seed a data set and measure the API beside a bare reference (BENCH_SCALE=small: a few minutes)"
 	@echo "make lint     ruff (lint + format check) and mypy --strict"
@@ -23,6 +24,10 @@ $(STAMP): requirements-dev.lock
 
 run: $(STAMP)
 	$(BIN)/python -m api
+
+# `make run` already starts one beside the API; this is for more, or on other machines.
+worker: $(STAMP)
+	$(BIN)/python -m api.worker
 
 test: $(STAMP)
 	$(BIN)/lint-imports

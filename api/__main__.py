@@ -6,6 +6,10 @@ serves the API with uvicorn. With no account in the database, the first admin is
 (BOOTSTRAP_ADMIN_USERNAME / BOOTSTRAP_ADMIN_PASSWORD, or `admin` with a generated
 password printed once to stdout).
 
+Unless RUN_WORKER=0, the webhook delivery worker (`python -m api.worker`) is started
+beside the API on the same database (the embedded one too) and stopped with it; it also
+stops by itself when this process disappears (`--parent`).
+
 With `--workers N` (default: `WEB_CONCURRENCY`, else 1) uvicorn serves from N worker
 processes. This parent process does the one-time work (the embedded database, migrations,
 the first admin) and hands the database URL to the workers in DATABASE_URL; each worker
@@ -19,6 +23,8 @@ import asyncio
 import gc
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import uvicorn
@@ -66,6 +72,28 @@ def app_factory() -> FastAPI:
     return app
 
 
+def start_delivery_worker(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """The webhook worker, as a child process on the database the API uses."""
+    if not settings.run_worker:
+        return None
+    assert settings.database_url
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    command = [sys.executable, "-m", "api.worker", "--parent", str(os.getpid())]
+    logger.info("webhook delivery worker starting (RUN_WORKER=0 to serve without it)")
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
+
+
+def stop_delivery_worker(worker: subprocess.Popen[bytes] | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 def _default_workers() -> int:
     raw = os.environ.get("WEB_CONCURRENCY", "1")
     try:
@@ -98,11 +126,19 @@ def main(argv: list[str] | None = None) -> None:
     # Workers (and a single in-process server alike) build their app from the environment.
     os.environ["DATABASE_URL"] = settings.database_url
     get_settings.cache_clear()
+    delivery_worker = start_delivery_worker(settings)
+    try:
+        _serve(args.host, args.port, workers)
+    finally:
+        stop_delivery_worker(delivery_worker)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "api.__main__:app_factory",
         factory=True,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         workers=workers,
         log_config=None,
         access_log=False,  # every request is logged once, as JSON, by our middleware

@@ -30,6 +30,7 @@ from api.sessions import routes as sessions
 from api.settings import Settings, get_settings
 from api.tips import routes as tips
 from api.volunteers import routes as volunteers
+from api.webhooks import routes as webhooks
 from auth.passwords import Argon2PasswordHasher
 from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock, SystemClock
@@ -107,6 +108,11 @@ TAGS = [
         "name": "referrals",
         "description": "Investigations referred to partner agencies: the agencies' partner "
         "accounts read their referrals and report their status back.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Partner agencies' webhook endpoints: signed events (Standard "
+        "Webhooks), the delivery log, redelivery, secret rotation (docs/partners.md).",
     },
     {
         "name": "agencies",
@@ -206,7 +212,10 @@ def create_app(
     app.include_router(volunteers.router)
     app.include_router(volunteers.me_router)
     app.include_router(investigations.router)
+    # Before the referrals: `/referrals/changes` is not a referral id.
+    app.include_router(webhooks.changes_router)
     app.include_router(investigations.referrals_router)
+    app.include_router(webhooks.router)
     app.include_router(agencies.router)
     app.include_router(clients.router)
 

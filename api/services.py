@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.caching import CachedBody
+from api.network import SystemResolver
 from api.ratelimit import RateLimits
 from api.settings import Settings
 from auth.tokens import TokenConfig
 from domain.accounts.model import LoginPolicy
 from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock
+from domain.webhooks.urls import AddressResolver, UrlGuard
 from persistence.crypto import KeyRing
 from persistence.provinces.repository import ProvinceCache
 
@@ -55,6 +57,11 @@ class Services:
     province_cache: ProvinceCache = field(default_factory=ProvinceCache)
     #: Serialised responses of immutable reference data, with their ETags (api/caching.py).
     response_cache: dict[str, CachedBody] = field(default_factory=dict)
+    #: Resolves webhook endpoint hosts for the SSRF checks (tests put a fake one here).
+    resolver: AddressResolver = field(default_factory=SystemResolver)
+
+    def url_guard(self) -> UrlGuard:
+        return UrlGuard(self.settings.url_rules(), self.resolver)
 
 
 def services_of(app: FastAPI) -> Services:
@@ -78,6 +85,12 @@ async def get_clock(request: Request) -> Clock:
     return services.clock
 
 
+async def get_url_guard(request: Request) -> UrlGuard:
+    services: Services = request.app.state.services
+    return services.url_guard()
+
+
 Svc = Annotated[Services, Depends(get_services)]
+UrlGuardDep = Annotated[UrlGuard, Depends(get_url_guard)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.ratelimit import parse_rate
 from auth.tokens import TokenConfig
 from domain.accounts.model import LoginPolicy
+from domain.webhooks.model import Breaker, RetryPolicy
+from domain.webhooks.urls import UrlRules
 from persistence.crypto import KeyRing, development_keyring
 
 #: The development signing secret. Refused when ENVIRONMENT=production.
@@ -111,6 +113,25 @@ class Settings(BaseSettings):
     client_rate: str = Field(
         default="600/minute", description="Requests per API client (by client id) before 429"
     )
+    # Partner integration: webhooks (api/webhooks/delivery.py, api/worker.py).
+    webhook_allow_http: bool = Field(
+        default=False, description="Allow plain-http endpoint URLs (tests, closed networks)"
+    )
+    webhook_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated host names, addresses or CIDRs endpoints may reach "
+        "although they are not public (loopback, private, ...)",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_retry_hours: float = Field(default=72.0, gt=0, le=24 * 14)
+    webhook_first_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
+    webhook_longest_retry_minutes: float = Field(default=360.0, gt=0, le=24 * 60)
+    webhook_breaker_failures: int = Field(default=10, ge=1, le=1000)
+    webhook_breaker_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    webhook_worker_concurrency: int = Field(default=8, ge=1, le=64)
+    webhook_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    #: `make run` / `python -m api` start the delivery worker beside the API unless 0.
+    run_worker: bool = True
 
     @field_validator(
         "client_rate",
@@ -185,6 +206,23 @@ class Settings(BaseSettings):
 
     def client_secret_overlap(self) -> timedelta:
         return timedelta(hours=self.client_secret_overlap_hours)
+    def url_rules(self) -> UrlRules:
+        return UrlRules.parse(
+            allow_http=self.webhook_allow_http, allowed=self.webhook_allowed_hosts
+        )
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            first=timedelta(seconds=self.webhook_first_retry_seconds),
+            longest=timedelta(minutes=self.webhook_longest_retry_minutes),
+            window=timedelta(hours=self.webhook_retry_hours),
+        )
+
+    def breaker(self) -> Breaker:
+        return Breaker(
+            failures=self.webhook_breaker_failures,
+            pause=timedelta(minutes=self.webhook_breaker_minutes),
+        )
 
     def login_policy(self) -> LoginPolicy:
         return LoginPolicy(

@@ -33,7 +33,7 @@ MAX_PAGE = 200
 MAX_CURSOR_LENGTH = 200
 
 T = TypeVar("T")
-K = TypeVar("K", "Cursor", "SeqCursor")
+K = TypeVar("K", "Cursor", "SeqCursor", "CommitCursor")
 
 
 class InvalidCursor(InvalidInput):
@@ -105,6 +105,25 @@ class SeqCursor:
         if len(parts) != 1 or type(parts[0]) is not int or not 0 < parts[0] < 2**63:
             raise InvalidCursor()
         return cls(seq=parts[0])
+
+
+@dataclass(frozen=True, slots=True)
+class CommitCursor:
+    """Position in commit order (the changes feed): the transaction id of the last event
+    read and its sequence number within that transaction's events."""
+
+    xid: int
+    seq: int
+
+    def encode(self) -> str:
+        return _encode(["x", self.xid, self.seq])
+
+    @classmethod
+    def decode(cls, text: str) -> CommitCursor:
+        parts = _decode(text, "x")
+        if len(parts) != 2 or any(type(p) is not int or not 0 <= p < 2**63 for p in parts):
+            raise InvalidCursor()
+        return cls(xid=parts[0], seq=parts[1])
 
 
 @dataclass(frozen=True, slots=True)

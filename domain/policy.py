@@ -180,7 +180,7 @@ class Action(StrEnum):
     AGENCY_MANAGE = "agency.manage"
     REFERRAL_READ = "referral.read"
     REFERRAL_UPDATE = "referral.update"
-    # partner integration: webhook endpoints and the changes feed (their agency's events)
+    # partner integration: webhook endpoints and the changes feed (domain/webhooks)
     WEBHOOK_MANAGE = "webhook.manage"
     CHANGES_READ = "changes.read"
     # API clients of partner systems (OAuth2 client credentials), managed by admins
@@ -346,8 +346,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.PARTNER: Scope.OWN,
     },
     Action.REFERRAL_UPDATE: {Role.PARTNER: Scope.OWN},
-    Action.WEBHOOK_MANAGE: {Role.PARTNER: Scope.OWN},
-    Action.CHANGES_READ: {Role.PARTNER: Scope.OWN},
+    # Partners: OWN = their own agency's endpoints and events; admins act for any agency.
+    Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ALL, Role.PARTNER: Scope.OWN},
+    Action.CHANGES_READ: {Role.ADMIN: Scope.ALL, Role.PARTNER: Scope.OWN},
     Action.CLIENT_MANAGE: _ADMIN,
 }
 

@@ -17,6 +17,7 @@ from domain.investigations.ports import InvestigationsUnitOfWork
 from domain.provinces.ports import ProvincesUnitOfWork
 from domain.sessions.ports import RefreshTokenRepository, SessionsUnitOfWork
 from domain.volunteers.ports import VolunteersUnitOfWork
+from domain.webhooks.ports import WebhooksUnitOfWork
 
 
 class UnitOfWork(
@@ -27,6 +28,7 @@ class UnitOfWork(
     AgenciesUnitOfWork,
     AuditUnitOfWork,
     ProvincesUnitOfWork,
+    WebhooksUnitOfWork,
     Protocol,
 ):
     @property

@@ -13,6 +13,7 @@ from persistence.investigations.tables import (
     InvestigationTipRow,
     ReferralRow,
 )
+from persistence.outbox.tables import OutboxEventRow
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
 from persistence.tips.tables import (
@@ -24,6 +25,7 @@ from persistence.tips.tables import (
     TipRow,
 )
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
+from persistence.webhooks.tables import WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow
 
 __all__ = [
     "AccountRow",
@@ -37,6 +39,7 @@ __all__ = [
     "InvestigationTimelineRow",
     "InvestigationTipRow",
     "LoginThrottleRow",
+    "OutboxEventRow",
     "ProvinceRow",
     "ReferralRow",
     "RefreshTokenRow",
@@ -49,4 +52,7 @@ __all__ = [
     "VolunteerRow",
     "VolunteerStatusRow",
     "VolunteerTrainingRow",
+    "WebhookAttemptRow",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
 ]

@@ -19,10 +19,12 @@ from persistence.clients.repository import SqlClientRepository
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
+from persistence.outbox.repository import SqlOutbox
 from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
 from persistence.tips.repository import SqlDisclosureRepository, SqlTipRepository
 from persistence.volunteers.repository import SqlVolunteerRepository
+from persistence.webhooks.repository import SqlDeliveryRepository, SqlEndpointRepository
 
 
 class SqlUnitOfWork:
@@ -57,6 +59,9 @@ class SqlUnitOfWork:
         self._disclosures: SqlDisclosureRepository | None = None
         self._agencies: SqlAgencyRepository | None = None
         self._clients: SqlClientRepository | None = None
+        self._outbox: SqlOutbox | None = None
+        self._endpoints: SqlEndpointRepository | None = None
+        self._deliveries: SqlDeliveryRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -163,6 +168,29 @@ class SqlUnitOfWork:
         if self._clients is None:
             self._clients = SqlClientRepository(self.session, self.keyring)
         return self._clients
+
+    @property
+    def outbox(self) -> SqlOutbox:
+        if self._outbox is None:
+            self._outbox = SqlOutbox(self.session)
+        return self._outbox
+
+    @property
+    def changes(self) -> SqlOutbox:
+        """The changes feed reads the outbox."""
+        return self.outbox
+
+    @property
+    def endpoints(self) -> SqlEndpointRepository:
+        if self._endpoints is None:
+            self._endpoints = SqlEndpointRepository(self.session, self.keyring)
+        return self._endpoints
+
+    @property
+    def deliveries(self) -> SqlDeliveryRepository:
+        if self._deliveries is None:
+            self._deliveries = SqlDeliveryRepository(self.session)
+        return self._deliveries
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:

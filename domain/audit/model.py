@@ -124,6 +124,15 @@ class AuditAction(StrEnum):
     CLIENT_SECRET_ROTATED = "client.secret_rotated"  # noqa: S105 - an action name
     CLIENT_REVOKED = "client.revoked"
 
+    # Partner integration (domain/webhooks): endpoint ids, agency codes, field names and
+    # counts; never the URL or a signing secret.
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
+    WEBHOOK_ENDPOINT_UPDATED = "webhook_endpoint.updated"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+    WEBHOOK_SECRET_ROTATED = "webhook_endpoint.secret_rotated"  # noqa: S105
+    WEBHOOK_TEST_SENT = "webhook_endpoint.test_sent"
+    WEBHOOK_REDELIVERED = "webhook_endpoint.redelivered"
+
     # The audit log itself (domain/audit).
     AUDIT_EXPORTED = "audit.exported"
 

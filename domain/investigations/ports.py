@@ -18,6 +18,7 @@ from domain.investigations.model import (
     TimelineEntry,
 )
 from domain.investigations.referrals import Referral, ReferralStatus
+from domain.outbox.ports import EventOutbox
 from domain.pagination import Cursor, PageRequest, SeqCursor
 from domain.tips.ports import TipsUnitOfWork
 
@@ -131,7 +132,8 @@ class ReferralRepository(Protocol):
 class InvestigationsUnitOfWork(TipsUnitOfWork, Protocol):
     """What the investigations use cases need: the tips' unit of work (an investigation
     moves and closes its tips in the same transaction), accounts (who is assigned), the
-    investigations, their referrals and the agencies they go to."""
+    investigations, their referrals and the agencies they go to, and the outbox the
+    agencies' events are written to in the same transaction."""
 
     @property
     def investigations(self) -> InvestigationRepository: ...
@@ -141,3 +143,5 @@ class InvestigationsUnitOfWork(TipsUnitOfWork, Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def agencies(self) -> AgencyRepository: ...
+    @property
+    def outbox(self) -> EventOutbox: ...

@@ -24,6 +24,7 @@ from domain.agencies.model import normalize_agency_code
 from domain.audit.model import AuditAction, AuditActor, DetailValue
 from domain.concurrency import VersionMatch, require_version
 from domain.errors import Forbidden, InvalidInput
+from domain.investigations import events
 from domain.investigations.access import can_see, visibility
 from domain.investigations.errors import (
     AlreadyReferred,
@@ -438,6 +439,10 @@ async def conclude_investigation(
         message=text,
     )
     await _audit_move(uow, who, investigation, entry, Transition.CONCLUDE)
+    # Agencies the case is referred to learn that it was concluded (again).
+    for referral in await uow.referrals.of_investigation(investigation.id):
+        if referral.active:
+            await uow.outbox.add(events.investigation_concluded(investigation, referral, entry.at))
     return await _commit(uow, investigation)
 
 
@@ -615,6 +620,7 @@ async def refer_investigation(
         investigation,
         {"referral_id": str(referral.id), "agency_code": agency.code},
     )
+    await uow.outbox.add(events.referral_created(referral))
     await uow.commit()
     return ReferralRecord(referral, [entry])
 
@@ -692,6 +698,7 @@ async def report_on_referral(
             "entry_id": str(entry.id),
         },
     )
+    await uow.outbox.add(events.referral_updated(referral, before.value))
     updates = await uow.referrals.updates(referral)
     await uow.commit()
     return ReferralRecord(referral, updates)

@@ -44,6 +44,7 @@ from domain.investigations.model import (
 )
 from domain.investigations.ports import ReferralSummary
 from domain.investigations.referrals import Referral, ReferralStatus
+from domain.outbox.model import OutboxEvent
 from domain.policy import ClientScope, Role
 from domain.provinces.model import Province
 from domain.sessions.model import LoginThrottle, RefreshToken
@@ -66,6 +67,7 @@ from domain.tips.model import (
 )
 from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
 from domain.volunteers.ports import VolunteerSummary
+from domain.webhooks.model import Attempt, Delivery, Endpoint
 from persistence.accounts import repository as accounts
 from persistence.accounts.tables import AccountRow
 from persistence.agencies import repository as agencies
@@ -83,6 +85,7 @@ from persistence.investigations.tables import (
     InvestigationTipRow,
     ReferralRow,
 )
+from persistence.outbox.tables import OutboxEventRow
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions import repository as sessions
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
@@ -96,6 +99,7 @@ from persistence.tips.tables import (
 )
 from persistence.volunteers import repository as volunteers
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
+from persistence.webhooks.tables import WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,29 @@ PAIRINGS = [
         ReferralSummary,
         not_stored={"investigation_reference": "the investigation's, joined when read"},
         projection=True,
+    ),
+    Pairing(
+        OutboxEventRow,
+        OutboxEvent,
+        row_only={
+            "seq": "identity column: the order of events within a transaction",
+            "xid": "the writing transaction: the changes feed's commit order",
+        },
+    ),
+    Pairing(WebhookEndpointRow, Endpoint),
+    Pairing(
+        WebhookDeliveryRow,
+        Delivery,
+        not_stored={
+            "event_type": "the event's, joined when read",
+            "message_id": "derived from the event id",
+            "attempts": "rows of webhook_attempts",
+        },
+    ),
+    Pairing(
+        WebhookAttemptRow,
+        Attempt,
+        row_only={"id": "identity column: the attempts' order", "delivery_id": "its delivery"},
     ),
 ]
 
