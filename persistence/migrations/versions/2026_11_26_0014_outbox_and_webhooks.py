@@ -3,7 +3,7 @@ report, `xid` = the writing transaction for the commit-ordered changes feed), we
 endpoints (signing secrets sealed), deliveries (the worker's queue) and their attempts.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-26
 """
 
