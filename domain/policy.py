@@ -439,6 +439,7 @@ def can_access(principal: Principal | None, action: Action, record: RecordScope)
         return principal.province_code is not None and (
             record.province_code == principal.province_code
         )
-    if principal.is_client:
+    if principal.is_client or principal.role is Role.PARTNER:
+        # Partners (accounts and API clients) own what belongs to their agency.
         return record.agency_code is not None and record.agency_code == principal.agency_code
     return record.owner_id is not None and record.owner_id == principal.account_id

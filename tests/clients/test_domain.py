@@ -145,6 +145,9 @@ def test_the_policy_lets_clients_do_only_what_their_scopes_name() -> None:
     assert policy.can_access(changes, Action.CHANGES_READ, RecordScope(agency_code="PACC"))
     assert not policy.can_access(changes, Action.CHANGES_READ, RecordScope(agency_code="NACC"))
     assert not policy.can_access(changes, Action.CHANGES_READ, RecordScope())
+    partner = Principal(uuid.uuid4(), Role.PARTNER, agency_code="PACC")
+    assert policy.can_access(partner, Action.CHANGES_READ, RecordScope(agency_code="PACC"))
+    assert not policy.can_access(partner, Action.CHANGES_READ, RecordScope(agency_code="NACC"))
 
 
 def test_a_client_actor_fits_the_existing_canonical_encoding() -> None:
