@@ -22,6 +22,7 @@ from api.middleware import (
     RequestContextMiddleware,
 )
 from api.openapi import finish_openapi
+from api.overload import ConcurrencyLimit, ConcurrencyLimitMiddleware
 from api.provinces import routes as provinces
 from api.ratelimit import RateLimits
 from api.services import Services
@@ -143,6 +144,9 @@ def create_app(
             database_url,
             pool_size=settings.database_pool_size,
             idle_ping_seconds=settings.database_idle_ping_seconds,
+            statement_timeout_ms=settings.database_statement_timeout_ms,
+            pool_timeout_seconds=settings.database_pool_timeout_seconds,
+            connect_timeout_seconds=settings.database_connect_timeout_seconds,
         )
         services.database.engine = engine
         services.database.session_factory = create_session_factory(engine)
@@ -178,12 +182,20 @@ def create_app(
             settings, timer=lambda: services_clock.now().timestamp()
         ),
         schema_head=head_revision() or "",
+        client_addresses=settings.client_addresses(),
+        concurrency_limit=(
+            ConcurrencyLimit(settings.max_concurrent_requests, settings.request_queue_seconds)
+            if settings.max_concurrent_requests
+            else None
+        ),
     )
     app.state.services = services
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)
+    if services.concurrency_limit is not None:
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=services.concurrency_limit)
     app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
 
     app.include_router(health.router)

@@ -140,7 +140,11 @@ SERVICE_UNAVAILABLE = ProblemKind(
     503,
     "service-unavailable",
     "Service unavailable",
-    "Readiness probe: the database is unreachable, or its schema is behind the code.",
+    "The database is unreachable, restarting or too slow (a lost connection, no "
+    "connection within the pool or connect timeout, a statement timeout), or the process "
+    "is at its limit of concurrent requests; the readiness probe also when the schema is "
+    "behind the code. Always sent with `Retry-After` (seconds): retry then, with the same "
+    "`Idempotency-Key`.",
 )
 
 #: Every kind of problem the API can answer with, by slug. A test fails when the code can

@@ -178,9 +178,11 @@ class ClientLimits:
 
 async def client_limits(request: Request) -> ClientLimits:
     # The services container (api/services.py) imports this module, hence the attribute path.
-    rate_limits: RateLimits = request.app.state.services.rate_limits
+    # The address comes from api/clients.py: the peer, or what a trusted proxy forwarded.
+    services = request.app.state.services
+    rate_limits: RateLimits = services.rate_limits
     return ClientLimits(
-        rate_limits, rate_limits.client_key(request.client.host if request.client else None)
+        rate_limits, rate_limits.client_key(services.client_addresses.resolve(request.scope))
     )
 
 

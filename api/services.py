@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.caching import CachedBody
+from api.clients import ClientAddresses
+from api.overload import ConcurrencyLimit
 from api.ratelimit import RateLimits
 from api.settings import Settings
 from auth.tokens import TokenConfig
@@ -50,6 +52,10 @@ class Services:
     password_hasher: PasswordHasher
     rate_limits: RateLimits
     schema_head: str
+    #: The client address of a request, proxies considered (api/clients.py).
+    client_addresses: ClientAddresses = field(default_factory=ClientAddresses)
+    #: Load shedding (api/overload.py); None when MAX_CONCURRENT_REQUESTS is 0.
+    concurrency_limit: ConcurrencyLimit | None = None
     database: Database = field(default_factory=Database)
     #: Reference data read once per process (persistence/provinces/repository.py).
     province_cache: ProvinceCache = field(default_factory=ProvinceCache)
