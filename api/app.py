@@ -16,6 +16,7 @@ from api.audit import routes as audit
 from api.errors import install_error_handlers
 from api.health import routes as health
 from api.investigations import routes as investigations
+from api.metrics import MetricsMiddleware
 from api.middleware import (
     BodySizeLimitMiddleware,
     CompressionMiddleware,
@@ -35,6 +36,7 @@ from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision
+from persistence.uow import SqlUnitOfWork
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -150,6 +152,7 @@ def create_app(
         )
         services.database.engine = engine
         services.database.session_factory = create_session_factory(engine)
+        services.metrics.watch_pool(engine, limit=2 * settings.database_pool_size)
         try:
             yield
         finally:
@@ -190,12 +193,25 @@ def create_app(
         ),
     )
     app.state.services = services
+    metrics = services.metrics
+    services.rate_limits.on_reject = lambda budget: metrics.rate_limited.labels(budget.value).inc()
+    if services.concurrency_limit is not None:
+        services.concurrency_limit.on_shed = metrics.shed.inc
+
+    async def audit_chain_length() -> int:
+        async with SqlUnitOfWork(services.database.sessions(), clock=services.clock) as uow:
+            head = await uow.audit_reader.head()
+        return head[0] if head else 0
+
+    metrics.audit_chain_length = audit_chain_length
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)
     if services.concurrency_limit is not None:
         app.add_middleware(ConcurrencyLimitMiddleware, limit=services.concurrency_limit)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.add_middleware(MetricsMiddleware, collector=metrics, token=metrics_token)
     app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
 
     app.include_router(health.router)

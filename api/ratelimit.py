@@ -93,6 +93,8 @@ class RateLimits:
         self._timer = timer
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared = MovingWindowRateLimiter(_redis_storage(redis_url)) if redis_url else None
+        #: Called with the budget of every refusal (the metrics count them).
+        self.on_reject: Callable[[Budget], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, *, timer: Callable[[], float] = time.time) -> RateLimits:
@@ -121,6 +123,8 @@ class RateLimits:
         return await getattr(self._memory, method)(item, budget.value, client)
 
     async def _refuse(self, budget: Budget, client: str) -> TooManyRequests:
+        if self.on_reject is not None:
+            self.on_reject(budget)
         item = self.budgets[budget]
         stats = await self._call("get_window_stats", budget, client)
         # The oldest hit still counts at exactly `reset_time` (the window is inclusive), so

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.caching import CachedBody
 from api.clients import ClientAddresses
+from api.metrics import MetricsCollector
 from api.overload import ConcurrencyLimit
 from api.ratelimit import RateLimits
 from api.settings import Settings
@@ -56,6 +57,8 @@ class Services:
     client_addresses: ClientAddresses = field(default_factory=ClientAddresses)
     #: Load shedding (api/overload.py); None when MAX_CONCURRENT_REQUESTS is 0.
     concurrency_limit: ConcurrencyLimit | None = None
+    #: Prometheus metrics of this app (api/metrics.py).
+    metrics: MetricsCollector = field(default_factory=MetricsCollector)
     database: Database = field(default_factory=Database)
     #: Reference data read once per process (persistence/provinces/repository.py).
     province_cache: ProvinceCache = field(default_factory=ProvinceCache)
