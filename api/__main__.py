@@ -14,7 +14,8 @@ them a fresh PROMETHEUS_MULTIPROC_DIR (unless one is set), so `/metrics` sums th
 
 SIGTERM (what process managers and `kill` send) and SIGINT (Ctrl-C) stop uvicorn
 gracefully (in-flight requests finish), then the embedded PostgreSQL this process
-started (api: exit status 143 and 130).
+started; the exit status is 143 after SIGTERM, 0 after SIGINT (uvicorn takes it as
+a normal stop).
 """
 
 from __future__ import annotations
