@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format openapi lock help
+.PHONY: run test bench faults lint format openapi lock help
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make test     set up and run the whole test suite (throwaway embedded PostgreSQL)"
 	@echo "make bench    seed a data set and measure the API beside a bare reference (BENCH_SCALE=small: a few minutes)"
+	@echo "make faults   PostgreSQL restarted under retried intake, the long variant (docs/reliability.md)"
 	@echo "make lint     ruff (lint + format check) and mypy --strict"
 	@echo "make openapi  regenerate openapi/openapi.json"
 	@echo "make lock     re-pin every dependency (requirements*.lock) from pyproject.toml"
@@ -31,6 +32,12 @@ test: $(STAMP)
 # Numbers, not assertions: see docs/benchmarks.md (BENCH_SCALE=small for a quick run).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The long variant of tests/reliability/test_database_faults.py (the fast one is in `make test`):
+# 4 clients x 250 tips, two outages held for 7 s each, clients backing off 0.2 s between retries.
+faults: $(STAMP)
+	FAULT_TIPS_PER_CLIENT=250 FAULT_OUTAGE_SECONDS=7 FAULT_BACKOFF_SECONDS=0.2 \
+		$(BIN)/pytest tests/reliability/test_database_faults.py -q -s -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
