@@ -48,7 +48,7 @@ def _wheel() -> Any:
 
 def _postgres_serving(pid: int, pgdata: Path) -> bool:
     """Whether `pid` is a live PostgreSQL postmaster started on this data directory."""
-    import psutil
+    import psutil  # type: ignore[import-untyped]  # no stubs in the lock
 
     try:
         process = psutil.Process(pid)

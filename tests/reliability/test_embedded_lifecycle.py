@@ -28,7 +28,7 @@ METRICS_TOKEN = "lifecycle-metrics-token-0123456789"
 
 
 def _alive(pid: int) -> bool:
-    import psutil
+    import psutil  # type: ignore[import-untyped]  # no stubs in the lock
 
     try:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
