@@ -301,7 +301,8 @@ _DESCRIPTIONS = {
     428: "Precondition required: send If-Match",
     429: "Too many requests: retry after the Retry-After header",
     500: "Internal error",
-    503: "Service unavailable",
+    503: "Service unavailable: the database is away or the service is at capacity; retry "
+    "after the Retry-After header (with the same Idempotency-Key)",
 }
 
 
