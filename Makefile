@@ -34,9 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # The long variant of tests/reliability/test_database_faults.py (the fast one is in `make test`):
-# 4 clients x 250 tips, two outages held for 7 s each, clients backing off 0.2 s between retries.
+# a real `python -m api` server, 4 clients x 250 tips, two outages held 7 s, clients backing off 0.2 s.
 faults: $(STAMP)
-	FAULT_TIPS_PER_CLIENT=250 FAULT_OUTAGE_SECONDS=7 FAULT_BACKOFF_SECONDS=0.2 \
+	FAULT_SERVER=uvicorn FAULT_TIPS_PER_CLIENT=250 FAULT_OUTAGE_SECONDS=7 FAULT_BACKOFF_SECONDS=0.2 \
 		$(BIN)/pytest tests/reliability/test_database_faults.py -q -s -p no:cacheprovider
 
 lint: $(STAMP)

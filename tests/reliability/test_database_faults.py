@@ -12,8 +12,9 @@ then `immediate`: a crash) and started again. Afterwards:
 - `/health/ready` answered 503 during the outage and 200 after it, on its own;
 - the same app (its pool) served again, without a restart; the audit chain verifies.
 
-`make faults` runs a longer variant (more tips, outages held for seconds):
-FAULT_TIPS_PER_CLIENT, FAULT_CLIENTS, FAULT_OUTAGE_SECONDS.
+`make faults` runs a longer variant against a real server process (`python -m api`,
+uvicorn) instead of the app in process: FAULT_SERVER=uvicorn, FAULT_TIPS_PER_CLIENT,
+FAULT_CLIENTS, FAULT_OUTAGE_SECONDS, FAULT_BACKOFF_SECONDS.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from api.app import create_app
@@ -38,13 +42,14 @@ from api.settings import Environment, Settings
 from domain.audit.use_cases import verify_audit_chain
 from domain.clock import SystemClock
 from domain.policy import Principal, Role
-from persistence.db import create_engine
+from persistence.db import create_engine, create_session_factory
 from persistence.migrate import upgrade_to_head
 from persistence.uow import SqlUnitOfWork
 from tests.conftest import assert_problem
-from tests.reliability.pgserver import ThrowawayPostgres
+from tests.reliability.pgserver import ThrowawayPostgres, free_port
 from tests.tips.helpers import tip_body
 
+ROOT = Path(__file__).resolve().parents[2]
 TIPS_PER_CLIENT = int(os.environ.get("FAULT_TIPS_PER_CLIENT", "12"))
 CLIENTS = int(os.environ.get("FAULT_CLIENTS", "4"))
 #: 0: an outage ends as soon as every client has been refused twice and the probe once.
@@ -119,73 +124,134 @@ async def submit_all(client_no: int, http: httpx.AsyncClient, tally: Tally) -> N
             return
 
 
+@dataclass
+class Target:
+    """The server under test: the throwaway PostgreSQL and an API serving from it."""
+
+    pg: ThrowawayPostgres
+    http: httpx.AsyncClient
+    #: Whether the API still runs on the pool (in process) or process (uvicorn) it
+    #: started with: it recovered without a restart.
+    same_api: Callable[[], bool]
+
+
+SETTINGS = {
+    "database_pool_size": "4",
+    "database_pool_timeout_seconds": "2",
+    "database_connect_timeout_seconds": "2",
+    "database_statement_timeout_ms": "5000",
+    "tip_submit_anonymous_rate": "100000/minute",
+}
+
+
+@asynccontextmanager
+async def in_process(pg: ThrowawayPostgres) -> AsyncIterator[Target]:
+    engine = create_engine(pg.url, pool_size=1)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    settings = Settings(
+        _env_file=None,
+        environment=Environment.TEST,
+        database_url=pg.url,
+        **SETTINGS,  # type: ignore[arg-type]
+    )
+    app = create_app(settings, clock=SystemClock())
+    async with app.router.lifespan_context(app):
+        pool = services_of(app).database.require_engine()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", timeout=CLIENT_TIMEOUT
+        ) as http:
+            yield Target(pg, http, lambda: services_of(app).database.engine is pool)
+
+
+@asynccontextmanager
+async def uvicorn_server(pg: ThrowawayPostgres) -> AsyncIterator[Target]:
+    """`python -m api` (uvicorn, migrations at start) on a port of its own."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    env.update({name.upper(): value for name, value in SETTINGS.items()})
+    env.update(
+        DATABASE_URL=pg.url,
+        LOG_LEVEL="WARNING",
+        BOOTSTRAP_ADMIN_USERNAME="admin",
+        BOOTSTRAP_ADMIN_PASSWORD="faults test password",
+    )
+    server = subprocess.Popen(  # noqa: S603, ASYNC220
+        [sys.executable, "-m", "api", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=CLIENT_TIMEOUT
+        ) as http:
+
+            async def up() -> bool:
+                assert server.poll() is None, "the API exited"
+                try:
+                    return (await http.get("/health/ready")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await until(up, 120, "the API to start")
+            yield Target(pg, http, lambda: server.poll() is None)
+    finally:
+        server.terminate()
+        await asyncio.to_thread(server.wait, 60)
+
+
 @pytest.fixture
-async def faulty_app() -> AsyncIterator[tuple[ThrowawayPostgres, FastAPI]]:
+async def target() -> AsyncIterator[Target]:
+    """FAULT_SERVER=uvicorn: a real server process; otherwise the app in process."""
     pg = await asyncio.to_thread(ThrowawayPostgres().__enter__)
     try:
-        engine = create_engine(pg.url, pool_size=1)
-        await upgrade_to_head(engine)
-        await engine.dispose()
-        settings = Settings(
-            _env_file=None,
-            environment=Environment.TEST,
-            database_url=pg.url,
-            database_pool_size=4,
-            database_pool_timeout_seconds=2,
-            database_connect_timeout_seconds=2,
-            database_statement_timeout_ms=5000,
-            tip_submit_anonymous_rate="100000/minute",
-        )
-        app = create_app(settings, clock=SystemClock())
-        async with app.router.lifespan_context(app):
-            yield pg, app
+        serve = uvicorn_server if os.environ.get("FAULT_SERVER") == "uvicorn" else in_process
+        async with serve(pg) as served:
+            yield served
     finally:
         await asyncio.to_thread(pg.__exit__, None, None, None)
 
 
 async def test_acknowledged_tips_survive_database_restarts_exactly_once(
-    faulty_app: tuple[ThrowawayPostgres, FastAPI],
+    target: Target,
 ) -> None:
-    pg, app = faulty_app
+    pg, http = target.pg, target.http
     tally = Tally()
-    transport = httpx.ASGITransport(app=app)
-    timeout = httpx.Timeout(CLIENT_TIMEOUT)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", timeout=timeout
-    ) as http:
-        assert (await http.get("/health/ready")).status_code == 200
-        clients = [asyncio.create_task(submit_all(n, http, tally)) for n in range(CLIENTS)]
-        outages: list[float] = []
-        ready_503 = 0
-        total = CLIENTS * TIPS_PER_CLIENT
+    assert (await http.get("/health/ready")).status_code == 200
+    clients = [asyncio.create_task(submit_all(n, http, tally)) for n in range(CLIENTS)]
+    outages: list[float] = []
+    ready_503 = 0
+    total = CLIENTS * TIPS_PER_CLIENT
 
-        def acknowledged(threshold: int) -> Callable[[], bool]:
-            return lambda: len(tally.acknowledged) >= threshold or bool(tally.unexpected)
+    def acknowledged(threshold: int) -> Callable[[], bool]:
+        return lambda: len(tally.acknowledged) >= threshold or bool(tally.unexpected)
 
-        def each_client_refused_twice() -> bool:
-            working = [n for n, task in enumerate(clients) if not task.done()]
-            refused = all(tally.refused_since.get(n, 0) >= 2 for n in working)
-            return refused or bool(tally.unexpected)
+    def each_client_refused_twice() -> bool:
+        working = [n for n, task in enumerate(clients) if not task.done()]
+        refused = all(tally.refused_since.get(n, 0) >= 2 for n in working)
+        return refused or bool(tally.unexpected)
 
-        async def ready() -> bool:
-            return (await http.get("/health/ready")).status_code == 200
+    async def ready() -> bool:
+        return (await http.get("/health/ready")).status_code == 200
 
-        for number, mode in enumerate(("fast", "immediate"), start=1):
-            await until(acknowledged(total * number // 3), 120, "tips before the outage")
-            tally.refused_since.clear()
-            stopped = time.monotonic()
-            await asyncio.to_thread(pg.stop, mode)
-            probe = await http.get("/health/ready")
-            assert_problem(probe, 503, "service-unavailable")
-            assert "retry-after" in probe.headers
-            ready_503 += 1
-            if OUTAGE_SECONDS:  # the long variant holds the server down
-                await asyncio.sleep(max(0.0, stopped + OUTAGE_SECONDS - time.monotonic()))
-            await until(each_client_refused_twice, 60, "every client refused in the outage")
-            await asyncio.to_thread(pg.start)
-            outages.append(time.monotonic() - stopped)
-            await until(ready, 30, "/health/ready to recover by itself")
-        await asyncio.wait_for(asyncio.gather(*clients), timeout=300)
+    for number, mode in enumerate(("fast", "immediate"), start=1):
+        await until(acknowledged(total * number // 3), 120, "tips before the outage")
+        tally.refused_since.clear()
+        stopped = time.monotonic()
+        await asyncio.to_thread(pg.stop, mode)
+        probe = await http.get("/health/ready")
+        assert_problem(probe, 503, "service-unavailable")
+        assert "retry-after" in probe.headers
+        ready_503 += 1
+        if OUTAGE_SECONDS:  # the long variant holds the server down
+            await asyncio.sleep(max(0.0, stopped + OUTAGE_SECONDS - time.monotonic()))
+        await until(each_client_refused_twice, 60, "every client refused in the outage")
+        await asyncio.to_thread(pg.start)
+        outages.append(time.monotonic() - stopped)
+        await until(ready, 30, "/health/ready to recover by itself")
+    await asyncio.wait_for(asyncio.gather(*clients), timeout=300)
 
     assert tally.unexpected == []
     assert len(tally.acknowledged) == total
@@ -194,16 +260,21 @@ async def test_acknowledged_tips_survive_database_restarts_exactly_once(
     assert len(set(ids)) == total
     assert len(set(references)) == total
 
-    engine = services_of(app).database.require_engine()  # the same pool, never rebuilt
-    async with engine.connect() as conn:
-        stored = (await conn.execute(text("SELECT id::text, reference FROM tips"))).all()
+    assert target.same_api()  # recovered on its own: the same pool, the same process
+    engine = create_engine(pg.url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT id::text, reference FROM tips"))).all()
+        async with SqlUnitOfWork(create_session_factory(engine), clock=SystemClock()) as uow:
+            auditor = Principal(account_id=uuid.uuid4(), role=Role.AUDITOR)
+            verification = await verify_audit_chain(uow, actor=auditor)
+    finally:
+        await engine.dispose()
     assert sorted(stored) == sorted(zip(ids, references, strict=True))  # each exactly once
-    async with SqlUnitOfWork(services_of(app).database.sessions(), clock=SystemClock()) as uow:
-        auditor = Principal(account_id=uuid.uuid4(), role=Role.AUDITOR)
-        verification = await verify_audit_chain(uow, actor=auditor)
     assert verification.valid, verification
 
     figures = {
+        "server": os.environ.get("FAULT_SERVER", "in-process"),
         "clients": CLIENTS,
         "tips_acknowledged": len(tally.acknowledged),
         "tips_found": len(stored),
