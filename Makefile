@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run worker test bench lint format openapi lock help
+.PHONY: run worker test bench faults lint format openapi lock help
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make worker   the webhook delivery worker alone (DATABASE_URL; make run starts one unless RUN_WORKER=0)"
 	@echo "make test     set up and run the whole test suite (throwaway embedded PostgreSQL)"
 	@echo "make bench    seed a data set and measure the API beside a bare reference (BENCH_SCALE=small: a few minutes)"
+	@echo "make faults   PostgreSQL restarted under retried intake, the long variant (docs/reliability.md)"
 	@echo "make lint     ruff (lint + format check) and mypy --strict"
 	@echo "make openapi  regenerate openapi/openapi.json"
 	@echo "make lock     re-pin every dependency (requirements*.lock) from pyproject.toml"
@@ -36,6 +37,12 @@ test: $(STAMP)
 # Numbers, not assertions: see docs/benchmarks.md (BENCH_SCALE=small for a quick run).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The long variant of tests/reliability/test_database_faults.py (the fast one is in `make test`):
+# a real `python -m api` server, 4 clients x 250 tips, two outages held 7 s, clients backing off 0.2 s.
+faults: $(STAMP)
+	FAULT_SERVER=uvicorn FAULT_TIPS_PER_CLIENT=250 FAULT_OUTAGE_SECONDS=7 FAULT_BACKOFF_SECONDS=0.2 \
+		$(BIN)/pytest tests/reliability/test_database_faults.py -q -s -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

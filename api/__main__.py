@@ -13,7 +13,13 @@ stops by itself when this process disappears (`--parent`).
 With `--workers N` (default: `WEB_CONCURRENCY`, else 1) uvicorn serves from N worker
 processes. This parent process does the one-time work (the embedded database, migrations,
 the first admin) and hands the database URL to the workers in DATABASE_URL; each worker
-builds its own app with `app_factory`.
+builds its own app with `app_factory`. With more than one worker, the parent also gives
+them a fresh PROMETHEUS_MULTIPROC_DIR (unless one is set), so `/metrics` sums them all.
+
+SIGTERM (what process managers and `kill` send) and SIGINT (Ctrl-C) stop uvicorn
+gracefully (in-flight requests finish), then the embedded PostgreSQL this process
+started; the exit status is 143 after SIGTERM, 0 after SIGINT (uvicorn takes it as
+a normal stop).
 """
 
 from __future__ import annotations
@@ -23,9 +29,13 @@ import asyncio
 import gc
 import logging
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -35,7 +45,7 @@ from api.bootstrap import bootstrap_first_admin
 from api.logging import configure_logging
 from api.settings import Settings, get_settings
 from persistence.db import create_engine
-from persistence.embedded import start_embedded_postgres
+from persistence.embedded import start_embedded_postgres, stop_embedded_postgres
 from persistence.migrate import upgrade_to_head
 
 logger = logging.getLogger("duangta")
@@ -117,34 +127,52 @@ def main(argv: list[str] | None = None) -> None:
     if workers < 1:
         parser.error("--workers must be at least 1")
 
+    # uvicorn handles SIGTERM gracefully, then re-raises it with the handler it found:
+    # Python's default one would end the process on the spot, skipping the `finally`
+    # below and leaving the embedded PostgreSQL running. Ours unwinds instead.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     settings = get_settings()
     configure_logging(settings.log_level)
-    settings = resolve_database(settings)
-    asyncio.run(prepare_database(settings))
-    logger.info("migrations applied, accounts bootstrapped", extra={"workers": workers})
-    assert settings.database_url
-    # Workers (and a single in-process server alike) build their app from the environment.
-    os.environ["DATABASE_URL"] = settings.database_url
-    get_settings.cache_clear()
-    delivery_worker = start_delivery_worker(settings)
+    embedded = None if settings.database_url else Path(settings.embedded_pgdata)
+    metrics_dir: str | None = None
+    delivery_worker: subprocess.Popen[bytes] | None = None
     try:
-        _serve(args.host, args.port, workers)
+        settings = resolve_database(settings)
+        asyncio.run(prepare_database(settings))
+        logger.info("migrations applied, accounts bootstrapped", extra={"workers": workers})
+        assert settings.database_url
+        # Workers (and a single in-process server alike) build their app from the environment.
+        os.environ["DATABASE_URL"] = settings.database_url
+        if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            metrics_dir = tempfile.mkdtemp(prefix="duangta-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        get_settings.cache_clear()
+        delivery_worker = start_delivery_worker(settings)
+        uvicorn.run(
+            "api.__main__:app_factory",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=workers,
+            log_config=None,
+            access_log=False,  # every request is logged once, as JSON, by our middleware
+            # Forwarding headers are read by api/client_address.py, for TRUSTED_PROXIES only.
+            proxy_headers=False,
+            server_header=False,
+        )
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
     finally:
         stop_delivery_worker(delivery_worker)
+        if embedded is not None:
+            stop_embedded_postgres(embedded)
+            logger.info("embedded PostgreSQL stopped")
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _serve(host: str, port: int, workers: int) -> None:
-    uvicorn.run(
-        "api.__main__:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,  # every request is logged once, as JSON, by our middleware
-        proxy_headers=False,
-        server_header=False,
-    )
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,14 @@ from api.clients import routes as clients
 from api.errors import install_error_handlers
 from api.health import routes as health
 from api.investigations import routes as investigations
+from api.metrics import MetricsMiddleware
 from api.middleware import (
     BodySizeLimitMiddleware,
     CompressionMiddleware,
     RequestContextMiddleware,
 )
 from api.openapi import finish_openapi
+from api.overload import ConcurrencyLimit, ConcurrencyLimitMiddleware
 from api.provinces import routes as provinces
 from api.ratelimit import RateLimits
 from api.services import Services
@@ -36,6 +38,7 @@ from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock, SystemClock
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision
+from persistence.uow import SqlUnitOfWork
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -158,9 +161,13 @@ def create_app(
             database_url,
             pool_size=settings.database_pool_size,
             idle_ping_seconds=settings.database_idle_ping_seconds,
+            statement_timeout_ms=settings.database_statement_timeout_ms,
+            pool_timeout_seconds=settings.database_pool_timeout_seconds,
+            connect_timeout_seconds=settings.database_connect_timeout_seconds,
         )
         services.database.engine = engine
         services.database.session_factory = create_session_factory(engine)
+        services.metrics.watch_pool(engine, limit=2 * settings.database_pool_size)
         try:
             yield
         finally:
@@ -193,12 +200,33 @@ def create_app(
             settings, timer=lambda: services_clock.now().timestamp()
         ),
         schema_head=head_revision() or "",
+        client_addresses=settings.client_addresses(),
+        concurrency_limit=(
+            ConcurrencyLimit(settings.max_concurrent_requests, settings.request_queue_seconds)
+            if settings.max_concurrent_requests
+            else None
+        ),
     )
     app.state.services = services
+    metrics = services.metrics
+    services.rate_limits.on_reject = lambda budget: metrics.rate_limited.labels(budget.value).inc()
+    if services.concurrency_limit is not None:
+        services.concurrency_limit.on_shed = metrics.shed.inc
+
+    async def audit_chain_length() -> int:
+        async with SqlUnitOfWork(services.database.sessions(), clock=services.clock) as uow:
+            head = await uow.audit_reader.head()
+        return head[0] if head else 0
+
+    metrics.audit_chain_length = audit_chain_length
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)
+    if services.concurrency_limit is not None:
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=services.concurrency_limit)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.add_middleware(MetricsMiddleware, collector=metrics, token=metrics_token)
     app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
 
     app.include_router(health.router)

@@ -7,8 +7,10 @@ import traceback
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -61,6 +63,11 @@ def request_id_of(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: Seconds a client is told to wait (`Retry-After`) after a 503: the database is away
+#: (a restart takes a few seconds) or the process is saturated.
+UNAVAILABLE_RETRY_AFTER = 2
+
+
 def domain_error_response(request: Request, exc: e.DomainError) -> Response:
     kind = kind_of(exc)
     headers: dict[str, str] = {}
@@ -68,6 +75,8 @@ def domain_error_response(request: Request, exc: e.DomainError) -> Response:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, e.TooManyRequests):
         headers["Retry-After"] = str(max(1, exc.retry_after))
+    if isinstance(exc, e.ServiceUnavailable):
+        headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     return problem_response(
         kind,
         detail=exc.detail,
@@ -127,6 +136,63 @@ def describe_database_error(exc: DBAPIError) -> dict[str, Any]:
     }
 
 
+#: SQLSTATEs (or their class) that say the database cannot serve now, whatever the
+#: request: connection exceptions, the server shutting down or starting up, too many
+#: connections, and a statement cancelled by `statement_timeout`.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "57014")
+
+#: Exceptions that mean "the database is unreachable or too slow", never "the request is
+#: wrong": asyncpg's connection errors (the hot reads use the driver directly), refused or
+#: dropped sockets and connect timeouts (OSError, TimeoutError is one), the pool's
+#: acquire timeout, and a connection SQLAlchemy found dead.
+_UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+    sa_exc.InterfaceError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when the error says the database cannot serve now (answer 503 and Retry-After),
+    looking through SQLAlchemy's wrapper and the driver's cause."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen or len(seen) > 8:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE_TYPES):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        orig = getattr(current, "orig", None)
+        stack.extend([orig if isinstance(orig, BaseException) else None, current.__cause__])
+    return False
+
+
+def unavailable_response(scope_path: str, request_id: str | None, exc: BaseException) -> Response:
+    """503 `service-unavailable` with Retry-After; the error is logged by type only."""
+    logger.warning(
+        "database unavailable",
+        extra={"request_id": request_id, "error": type(exc).__name__},
+    )
+    return problem_response(
+        p.SERVICE_UNAVAILABLE,
+        detail="The service cannot reach its database right now. Retry after the number "
+        "of seconds in the Retry-After header (with the same Idempotency-Key).",
+        instance=scope_path,
+        request_id=request_id,
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+    )
+
+
 #: Database errors that only a client's values (or a race between two clients) cause.
 _CLIENT_DATABASE_ERRORS = {
     "22": p.INVALID_INPUT,  # data exception
@@ -147,7 +213,10 @@ _CLIENT_DATABASE_DETAILS = {
 def _database_error(request: Request, exc: DBAPIError) -> Response:
     """Data exceptions and constraint violations come from the client's values: a 4xx,
     never a 500. They also mean a domain check is missing, so they are logged (without
-    values) as warnings. Anything else is a server fault: the middleware answers 500."""
+    values) as warnings. Lost connections and timeouts are a 503 with Retry-After.
+    Anything else is a server fault: the middleware answers 500."""
+    if database_unavailable(exc):
+        return unavailable_response(request.url.path, request_id_of(request), exc)
     sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
     kind = _CLIENT_DATABASE_ERRORS.get(sqlstate) or _CLIENT_DATABASE_ERRORS.get(sqlstate[:2])
     if kind is None:
@@ -181,7 +250,14 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, DBAPIError)
         return _database_error(request, exc)
 
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc
+        return unavailable_response(request.url.path, request_id_of(request), exc)
+
     app.add_exception_handler(DBAPIError, on_database_error)
+    for unavailable in (*_UNAVAILABLE_TYPES, asyncpg.PostgresError):
+        app.add_exception_handler(unavailable, on_unavailable)
     app.add_exception_handler(e.DomainError, on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

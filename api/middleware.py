@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import describe_database_error
+from api.errors import database_unavailable, describe_database_error, unavailable_response
 from api.problems import BAD_REQUEST, INTERNAL_ERROR, PAYLOAD_TOO_LARGE, problem_response
 
 logger = logging.getLogger("duangta.request")
@@ -66,6 +66,13 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
+            if not response_started and database_unavailable(exc):
+                # e.g. from a unit of work's teardown: a 503, logged as a warning
+                status = 503
+                await unavailable_response(scope.get("path", ""), request_id, exc)(
+                    scope, receive, send
+                )
+                return
             if isinstance(exc, DBAPIError):  # its message quotes row values: log facts only
                 logger.error(
                     "unhandled database error",

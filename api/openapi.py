@@ -10,8 +10,8 @@ that the document cannot drift from the code:
 - every error response as `application/problem+json` (`Problem`) naming the problem types
   its status can carry (the registry in api/problems.py); 413 where a body is accepted;
 - headers of every operation: `X-Request-ID` (request and response), `WWW-Authenticate`
-  on 401, `Retry-After` on 429; `If-Match` required (without it: 428); header and query
-  parameters never `null`;
+  on 401, `Retry-After` on 429 and 503 (which every operation may answer); `If-Match`
+  required (without it: 428); header and query parameters never `null`;
 - examples as written: FastAPI drops every `null` inside them (fastapi/fastapi#5559).
 """
 
@@ -165,6 +165,9 @@ def _finish_operation(operation: dict[str, Any], route: APIRoute | None) -> None
     if "requestBody" in operation:
         operation["responses"].setdefault("413", {"description": describe_status(413)})
     operation["responses"].setdefault("500", {"description": describe_status(500)})
+    # Any operation may meet a database that is away or a process at its concurrency
+    # limit (api/errors.py, api/overload.py): a 503 with Retry-After.
+    operation["responses"].setdefault("503", {"description": describe_status(503)})
     operation["responses"] = dict(
         sorted(operation["responses"].items(), key=lambda item: (not item[0].isdigit(), item[0]))
     )
@@ -316,7 +319,7 @@ def _headers(operation: dict[str, Any]) -> None:
         headers["X-Request-ID"] = _ref("headers", "X-Request-ID")
         if status == "401":
             headers["WWW-Authenticate"] = _ref("headers", "WWW-Authenticate")
-        if status == "429":
+        if status in ("429", "503"):
             headers["Retry-After"] = _ref("headers", "Retry-After")
 
 

@@ -143,7 +143,11 @@ SERVICE_UNAVAILABLE = ProblemKind(
     503,
     "service-unavailable",
     "Service unavailable",
-    "Readiness probe: the database is unreachable, or its schema is behind the code.",
+    "The database is unreachable, restarting or too slow (a lost connection, no "
+    "connection within the pool or connect timeout, a statement timeout), or the process "
+    "is at its limit of concurrent requests; the readiness probe also when the schema is "
+    "behind the code. Always sent with `Retry-After` (seconds): retry then, with the same "
+    "`Idempotency-Key`.",
 )
 
 #: Every kind of problem the API can answer with, by slug. A test fails when the code can
@@ -300,7 +304,8 @@ _DESCRIPTIONS = {
     428: "Precondition required: send If-Match",
     429: "Too many requests: retry after the Retry-After header",
     500: "Internal error",
-    503: "Service unavailable",
+    503: "Service unavailable: the database is away or the service is at capacity; retry "
+    "after the Retry-After header (with the same Idempotency-Key)",
 }
 
 

@@ -97,6 +97,8 @@ class RateLimits:
         self._timer = timer
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared = MovingWindowRateLimiter(_redis_storage(redis_url)) if redis_url else None
+        #: Called with the budget of every refusal (the metrics count them).
+        self.on_reject: Callable[[Budget], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, *, timer: Callable[[], float] = time.time) -> RateLimits:
@@ -129,6 +131,8 @@ class RateLimits:
         return await getattr(self._memory, method)(item, budget.value, client)
 
     async def _refuse(self, budget: Budget, client: str) -> TooManyRequests:
+        if self.on_reject is not None:
+            self.on_reject(budget)
         item = self.budgets[budget]
         stats = await self._call("get_window_stats", budget, client)
         # The oldest hit still counts at exactly `reset_time` (the window is inclusive), so
@@ -186,9 +190,11 @@ class ClientLimits:
 
 async def client_limits(request: Request) -> ClientLimits:
     # The services container (api/services.py) imports this module, hence the attribute path.
-    rate_limits: RateLimits = request.app.state.services.rate_limits
+    # The address comes from api/client_address.py: the peer, or what a trusted proxy forwarded.
+    services = request.app.state.services
+    rate_limits: RateLimits = services.rate_limits
     return ClientLimits(
-        rate_limits, rate_limits.client_key(request.client.host if request.client else None)
+        rate_limits, rate_limits.client_key(services.client_addresses.resolve(request.scope))
     )
 
 

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.caching import CachedBody
+from api.client_address import ClientAddresses
+from api.metrics import MetricsCollector
 from api.network import SystemResolver
+from api.overload import ConcurrencyLimit
 from api.ratelimit import RateLimits
 from api.settings import Settings
 from auth.tokens import TokenConfig
@@ -52,6 +55,12 @@ class Services:
     password_hasher: PasswordHasher
     rate_limits: RateLimits
     schema_head: str
+    #: The client address of a request, proxies considered (api/client_address.py).
+    client_addresses: ClientAddresses = field(default_factory=ClientAddresses)
+    #: Load shedding (api/overload.py); None when MAX_CONCURRENT_REQUESTS is 0.
+    concurrency_limit: ConcurrencyLimit | None = None
+    #: Prometheus metrics of this app (api/metrics.py).
+    metrics: MetricsCollector = field(default_factory=MetricsCollector)
     database: Database = field(default_factory=Database)
     #: Reference data read once per process (persistence/provinces/repository.py).
     province_cache: ProvinceCache = field(default_factory=ProvinceCache)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.client_address import ClientAddresses, ProxyHeader, parse_networks
 from api.ratelimit import parse_rate
 from auth.tokens import TokenConfig
 from domain.accounts.model import LoginPolicy
@@ -43,6 +44,24 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     #: A pooled connection idle longer than this is pinged before use (persistence/db.py).
     database_idle_ping_seconds: float = Field(default=10.0, ge=0, le=3600)
+    #: Server-side `statement_timeout` of every connection (0: none).
+    database_statement_timeout_ms: int = Field(default=30_000, ge=0, le=3_600_000)
+    #: Longest wait for a pooled connection before the request is answered 503.
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    #: Longest wait for a new connection to the server before the request is answered 503.
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    #: Requests served at once by one process (0: no limit); health probes and /metrics
+    #: are not counted. A request that finds every slot taken waits at most
+    #: `request_queue_seconds` for one, then gets 503 with Retry-After.
+    max_concurrent_requests: int = Field(default=64, ge=0, le=100_000)
+    request_queue_seconds: float = Field(default=0.5, ge=0, le=60)
+    #: Reverse proxies (IPs or CIDRs, comma-separated) whose Forwarded / X-Forwarded-For
+    #: headers are believed; empty: the peer address is the client (api/client_address.py).
+    trusted_proxies: str = ""
+    #: The header those proxies write: `x-forwarded-for` or `forwarded` (RFC 7239).
+    trusted_proxy_header: ProxyHeader = "x-forwarded-for"
+    #: Bearer token that opens GET /metrics; unset: /metrics answers 404.
+    metrics_token: SecretStr | None = None
     embedded_pgdata: str = ".data/pg"
     redis_url: str | None = None
 
@@ -133,6 +152,17 @@ class Settings(BaseSettings):
     #: `make run` / `python -m api` start the delivery worker beside the API unless 0.
     run_worker: bool = True
 
+    @field_validator("trusted_proxy_header", mode="before")
+    @classmethod
+    def _lower_header(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        parse_networks(value)  # fail at start, not at the first request
+        return value
+
     @field_validator(
         "client_rate",
         "volunteer_application_rate",
@@ -189,6 +219,9 @@ class Settings(BaseSettings):
             b"duangta-client-key\x00" + self.jwt_secret.get_secret_value().encode()
         ).digest()
 
+    def client_addresses(self) -> ClientAddresses:
+        return ClientAddresses(parse_networks(self.trusted_proxies), self.trusted_proxy_header)
+
     def token_config(self) -> TokenConfig:
         keys = {self.jwt_kid: self.jwt_secret.get_secret_value()}
         if self.jwt_previous_secret is not None and self.jwt_previous_kid:
@@ -206,6 +239,7 @@ class Settings(BaseSettings):
 
     def client_secret_overlap(self) -> timedelta:
         return timedelta(hours=self.client_secret_overlap_hours)
+
     def url_rules(self) -> UrlRules:
         return UrlRules.parse(
             allow_http=self.webhook_allow_http, allowed=self.webhook_allowed_hosts

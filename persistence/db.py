@@ -29,17 +29,29 @@ def create_engine(
     echo: bool = False,
     idle_ping_seconds: float = 10.0,
     recycle_seconds: int = 1800,
+    statement_timeout_ms: int = 0,
+    pool_timeout_seconds: float = 30.0,
+    connect_timeout_seconds: float = 10.0,
 ) -> AsyncEngine:
+    """`statement_timeout_ms` is the server's `statement_timeout` for every connection
+    (0: none); `pool_timeout_seconds` bounds the wait for a pooled connection and
+    `connect_timeout_seconds` the opening of a new one: past them the request fails
+    (sqlalchemy.exc.TimeoutError, TimeoutError), and the API answers 503 (api/errors.py)
+    instead of letting it hang."""
+    server_settings = {"application_name": "duangta", "timezone": "UTC"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_recycle=recycle_seconds,
+        pool_timeout=pool_timeout_seconds,
         # Errors must never carry bound values (password hashes, personal data) into logs.
         hide_parameters=True,
         echo=echo,
-        connect_args={"server_settings": {"application_name": "duangta", "timezone": "UTC"}},
+        connect_args={"server_settings": server_settings, "timeout": connect_timeout_seconds},
     )
     dialect = engine.sync_engine.dialect
 

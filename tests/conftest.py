@@ -133,6 +133,9 @@ def test_settings(database_url: str) -> Settings:
         database_url=database_url,
         database_pool_size=5,
         max_body_bytes=64 * 1024,
+        # Tests fire bursts of concurrent requests in process; load shedding has its own
+        # tests (tests/reliability/test_overload.py) and would turn slow bursts into 503s.
+        max_concurrent_requests=0,
     )
 
 
