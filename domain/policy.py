@@ -123,6 +123,10 @@ class Action(StrEnum):
     AGENCY_MANAGE = "agency.manage"
     REFERRAL_READ = "referral.read"
     REFERRAL_UPDATE = "referral.update"
+    # statistics (domain/statistics): internal figures, the annual report, public figures
+    STATISTICS_READ = "statistics.read"
+    STATISTICS_NATIONAL_READ = "statistics.national_read"
+    STATISTICS_PUBLIC_READ = "statistics.public_read"
 
 
 #: Actions anyone may perform without signing in.
@@ -137,6 +141,7 @@ PUBLIC_ACTIONS: frozenset[Action] = frozenset(
         Action.TIP_FOLLOW_UP,
         Action.VOLUNTEER_APPLY,
         Action.VOLUNTEER_ACTIVATE,
+        Action.STATISTICS_PUBLIC_READ,
     }
 )
 
@@ -284,6 +289,12 @@ RULES: dict[Action, dict[Role, Scope]] = {
         Role.PARTNER: Scope.OWN,
     },
     Action.REFERRAL_UPDATE: {Role.PARTNER: Scope.OWN},
+    # Statistics: counts only, never records. Provincial offices see their own province;
+    # figures that are national by nature (referrals by agency, the annual report) are
+    # for the central centre and admins.
+    Action.STATISTICS_READ: _VOLUNTEER_MANAGERS,
+    Action.STATISTICS_NATIONAL_READ: _ADMIN_AND_CENTRAL,
+    Action.STATISTICS_PUBLIC_READ: _EVERY_ROLE,
 }
 
 

@@ -15,6 +15,7 @@ from domain.audit.ports import AuditUnitOfWork
 from domain.investigations.ports import InvestigationsUnitOfWork
 from domain.provinces.ports import ProvincesUnitOfWork
 from domain.sessions.ports import RefreshTokenRepository, SessionsUnitOfWork
+from domain.statistics.ports import StatisticsUnitOfWork
 from domain.volunteers.ports import VolunteersUnitOfWork
 
 
@@ -24,6 +25,7 @@ class UnitOfWork(
     InvestigationsUnitOfWork,  # includes TipsUnitOfWork
     AgenciesUnitOfWork,
     AuditUnitOfWork,
+    StatisticsUnitOfWork,  # includes ProvincesUnitOfWork
     ProvincesUnitOfWork,
     Protocol,
 ):

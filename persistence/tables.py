@@ -14,6 +14,15 @@ from persistence.investigations.tables import (
 )
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
+from persistence.statistics.tables import (
+    StatConclusionRow,
+    StatDurationRow,
+    StatInvestigationRow,
+    StatReferralRow,
+    StatTipCountRow,
+    StatTipOpenDeadlineRow,
+    StatVolunteerRow,
+)
 from persistence.tips.tables import (
     TipCounterRow,
     TipDisclosureRow,
@@ -38,6 +47,13 @@ __all__ = [
     "ProvinceRow",
     "ReferralRow",
     "RefreshTokenRow",
+    "StatConclusionRow",
+    "StatDurationRow",
+    "StatInvestigationRow",
+    "StatReferralRow",
+    "StatTipCountRow",
+    "StatTipOpenDeadlineRow",
+    "StatVolunteerRow",
     "TipCounterRow",
     "TipDisclosureRow",
     "TipEventRow",

@@ -20,6 +20,7 @@ from persistence.idempotency import SqlIdempotencyStore
 from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
 from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
+from persistence.statistics.repository import SqlStatisticsRepository
 from persistence.tips.repository import SqlDisclosureRepository, SqlTipRepository
 from persistence.volunteers.repository import SqlVolunteerRepository
 
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self._referrals: SqlReferralRepository | None = None
         self._disclosures: SqlDisclosureRepository | None = None
         self._agencies: SqlAgencyRepository | None = None
+        self._statistics: SqlStatisticsRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -155,6 +157,12 @@ class SqlUnitOfWork:
         if self._agencies is None:
             self._agencies = SqlAgencyRepository(self.session)
         return self._agencies
+
+    @property
+    def statistics(self) -> SqlStatisticsRepository:
+        if self._statistics is None:
+            self._statistics = SqlStatisticsRepository(self.session)
+        return self._statistics
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:
