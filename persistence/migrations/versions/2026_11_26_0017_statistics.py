@@ -46,7 +46,7 @@ FUNCTIONS = [
     """,
     """
     CREATE FUNCTION stat_whole(seconds numeric, unit integer) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN greatest(0, floor(seconds / unit))::integer
     """,
 ]

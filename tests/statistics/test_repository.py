@@ -1,0 +1,230 @@
+"""The figures two ways: the summary path (triggers -> summary tables -> use cases)
+against plain recounts over the raw rows (Bangkok time by the server's time zone
+database, percentiles by `percentile_disc`), on a seeded data set."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.clock import FrozenClock
+from domain.policy import Principal, Role
+from domain.provinces.errors import ProvinceNotFound
+from domain.statistics import use_cases
+from domain.statistics.periods import Period
+from persistence.db import create_session_factory
+from persistence.uow import SqlUnitOfWork
+from tests.statistics.seed import add_officer, add_tip, recount, seed_random
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+CENTRAL = Principal(account_id=uuid.uuid4(), role=Role.CENTRAL_OFFICER)
+BKK = "(received_at AT TIME ZONE 'Asia/Bangkok')"
+STAT_TABLES = (
+    "stat_tip_counts",
+    "stat_tip_open_deadlines",
+    "stat_durations",
+    "stat_investigations",
+    "stat_conclusions",
+    "stat_referrals",
+    "stat_volunteers",
+)
+
+
+def uow_of(engine: AsyncEngine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(create_session_factory(engine), clock=FrozenClock(NOW))
+
+
+def in_period(column: str, period: Period) -> str:
+    local = f"({column} AT TIME ZONE 'Asia/Bangkok')"
+    return f"{local} >= '{period.start}' AND {local} < '{period.end}'::date + 1"
+
+
+async def counts(engine: AsyncEngine, sql: str, **params: Any) -> dict[str, int]:
+    async with engine.connect() as conn:
+        return {str(k): int(n) for k, n in await recount(conn, sql, **params)}
+
+
+async def one(engine: AsyncEngine, sql: str, **params: Any) -> Any:
+    async with engine.connect() as conn:
+        return (await recount(conn, sql, **params))[0][0]
+
+
+@pytest.fixture
+async def seeded(db: AsyncEngine) -> AsyncEngine:
+    async with db.begin() as conn:
+        await seed_random(conn, now=NOW)
+    return db
+
+
+@pytest.mark.parametrize("fiscal_year", [2568, 2569])
+@pytest.mark.parametrize("province", [None, "40"])
+async def test_tip_figures_agree_with_a_recount(
+    seeded: AsyncEngine, fiscal_year: int, province: str | None
+) -> None:
+    period = Period.fiscal_year(fiscal_year)
+    async with uow_of(seeded) as uow:
+        stats = await use_cases.tip_statistics(
+            uow, actor=CENTRAL, period=period, province_code=province
+        )
+    where = in_period("received_at", period) + (
+        f" AND province_code = '{province}'" if province else ""
+    )
+    tips = f"FROM tips WHERE {where}"
+    assert stats.total == await one(seeded, f"SELECT count(*) {tips}")  # noqa: S608
+    assert stats.total > 0
+    for field, column in (
+        ("by_category", "category"),
+        ("by_channel", "channel"),
+        ("by_status", "status"),
+        ("by_province", "province_code"),
+    ):
+        expected = await counts(seeded, f"SELECT {column}, count(*) {tips} GROUP BY 1")  # noqa: S608
+        assert getattr(stats, field) == expected, field
+    assert stats.by_outcome == await counts(
+        seeded, f"SELECT outcome, count(*) {tips} AND outcome IS NOT NULL GROUP BY 1"  # noqa: S608
+    )
+    assert stats.by_month == await counts(
+        seeded, f"SELECT to_char({BKK}, 'YYYY-MM'), count(*) {tips} GROUP BY 1"  # noqa: S608
+    )
+    assert stats.by_region == await counts(
+        seeded,
+        "SELECT p.region, count(*) FROM tips t JOIN provinces p ON p.code = t.province_code"
+        f" WHERE {where.replace('province_code', 't.province_code')} GROUP BY 1",  # noqa: S608
+    )
+    for name, done, due in (
+        ("acknowledgement", "acknowledged_at", "ack_due_at"),
+        ("feedback", "first_feedback_at", "feedback_due_at"),
+    ):
+        compliance = getattr(stats, name)
+        assert compliance.met == await one(
+            seeded, f"SELECT count(*) {tips} AND {done} <= {due}"  # noqa: S608
+        )
+        assert compliance.pending == await one(
+            seeded, f"SELECT count(*) {tips} AND {done} IS NULL AND {due} >= :now", now=NOW  # noqa: S608
+        )
+        assert compliance.overdue == await one(
+            seeded,
+            f"SELECT count(*) {tips} AND ({done} > {due} OR ({done} IS NULL AND {due} < :now))"  # noqa: S608
+            "",
+            now=NOW,
+        )
+    for durations, done, unit in (
+        (stats.time_to_acknowledge, "acknowledged_at", 3600),
+        (stats.time_to_feedback, "first_feedback_at", 86400),
+    ):
+        whole = f"floor(extract(epoch FROM {done} - received_at) / {unit})"
+        median, p90, n = (
+            await recount_row(
+                seeded,
+                f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {whole}),"  # noqa: S608
+                f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {whole}), count({done})"
+                f" {tips} AND {done} IS NOT NULL",
+            )
+        )
+        assert (durations.median, durations.p90, durations.count) == (median, p90, n)
+
+
+async def recount_row(engine: AsyncEngine, sql: str) -> tuple[Any, ...]:
+    async with engine.connect() as conn:
+        row = (await recount(conn, sql))[0]
+    return tuple(int(v) if v is not None else None for v in row)
+
+
+@pytest.mark.parametrize("fiscal_year", [2568, 2569])
+async def test_investigation_referral_and_volunteer_figures_agree(
+    seeded: AsyncEngine, fiscal_year: int
+) -> None:
+    period = Period.fiscal_year(fiscal_year)
+    async with uow_of(seeded) as uow:
+        inv = await use_cases.investigation_statistics(uow, actor=CENTRAL, period=period)
+        ref = await use_cases.referral_statistics(uow, actor=CENTRAL, period=period)
+        vol = await use_cases.volunteer_statistics(uow, actor=CENTRAL, period=period)
+        report = await use_cases.annual_report(uow, actor=CENTRAL, fiscal_year=fiscal_year)
+    opened = f"FROM investigations WHERE {in_period('created_at', period)}"
+    concluded = f"FROM investigations WHERE {in_period('concluded_at', period)}"
+    assert inv.opened_by_status == await counts(seeded, f"SELECT status, count(*) {opened} GROUP BY 1")  # noqa: S608
+    assert inv.concluded_by_outcome == await counts(
+        seeded, f"SELECT outcome, count(*) {concluded} GROUP BY 1"  # noqa: S608
+    )
+    assert inv.concluded > 0
+    damage = await one(seeded, f"SELECT coalesce(sum(damage_estimated_thb), 0) {concluded}")  # noqa: S608
+    assert inv.damage_estimated_thb == Decimal(damage)
+    assert report.amount_recovered_thb == Decimal(
+        await one(seeded, f"SELECT coalesce(sum(amount_recovered_thb), 0) {concluded}")  # noqa: S608
+    )
+    days = "floor(extract(epoch FROM concluded_at - created_at) / 86400)"
+    median, p90, _ = await recount_row(
+        seeded,
+        f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {days}),"  # noqa: S608
+        f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {days}), 0 {concluded}",
+    )
+    assert (inv.duration.median, inv.duration.p90) == (median, p90)
+    assert report.median_days_to_conclude == median
+    referrals = f"FROM referrals WHERE {in_period('created_at', period)}"
+    assert ref.by_status == await counts(seeded, f"SELECT status, count(*) {referrals} GROUP BY 1")  # noqa: S608
+    assert report.prosecutions == ref.by_status.get("prosecuted", 0)
+    assert vol.by_status == await counts(seeded, "SELECT status, count(*) FROM volunteers GROUP BY 1")
+    assert vol.trained == await one(seeded, "SELECT count(*) FROM volunteers WHERE trainings_count > 0")
+    assert sum(vol.applications_by_month.values()) == await one(
+        seeded, f"SELECT count(*) FROM volunteers WHERE {in_period('applied_at', period)}"  # noqa: S608
+    )
+
+
+async def test_a_rebuild_gives_what_the_triggers_kept(seeded: AsyncEngine) -> None:
+    async def snapshot() -> dict[str, set[tuple[Any, ...]]]:
+        found = {}
+        async with seeded.connect() as conn:
+            for table in STAT_TABLES:
+                rows = await recount(conn, f"SELECT * FROM {table}")  # noqa: S608
+                # Rows whose every measure went back to 0 are kept by the triggers.
+                found[table] = {tuple(r) for r in rows if any(v != 0 for v in r[-1:])}
+        return found
+
+    before = await snapshot()
+    async with seeded.begin() as conn:
+        await conn.execute(text("SELECT stat_rebuild()"))
+    assert await snapshot() == before
+    assert all(before.values())
+
+
+async def test_months_and_fiscal_years_follow_bangkok_time(db: AsyncEngine) -> None:
+    async with db.begin() as conn:
+        await add_officer(conn)
+        for at in (
+            "2025-09-30T16:59:00+00:00",  # 23:59 on 30 September in Bangkok: FY2568
+            "2025-09-30T17:30:00+00:00",  # 00:30 on 1 October in Bangkok: FY2569
+            "2026-09-30T16:30:00+00:00",  # 23:30 on 30 September 2026: FY2569
+            "2026-09-30T17:00:00+00:00",  # 00:00 on 1 October 2026: FY2570
+        ):
+            await add_tip(conn, province="40", received_at=datetime.fromisoformat(at))
+    async with uow_of(db) as uow:
+        fy = {
+            year: await use_cases.tip_statistics(
+                uow, actor=CENTRAL, period=Period.fiscal_year(year)
+            )
+            for year in (2568, 2569, 2570)
+        }
+        calendar = await use_cases.tip_statistics(
+            uow, actor=CENTRAL, period=Period.calendar_year(2568)
+        )
+    assert fy[2568].by_month == {"2025-09": 1}
+    assert fy[2569].by_month == {"2025-10": 1, "2026-09": 1}
+    assert fy[2570].by_month == {"2026-10": 1}
+    assert calendar.total == 2  # 2025 CE: both September and October 2025
+
+
+async def test_provincial_officers_get_their_own_province_only(seeded: AsyncEngine) -> None:
+    officer = Principal(account_id=uuid.uuid4(), role=Role.PROVINCIAL_OFFICER, province_code="40")
+    period = Period.fiscal_year(2569)
+    async with uow_of(seeded) as uow:
+        own = await use_cases.tip_statistics(uow, actor=officer, period=period)
+        assert own.province_code == "40"
+        assert set(own.by_province) == {"40"}
+        with pytest.raises(ProvinceNotFound):
+            await use_cases.tip_statistics(uow, actor=officer, period=period, province_code="10")
