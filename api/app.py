@@ -27,6 +27,8 @@ from api.ratelimit import RateLimits
 from api.services import Services
 from api.sessions import routes as sessions
 from api.settings import Settings, get_settings
+from api.statistics import page as transparency
+from api.statistics import routes as statistics
 from api.tips import routes as tips
 from api.volunteers import routes as volunteers
 from auth.passwords import Argon2PasswordHasher
@@ -199,6 +201,9 @@ def create_app(
     app.include_router(investigations.router)
     app.include_router(investigations.referrals_router)
     app.include_router(agencies.router)
+    app.include_router(statistics.router)
+    app.include_router(statistics.public_router)
+    app.include_router(transparency.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -257,9 +257,9 @@ async def seed_random(conn: AsyncConnection, *, now: datetime, count: int = 240)
         ),
         {"ids": tip_ids[::5], "now": now},
     )
-    await conn.execute(text("UPDATE tips SET version = version + 1 WHERE id = ANY(:ids)"), {
-        "ids": tip_ids[::3]
-    })
+    await conn.execute(
+        text("UPDATE tips SET version = version + 1 WHERE id = ANY(:ids)"), {"ids": tip_ids[::3]}
+    )
     return Seeded(tips=count, investigations=investigations)
 
 

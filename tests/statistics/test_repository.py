@@ -87,10 +87,12 @@ async def test_tip_figures_agree_with_a_recount(
         expected = await counts(seeded, f"SELECT {column}, count(*) {tips} GROUP BY 1")  # noqa: S608
         assert getattr(stats, field) == expected, field
     assert stats.by_outcome == await counts(
-        seeded, f"SELECT outcome, count(*) {tips} AND outcome IS NOT NULL GROUP BY 1"  # noqa: S608
+        seeded,
+        f"SELECT outcome, count(*) {tips} AND outcome IS NOT NULL GROUP BY 1",  # noqa: S608
     )
     assert stats.by_month == await counts(
-        seeded, f"SELECT to_char({BKK}, 'YYYY-MM'), count(*) {tips} GROUP BY 1"  # noqa: S608
+        seeded,
+        f"SELECT to_char({BKK}, 'YYYY-MM'), count(*) {tips} GROUP BY 1",  # noqa: S608
     )
     assert stats.by_region == await counts(
         seeded,
@@ -103,10 +105,13 @@ async def test_tip_figures_agree_with_a_recount(
     ):
         compliance = getattr(stats, name)
         assert compliance.met == await one(
-            seeded, f"SELECT count(*) {tips} AND {done} <= {due}"  # noqa: S608
+            seeded,
+            f"SELECT count(*) {tips} AND {done} <= {due}",  # noqa: S608
         )
         assert compliance.pending == await one(
-            seeded, f"SELECT count(*) {tips} AND {done} IS NULL AND {due} >= :now", now=NOW  # noqa: S608
+            seeded,
+            f"SELECT count(*) {tips} AND {done} IS NULL AND {due} >= :now",
+            now=NOW,  # noqa: S608
         )
         assert compliance.overdue == await one(
             seeded,
@@ -119,13 +124,11 @@ async def test_tip_figures_agree_with_a_recount(
         (stats.time_to_feedback, "first_feedback_at", 86400),
     ):
         whole = f"floor(extract(epoch FROM {done} - received_at) / {unit})"
-        median, p90, n = (
-            await recount_row(
-                seeded,
-                f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {whole}),"  # noqa: S608
-                f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {whole}), count({done})"
-                f" {tips} AND {done} IS NOT NULL",
-            )
+        median, p90, n = await recount_row(
+            seeded,
+            f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {whole}),"  # noqa: S608
+            f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {whole}), count({done})"
+            f" {tips} AND {done} IS NOT NULL",
         )
         assert (durations.median, durations.p90, durations.count) == (median, p90, n)
 
@@ -148,9 +151,12 @@ async def test_investigation_referral_and_volunteer_figures_agree(
         report = await use_cases.annual_report(uow, actor=CENTRAL, fiscal_year=fiscal_year)
     opened = f"FROM investigations WHERE {in_period('created_at', period)}"
     concluded = f"FROM investigations WHERE {in_period('concluded_at', period)}"
-    assert inv.opened_by_status == await counts(seeded, f"SELECT status, count(*) {opened} GROUP BY 1")  # noqa: S608
+    assert inv.opened_by_status == await counts(
+        seeded, f"SELECT status, count(*) {opened} GROUP BY 1"
+    )  # noqa: S608
     assert inv.concluded_by_outcome == await counts(
-        seeded, f"SELECT outcome, count(*) {concluded} GROUP BY 1"  # noqa: S608
+        seeded,
+        f"SELECT outcome, count(*) {concluded} GROUP BY 1",  # noqa: S608
     )
     assert inv.concluded > 0
     damage = await one(seeded, f"SELECT coalesce(sum(damage_estimated_thb), 0) {concluded}")  # noqa: S608
@@ -169,10 +175,15 @@ async def test_investigation_referral_and_volunteer_figures_agree(
     referrals = f"FROM referrals WHERE {in_period('created_at', period)}"
     assert ref.by_status == await counts(seeded, f"SELECT status, count(*) {referrals} GROUP BY 1")  # noqa: S608
     assert report.prosecutions == ref.by_status.get("prosecuted", 0)
-    assert vol.by_status == await counts(seeded, "SELECT status, count(*) FROM volunteers GROUP BY 1")
-    assert vol.trained == await one(seeded, "SELECT count(*) FROM volunteers WHERE trainings_count > 0")
+    assert vol.by_status == await counts(
+        seeded, "SELECT status, count(*) FROM volunteers GROUP BY 1"
+    )
+    assert vol.trained == await one(
+        seeded, "SELECT count(*) FROM volunteers WHERE trainings_count > 0"
+    )
     assert sum(vol.applications_by_month.values()) == await one(
-        seeded, f"SELECT count(*) FROM volunteers WHERE {in_period('applied_at', period)}"  # noqa: S608
+        seeded,
+        f"SELECT count(*) FROM volunteers WHERE {in_period('applied_at', period)}",  # noqa: S608
     )
 
 
