@@ -110,6 +110,12 @@ TAGS = [
         "name": "agencies",
         "description": "The registry of partner agencies (NACC, PACC, DSI, RTP, OAG, ...).",
     },
+    {
+        "name": "statistics",
+        "description": "Figures from summary tables kept in step with every write: internal "
+        "statistics by province, the annual report (JSON or CSV), public figures with "
+        "small-count suppression, the open dataset and the transparency page.",
+    },
 ]
 
 

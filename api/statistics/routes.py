@@ -136,7 +136,11 @@ async def statistics_referrals(
     start: From = None,
     end: To = None,
 ) -> ReferralStatisticsPublic:
-    """Referrals to partner agencies made in a period, by agency and current status."""
+    """Referrals to partner agencies made in a period, by agency and current status.
+
+    Central officers and admins only: referrals are counted by agency, not by province.
+    Each referral counts in the Bangkok month it was made, with the status it has now.
+    """
     period = _period(clock, start, end, fiscal_year, year)
     stats = await uc.referral_statistics(uow, actor=_signed(caller), period=period)
     return ReferralStatisticsPublic.of(stats)

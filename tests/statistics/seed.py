@@ -171,7 +171,7 @@ class Seeded:
 async def seed_random(conn: AsyncConnection, *, now: datetime, count: int = 240) -> Seeded:
     """Tips over two fiscal years (many near month and year boundaries in Bangkok),
     some acknowledged or fed back (on time or late), investigations and referrals."""
-    rng = random.Random(14)  # noqa: S311 - test data
+    rng = random.Random(14)
     await add_officer(conn)
     start = datetime(2024, 9, 1, tzinfo=UTC)
     tip_ids = []

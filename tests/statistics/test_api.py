@@ -87,7 +87,8 @@ async def test_officers_get_figures_in_their_scope(
 
     provincial = await login_as(Role.PROVINCIAL_OFFICER, "10")
     own = await client.get("/api/v1/statistics/tips?fiscal_year=2569", headers=provincial)
-    assert own.json()["total"] == 3 and own.json()["province_code"] == "10"
+    assert own.json()["total"] == 3
+    assert own.json()["province_code"] == "10"
     other = await client.get(
         "/api/v1/statistics/tips?fiscal_year=2569&province_code=40", headers=provincial
     )
@@ -113,7 +114,8 @@ async def test_officers_get_figures_in_their_scope(
     ).json()
     assert ref["by_agency"] == {"NACC": {"prosecuted": 1}}
     vol = await client.get("/api/v1/statistics/volunteers", headers=provincial)
-    assert vol.status_code == 200 and vol.json()["total"] == 0
+    assert vol.status_code == 200
+    assert vol.json()["total"] == 0
 
 
 async def test_the_annual_report_as_json_and_csv(
@@ -128,7 +130,8 @@ async def test_the_annual_report_as_json_and_csv(
     assert report["investigations_opened"] == 6
     assert report["investigations_concluded"] == 6
     assert report["outcomes"] == {"substantiated": 4, "unsubstantiated": 2}
-    assert report["referrals"] == 1 and report["prosecutions"] == 1
+    assert report["referrals"] == 1
+    assert report["prosecutions"] == 1
     assert Decimal(report["damage_estimated_thb"]) == Decimal("4002.00")
     assert report["damage_recorded"] == 4
     assert Decimal(report["amount_recovered_thb"]) == Decimal("200")
@@ -169,7 +172,8 @@ async def test_public_figures_are_suppressed_and_cached(
         for cell in (row["received"], row["acknowledged_in_time"], row["concluded"])
         if not cell["suppressed"]
     ] + [c["value"] for c in body["outcomes"].values() if not c["suppressed"]]
-    assert published and min(published) >= 5
+    assert published
+    assert min(published) >= 5
     assert body["complaint_channel"]["acknowledge_within_days"] == 7
     again = await client.get(
         "/api/v1/public/statistics?fiscal_year=2569",

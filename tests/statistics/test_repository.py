@@ -76,7 +76,7 @@ async def test_tip_figures_agree_with_a_recount(
         f" AND province_code = '{province}'" if province else ""
     )
     tips = f"FROM tips WHERE {where}"
-    assert stats.total == await one(seeded, f"SELECT count(*) {tips}")  # noqa: S608
+    assert stats.total == await one(seeded, f"SELECT count(*) {tips}")
     assert stats.total > 0
     for field, column in (
         ("by_category", "category"),
@@ -84,20 +84,20 @@ async def test_tip_figures_agree_with_a_recount(
         ("by_status", "status"),
         ("by_province", "province_code"),
     ):
-        expected = await counts(seeded, f"SELECT {column}, count(*) {tips} GROUP BY 1")  # noqa: S608
+        expected = await counts(seeded, f"SELECT {column}, count(*) {tips} GROUP BY 1")
         assert getattr(stats, field) == expected, field
     assert stats.by_outcome == await counts(
         seeded,
-        f"SELECT outcome, count(*) {tips} AND outcome IS NOT NULL GROUP BY 1",  # noqa: S608
+        f"SELECT outcome, count(*) {tips} AND outcome IS NOT NULL GROUP BY 1",
     )
     assert stats.by_month == await counts(
         seeded,
-        f"SELECT to_char({BKK}, 'YYYY-MM'), count(*) {tips} GROUP BY 1",  # noqa: S608
+        f"SELECT to_char({BKK}, 'YYYY-MM'), count(*) {tips} GROUP BY 1",
     )
     assert stats.by_region == await counts(
         seeded,
         "SELECT p.region, count(*) FROM tips t JOIN provinces p ON p.code = t.province_code"
-        f" WHERE {where.replace('province_code', 't.province_code')} GROUP BY 1",  # noqa: S608
+        f" WHERE {where.replace('province_code', 't.province_code')} GROUP BY 1",
     )
     for name, done, due in (
         ("acknowledgement", "acknowledged_at", "ack_due_at"),
@@ -106,17 +106,16 @@ async def test_tip_figures_agree_with_a_recount(
         compliance = getattr(stats, name)
         assert compliance.met == await one(
             seeded,
-            f"SELECT count(*) {tips} AND {done} <= {due}",  # noqa: S608
+            f"SELECT count(*) {tips} AND {done} <= {due}",
         )
         assert compliance.pending == await one(
             seeded,
             f"SELECT count(*) {tips} AND {done} IS NULL AND {due} >= :now",
-            now=NOW,  # noqa: S608
+            now=NOW,
         )
         assert compliance.overdue == await one(
             seeded,
-            f"SELECT count(*) {tips} AND ({done} > {due} OR ({done} IS NULL AND {due} < :now))"  # noqa: S608
-            "",
+            f"SELECT count(*) {tips} AND ({done} > {due} OR ({done} IS NULL AND {due} < :now))",
             now=NOW,
         )
     for durations, done, unit in (
@@ -126,7 +125,7 @@ async def test_tip_figures_agree_with_a_recount(
         whole = f"floor(extract(epoch FROM {done} - received_at) / {unit})"
         median, p90, n = await recount_row(
             seeded,
-            f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {whole}),"  # noqa: S608
+            f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {whole}),"
             f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {whole}), count({done})"
             f" {tips} AND {done} IS NOT NULL",
         )
@@ -153,27 +152,27 @@ async def test_investigation_referral_and_volunteer_figures_agree(
     concluded = f"FROM investigations WHERE {in_period('concluded_at', period)}"
     assert inv.opened_by_status == await counts(
         seeded, f"SELECT status, count(*) {opened} GROUP BY 1"
-    )  # noqa: S608
+    )
     assert inv.concluded_by_outcome == await counts(
         seeded,
-        f"SELECT outcome, count(*) {concluded} GROUP BY 1",  # noqa: S608
+        f"SELECT outcome, count(*) {concluded} GROUP BY 1",
     )
     assert inv.concluded > 0
-    damage = await one(seeded, f"SELECT coalesce(sum(damage_estimated_thb), 0) {concluded}")  # noqa: S608
+    damage = await one(seeded, f"SELECT coalesce(sum(damage_estimated_thb), 0) {concluded}")
     assert inv.damage_estimated_thb == Decimal(damage)
     assert report.amount_recovered_thb == Decimal(
-        await one(seeded, f"SELECT coalesce(sum(amount_recovered_thb), 0) {concluded}")  # noqa: S608
+        await one(seeded, f"SELECT coalesce(sum(amount_recovered_thb), 0) {concluded}")
     )
     days = "floor(extract(epoch FROM concluded_at - created_at) / 86400)"
     median, p90, _ = await recount_row(
         seeded,
-        f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {days}),"  # noqa: S608
+        f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY {days}),"
         f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {days}), 0 {concluded}",
     )
     assert (inv.duration.median, inv.duration.p90) == (median, p90)
     assert report.median_days_to_conclude == median
     referrals = f"FROM referrals WHERE {in_period('created_at', period)}"
-    assert ref.by_status == await counts(seeded, f"SELECT status, count(*) {referrals} GROUP BY 1")  # noqa: S608
+    assert ref.by_status == await counts(seeded, f"SELECT status, count(*) {referrals} GROUP BY 1")
     assert report.prosecutions == ref.by_status.get("prosecuted", 0)
     assert vol.by_status == await counts(
         seeded, "SELECT status, count(*) FROM volunteers GROUP BY 1"
@@ -183,7 +182,7 @@ async def test_investigation_referral_and_volunteer_figures_agree(
     )
     assert sum(vol.applications_by_month.values()) == await one(
         seeded,
-        f"SELECT count(*) FROM volunteers WHERE {in_period('applied_at', period)}",  # noqa: S608
+        f"SELECT count(*) FROM volunteers WHERE {in_period('applied_at', period)}",
     )
 
 
@@ -192,7 +191,7 @@ async def test_a_rebuild_gives_what_the_triggers_kept(seeded: AsyncEngine) -> No
         found = {}
         async with seeded.connect() as conn:
             for table in STAT_TABLES:
-                rows = await recount(conn, f"SELECT * FROM {table}")  # noqa: S608
+                rows = await recount(conn, f"SELECT * FROM {table}")
                 # Rows whose every measure went back to 0 are kept by the triggers.
                 found[table] = {tuple(r) for r in rows if any(v != 0 for v in r[-1:])}
         return found
