@@ -167,6 +167,49 @@ def bar_chart(
     )
 
 
+def hbar_chart(
+    labels: list[str], values: list[int | None], *, title: str, desc: str, chart_id: str
+) -> str:
+    """A horizontal bar chart as SVG (long Thai labels stay readable); a suppressed value
+    is a hatched stub with *."""
+    width, row, label_w = 640, 34, 250
+    height = row * len(values) + 10
+    top = max([v for v in values if v is not None] + [1])
+    parts = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 5 + i * row
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + row / 2 + 4:.1f}" text-anchor="end" '
+            f'font-size="13" fill="#1a1a1a">{escape(label)}</text>'
+        )
+        if value is None:
+            parts.append(
+                f'<rect class="bar-suppressed" x="{label_w}" y="{y + 6}" width="14" '
+                f'height="{row - 12}" fill="url(#hatch-{chart_id})" stroke="#5a3e00"/>'
+                f'<text x="{label_w + 20}" y="{y + row / 2 + 5:.1f}" font-size="14" '
+                f'fill="#5a3e00" data-suppressed="true">*</text>'
+            )
+        else:
+            w = (width - label_w - 60) * value / top
+            parts.append(
+                f'<rect class="bar" x="{label_w}" y="{y + 6}" width="{w:.1f}" '
+                f'height="{row - 12}" fill="#0b4f8a"><title>{escape(label)}: {value}</title>'
+                f'</rect><text x="{label_w + w + 6:.1f}" y="{y + row / 2 + 4:.1f}" '
+                f'font-size="12" fill="#1a1a1a">{value:,}</text>'
+            )
+    return (
+        f'<svg viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" class="chart" id="{chart_id}">'
+        f'<title id="{chart_id}-t">{escape(title)}</title>'
+        f'<desc id="{chart_id}-d">{escape(desc)}</desc>'
+        f'<defs><pattern id="hatch-{chart_id}" width="6" height="6" '
+        f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="#5a3e00" stroke-width="2"/></pattern></defs>'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
 def render_page(doc: PublicStatisticsDocument, lang: Lang, base: str) -> str:
     national = doc.national
     other = "en" if lang == "th" else "th"
@@ -196,16 +239,22 @@ def render_page(doc: PublicStatisticsDocument, lang: Lang, base: str) -> str:
         f"{_cell(r.concluded)}</tr>"
         for label, r in zip(months, doc.months, strict=True)
     )
-    compliance_chart = bar_chart(
+    compliance_chart = hbar_chart(
         [_t("received", lang), _t("ack", lang)],
         [national.received.value, national.acknowledged_in_time.value],
         title=_t("compliance", lang),
         desc=_t("chart_alt_compliance", lang),
         chart_id="chart-compliance",
     )
+    received, in_time = national.received.value, national.acknowledged_in_time.value
+    share = f"{100 * in_time / received:.1f} %" if received and in_time is not None else "*"
+    compliance_text = escape(
+        f"{_t('ack', lang)}: {figure(national.acknowledged_in_time)} / "
+        f"{figure(national.received)} ({share})"
+    )
     outcome_keys = list(doc.outcomes)
     outcome_labels = [OUTCOME_NAMES.get(k, (k, k))[0 if lang == "th" else 1] for k in outcome_keys]
-    outcome_chart = bar_chart(
+    outcome_chart = hbar_chart(
         outcome_labels,
         [doc.outcomes[k].value for k in outcome_keys],
         title=_t("outcomes", lang),
@@ -263,7 +312,7 @@ def render_page(doc: PublicStatisticsDocument, lang: Lang, base: str) -> str:
 <div class="wrap"><table id="months-table"><caption>{_t("per_month", lang)}</caption>
 {head.format(first=_t("month", lang))}{month_rows}</table></div>
 <h2 id="compliance">{_t("compliance", lang)}</h2>
-<figure>{compliance_chart}</figure>
+<figure>{compliance_chart}<figcaption>{compliance_text}</figcaption></figure>
 <h2 id="outcomes">{_t("outcomes", lang)}</h2>
 <figure>{outcome_chart}</figure>
 <div class="wrap"><table id="outcomes-table"><caption>{_t("outcomes", lang)}</caption>
