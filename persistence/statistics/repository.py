@@ -41,6 +41,7 @@ def _grouped(table: str, dimension: str, value: str) -> str:
       AND (CAST(:province AS text) IS NULL OR s.province_code = :province)
     GROUP BY GROUPING SETS ({groups}, (s.province_code, {keys}), (p.region, {keys}),
                             (s.month, {keys}))
+    HAVING sum(s.n) <> 0
     """  # noqa: S608 - constant identifiers
 
 
@@ -67,9 +68,41 @@ class SqlStatisticsRepository:
     async def tip_counts(
         self, first: date, last: date, province_code: str | None
     ) -> list[GroupedCount]:
-        sql = _grouped("stat_tip_counts", "s.dimension", "s.value")
-        rows = await self._rows(sql, self._params(first, last, province_code))
-        return [GroupedCount(r.by, r.key, r.dimension, r.value, int(r.n)) for r in rows]
+        params = self._params(first, last, province_code)
+        # Overall and per month: the national rows ('') or the one province's.
+        overall = await self._rows(
+            """
+            SELECT CASE WHEN grouping(month) = 0 THEN 'month' ELSE 'all' END AS by,
+                   coalesce(to_char(month, 'YYYY-MM'), '') AS key, dimension, value,
+                   sum(n) AS n
+            FROM stat_tip_counts
+            WHERE province_code = coalesce(CAST(:province AS text), '')
+              AND month BETWEEN :first AND :last
+            GROUP BY GROUPING SETS ((dimension, value), (month, dimension, value))
+            HAVING sum(n) <> 0
+            """,
+            params,
+        )
+        # Per province and region: only the dimensions those breakdowns show.
+        provinces = await self._rows(
+            """
+            SELECT CASE WHEN grouping(s.province_code) = 0 THEN 'province' ELSE 'region' END
+                       AS by,
+                   coalesce(s.province_code, p.region) AS key, s.dimension, s.value,
+                   sum(s.n) AS n
+            FROM stat_tip_counts s JOIN provinces p ON p.code = s.province_code
+            WHERE s.dimension IN ('status', 'ack') AND s.month BETWEEN :first AND :last
+              AND (CAST(:province AS text) IS NULL OR s.province_code = :province)
+            GROUP BY GROUPING SETS ((s.province_code, s.dimension, s.value),
+                                    (p.region, s.dimension, s.value))
+            HAVING sum(s.n) <> 0
+            """,
+            params,
+        )
+        return [
+            GroupedCount(r.by, r.key, r.dimension, r.value, int(r.n))
+            for r in [*overall, *provinces]
+        ]
 
     async def open_deadlines(
         self, first: date, last: date, province_code: str | None, now: datetime
@@ -80,7 +113,7 @@ class SqlStatisticsRepository:
             " sum(n) FILTER (WHERE due_day = :today) AS today,"
             " sum(n) FILTER (WHERE due_day > :today) AS after"
             " FROM stat_tip_open_deadlines WHERE month BETWEEN :first AND :last"
-            " AND (CAST(:province AS text) IS NULL OR province_code = :province) GROUP BY kind",
+            " AND province_code = coalesce(CAST(:province AS text), '') GROUP BY kind",
             {**self._params(first, last, province_code), "today": today},
         )
         found = {kind: OpenDeadlines(pending=0, overdue=0) for kind in ("ack", "feedback")}

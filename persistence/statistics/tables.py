@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, Numeric, String
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, Numeric, String
 from sqlmodel import Field, SQLModel
 
 
@@ -30,9 +30,20 @@ def _count() -> Column[int]:
 
 class StatTipCountRow(SQLModel, table=True):
     """Tips per (province, month of receipt) by one dimension at a time: `category`,
-    `channel`, `status`, `outcome` (closed tips), `ack` and `feedback` (met, late, open)."""
+    `channel`, `status`, `outcome` (closed tips), `ack` and `feedback` (met, late, open).
+    Province '' holds the national sums (a national question reads 12 months, not 77x)."""
 
     __tablename__ = "stat_tip_counts"
+    __table_args__ = (
+        Index(
+            "ix_stat_tip_counts_dimension_month",
+            "dimension",
+            "month",
+            "province_code",
+            "value",
+            postgresql_include=["n"],
+        ),
+    )
 
     province_code: str = Field(sa_column=_key(2))
     month: date = Field(sa_column=_month())
@@ -43,7 +54,8 @@ class StatTipCountRow(SQLModel, table=True):
 
 class StatTipOpenDeadlineRow(SQLModel, table=True):
     """Deadlines not met yet (`ack`, `feedback`) per Bangkok due day: whether one is still
-    pending or already breached depends on the time of the question, not on a write."""
+    pending or already breached depends on the time of the question, not on a write.
+    Province '' holds the national sums."""
 
     __tablename__ = "stat_tip_open_deadlines"
 

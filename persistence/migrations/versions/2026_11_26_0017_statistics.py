@@ -133,8 +133,11 @@ SUMMARIES = [
         ("province_code", "month", "dimension", "value"),
         ("n",),
         """
-        SELECT t.province_code, stat_month(t.received_at) AS month, d.dimension, d.value, 1 AS n
-        FROM {rows} t CROSS JOIN LATERAL (VALUES
+        SELECT s.scope AS province_code, stat_month(t.received_at) AS month, d.dimension,
+               d.value, 1 AS n
+        FROM {rows} t
+        CROSS JOIN LATERAL (VALUES (t.province_code), ('')) AS s(scope)
+        CROSS JOIN LATERAL (VALUES
             ('category', t.category), ('channel', t.channel), ('status', t.status),
             ('outcome', t.outcome),
             ('ack', stat_deadline(t.acknowledged_at, t.ack_due_at)),
@@ -150,13 +153,16 @@ SUMMARIES = [
         ("province_code", "month", "kind", "due_day"),
         ("n",),
         """
-        SELECT province_code, stat_month(received_at) AS month, 'ack' AS kind,
-               stat_day(ack_due_at) AS due_day, 1 AS n
-        FROM {rows} WHERE acknowledged_at IS NULL
-        UNION ALL
-        SELECT province_code, stat_month(received_at), 'feedback',
-               stat_day(feedback_due_at), 1
-        FROM {rows} WHERE first_feedback_at IS NULL
+        SELECT s.scope AS province_code, stat_month(t.received_at) AS month, k.kind,
+               k.due_day, 1 AS n
+        FROM {rows} t
+        CROSS JOIN LATERAL (VALUES (t.province_code), ('')) AS s(scope)
+        CROSS JOIN LATERAL (VALUES
+            ('ack', CASE WHEN t.acknowledged_at IS NULL THEN stat_day(t.ack_due_at) END),
+            ('feedback',
+             CASE WHEN t.first_feedback_at IS NULL THEN stat_day(t.feedback_due_at) END)
+        ) AS k(kind, due_day)
+        WHERE k.due_day IS NOT NULL
         """,
     ),
     Summary(
@@ -296,6 +302,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "province_code", "month", "dimension", "value", name=op.f("pk_stat_tip_counts")
         ),
+    )
+    # Per province by one dimension for a period (the province and region breakdowns).
+    op.create_index(
+        "ix_stat_tip_counts_dimension_month",
+        "stat_tip_counts",
+        ["dimension", "month", "province_code", "value"],
+        postgresql_include=["n"],
     )
     op.create_table(
         "stat_tip_open_deadlines",
