@@ -96,7 +96,7 @@ async def test_the_page_renders_in_chromium(
     assert html.count('class="bar"') >= 6  # drawn bars
     assert 'data-suppressed="true"' in html  # suppressed cells marked
     assert "ขอนแก่น" in html  # the province table, Thai names
-    assert html.count("<tr class=\"region\">") + html.count("<tr class='region'>") >= 7
+    assert html.count('<tr class="region">') + html.count("<tr class='region'>") >= 7
 
     shot = tmp_path / "transparency.png"
     result = chromium(f"--screenshot={shot}", "--window-size=1000,2600", page.as_uri())
