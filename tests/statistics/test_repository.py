@@ -4,6 +4,8 @@ database, percentiles by `percentile_disc`), on a seeded data set."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,6 +20,7 @@ from domain.policy import Principal, Role
 from domain.provinces.errors import ProvinceNotFound
 from domain.statistics import use_cases
 from domain.statistics.periods import Period
+from persistence.audit.repository import AUDIT_CHAIN_LOCK
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
 from tests.statistics.seed import add_officer, add_tip, recount, seed_random
@@ -238,3 +241,53 @@ async def test_provincial_officers_get_their_own_province_only(seeded: AsyncEngi
         assert set(own.by_province) == {"40"}
         with pytest.raises(ProvinceNotFound):
             await use_cases.tip_statistics(uow, actor=officer, period=period, province_code="10")
+
+
+def test_the_triggers_take_the_audit_chains_lock() -> None:
+    migration = importlib.import_module(
+        "persistence.migrations.versions.2026_11_26_0017_statistics"
+    )
+    assert migration.AUDIT_CHAIN_LOCK == AUDIT_CHAIN_LOCK
+
+
+async def test_a_hot_summary_row_and_the_audit_lock_cannot_deadlock(db: AsyncEngine) -> None:
+    """A writes a tip (summary rows of this month locked) and audits later; B audits first
+    (the chain's lock) and then updates a tip of the same month. Without the triggers
+    taking the audit lock first, B would wait for A's summary row while holding the lock
+    A waits for: a deadlock, one of them refused."""
+    received = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    async with db.begin() as conn:
+        other = await add_tip(conn, province="40", received_at=received)
+    lock = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=AUDIT_CHAIN_LOCK)
+    async with db.connect() as a, db.connect() as b:
+        await a.begin()
+        await add_tip(a, province="40", received_at=received)  # summary rows of Nov 2026
+        await b.begin()
+        b_pid = (await b.execute(text("SELECT pg_backend_pid()"))).scalar()
+
+        async def b_audits_then_writes() -> None:
+            await b.execute(lock)
+            await b.execute(
+                text("UPDATE tips SET acknowledged_at = received_at WHERE id = :id"),
+                {"id": other},
+            )
+            await b.commit()
+
+        task = asyncio.create_task(b_audits_then_writes())
+        async with db.connect() as watch:
+            deadline = asyncio.get_running_loop().time() + 20
+            while (
+                await watch.execute(
+                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": b_pid},
+                )
+            ).scalar() != "Lock":
+                assert asyncio.get_running_loop().time() < deadline, "B never waited"
+                await asyncio.sleep(0.02)
+        await a.execute(lock)  # A's audit entry
+        await a.commit()
+        await asyncio.wait_for(task, timeout=20)
+    async with uow_of(db) as uow:
+        stats = await use_cases.tip_statistics(uow, actor=CENTRAL, period=Period.fiscal_year(2570))
+    assert stats.total == 2
+    assert stats.acknowledgement.met == 1

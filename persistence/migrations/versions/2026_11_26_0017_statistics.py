@@ -8,7 +8,8 @@ the figures are never stale and no feature's repository needs to know about stat
 a materialised view would rescan 1,000,000 tips per refresh and lag behind. The triggers
 use transition tables (one INSERT ... ON CONFLICT per statement, keys in a fixed order so
 concurrent writers lock summary rows in the same order) and skip updates that change no
-figure. `session_replication_role = replica` (bulk loads, the tests' truncation) skips
+figure, and take the audit chain's advisory lock first (see `Summary.create`).
+`session_replication_role = replica` (bulk loads, the tests' truncation) skips
 them: call `SELECT stat_rebuild()` afterwards.
 
 Revision ID: 0017
@@ -26,6 +27,10 @@ revision: str = "0017"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+#: The audit chain's advisory lock (persistence/audit/repository.py AUDIT_CHAIN_LOCK;
+#: tests/statistics check they are the same number).
+AUDIT_CHAIN_LOCK = 0x0D0A_7A00_A0D1_7001
 
 #: Bangkok keeps UTC+7 without daylight saving: no time zone database needed.
 FUNCTIONS = [
@@ -90,6 +95,11 @@ class Summary:
         body = f"""
         CREATE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN
+            -- Writers of summary rows take the audit chain's lock first (every write is
+            -- audited, so they would take it anyway): summary rows are then only ever
+            -- locked under it, and a writer holding a hot summary row can never wait for
+            -- the audit lock held by another that waits for that row (no deadlock).
+            PERFORM pg_advisory_xact_lock({AUDIT_CHAIN_LOCK});
             IF TG_OP = 'INSERT' THEN
                 {self.upsert(new, skip_zero=False)};
             ELSIF TG_OP = 'UPDATE' THEN
