@@ -238,11 +238,12 @@ async def measure(url: str, runs: int) -> None:
 
     # One tip written with the triggers, as the intake does (insert + commit).
     writes = []
+    stamp = int(time.time()) % 10**8 * 100
     for i in range(runs):
         async with engine.begin() as conn:
             started = time.perf_counter()
             await conn.execute(
-                text(TIPS.replace("'B-' || g", "'W-' || g")), {"lo": 10**9 + i, "hi": 10**9 + i}
+                text(TIPS.replace("'B-' || g", "'W-' || g")), {"lo": 10**9 + stamp + i, "hi": 10**9 + stamp + i}
             )
         writes.append((time.perf_counter() - started) * 1000)
     log(f"{'one tip inserted (triggers, commit)':40} {statistics.median(writes):10.1f}")
