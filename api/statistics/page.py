@@ -14,12 +14,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.caching import CACHED_RESPONSES, cached_json
+from api.caching import cached_json
 from api.deps import Uow, requires
 from api.problems import problem_responses
 from api.services import ClockDep, SettingsDep, Svc
 from api.statistics.public import OUTCOME_NAMES, REGION_NAMES
 from api.statistics.routes import (
+    PUBLIC_CACHED,
     PUBLIC_MAX_AGE,
     FiscalYear,
     IfNoneMatch,
@@ -338,9 +339,9 @@ def render_page(doc: PublicStatisticsDocument, lang: Lang, base: str) -> str:
     "/transparency",
     response_class=HTMLResponse,
     responses={
-        **CACHED_RESPONSES,
+        **PUBLIC_CACHED,
         **problem_responses(422),
-        200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+        200: {**PUBLIC_CACHED[200], "content": {"text/html": {"schema": {"type": "string"}}}},
     },
 )
 async def transparency_page(

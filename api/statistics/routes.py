@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -236,7 +236,21 @@ def _public_cache(services: Svc, clock: ClockDep, name: str) -> tuple[dict[str, 
     return cache, f"public:{name}@{window}"
 
 
-_PUBLIC_RESPONSES = {**CACHED_RESPONSES, **problem_responses(422)}
+#: api/caching.py's cached 200/304, with this max-age.
+PUBLIC_CACHED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            **CACHED_RESPONSES[200]["headers"],
+            "Cache-Control": {
+                "description": f"`public, max-age={PUBLIC_MAX_AGE}`: figures refreshed at most "
+                "every 5 minutes",
+                "schema": {"type": "string"},
+            },
+        }
+    },
+    304: CACHED_RESPONSES[304],
+}
+_PUBLIC_RESPONSES = {**PUBLIC_CACHED, **problem_responses(422)}
 
 
 @public_router.get(
@@ -271,7 +285,20 @@ async def public_statistics(
 
 @public_router.get(
     "/statistics.csv",
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **_PUBLIC_RESPONSES},
+    responses={
+        **_PUBLIC_RESPONSES,
+        200: {
+            **PUBLIC_CACHED[200],
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "fiscal_year_be,level,code,name_th,name_en,region,"
+                    "tips_received,acknowledged_within_deadline,investigations_concluded\r\n"
+                    "2569,province,40,ขอนแก่น,Khon Kaen,northeast,120,98,\r\n",
+                }
+            },
+        },
+    },
     response_class=Response,
 )
 async def public_statistics_csv(
