@@ -23,11 +23,16 @@ The rule:
 
 The result never publishes a cell under the threshold, and no hidden cell can be
 computed from the published ones by the equations of the groups (tests/statistics try).
+
+Sub-counts: a measure that counts part of another's records (tips acknowledged in time
+are some of the tips received) is suppressed wherever the larger one is (`also=`):
+published, it would bound the hidden cell from below (acknowledged 6 of a hidden
+"received" in a group whose hidden cells sum to 6 would pin it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Generic, TypeVar
@@ -46,11 +51,18 @@ class Group(Generic[K]):
 
 
 def suppress(
-    values: Mapping[K, int], groups: Sequence[Group[K]], *, threshold: int = THRESHOLD
+    values: Mapping[K, int],
+    groups: Sequence[Group[K]],
+    *,
+    threshold: int = THRESHOLD,
+    also: Iterable[K] = (),
 ) -> set[K]:
     """The cells to hide (primary and complementary) so that none under `threshold` is
-    published or can be recovered from the published cells and the groups' sums."""
+    published or can be recovered from the published cells and the groups' sums.
+    `also`: cells to hide whatever their value (a sub-count of a hidden cell of another
+    table, which would otherwise bound it)."""
     hidden = {cell for cell, value in values.items() if value < threshold}
+    hidden |= {cell for cell in also if cell in values}
     while True:
         if _protect_groups(values, groups, hidden):
             continue

@@ -280,6 +280,7 @@ def public_table(
     regions = sorted({region for region in provinces.values()})
     published: dict[str, dict[tuple[str, str], int | None]] = {}
     national = ("total", "total")
+    hidden_received: set[tuple[str, str]] = set()
     for measure, source in (
         ("received", received),
         ("acknowledged_in_time", acknowledged),
@@ -309,7 +310,11 @@ def public_table(
                 values["outcome", outcome] = n
             if outcomes:
                 groups.append(Group(national, tuple(("outcome", o) for o in sorted(outcomes))))
-        hidden = suppress(values, groups, threshold=threshold)
+        # Acknowledged in time is a part of received: hidden wherever received is.
+        also = hidden_received if measure == "acknowledged_in_time" else set()
+        hidden = suppress(values, groups, threshold=threshold, also=also)
+        if measure == "received":
+            hidden_received = hidden
         published[measure] = {
             cell: (None if cell in hidden else value) for cell, value in values.items()
         }

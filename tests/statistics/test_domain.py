@@ -186,3 +186,24 @@ def test_the_public_tables_never_publish_a_small_or_derivable_count() -> None:
     hidden = {cell for cell, v in cells.items() if v is None}
     assert determined_cells(values, groups, hidden) == []
     assert Fraction(total) > 0
+
+
+def test_a_sub_count_is_hidden_wherever_its_whole_is() -> None:
+    # Received: province 11 has 6 (hidden as the complement of 10's 2); acknowledged in
+    # time: 11 has all 6. Published, that 6 would show 11 received at least 6, and with
+    # the region's 8 that 10 received at most 2.
+    provinces = {"10": "north", "11": "north", "12": "south", "13": "south"}
+    published, _ = public_table(
+        provinces=provinces,
+        months=[],
+        received={"province": {"10": 2, "11": 6, "12": 9, "13": 7}, "month": {}},
+        acknowledged={"province": {"10": 0, "11": 6, "12": 8, "13": 7}, "month": {}},
+        concluded={"province": {}, "month": {}},
+        outcomes={},
+    )
+    received, acknowledged = published["received"], published["acknowledged_in_time"]
+    assert received["province", "11"] is None
+    assert acknowledged["province", "11"] is None
+    hidden_received = {cell for cell, v in received.items() if v is None}
+    hidden_acknowledged = {cell for cell, v in acknowledged.items() if v is None}
+    assert hidden_received <= hidden_acknowledged

@@ -291,3 +291,31 @@ async def test_a_hot_summary_row_and_the_audit_lock_cannot_deadlock(db: AsyncEng
         stats = await use_cases.tip_statistics(uow, actor=CENTRAL, period=Period.fiscal_year(2570))
     assert stats.total == 2
     assert stats.acknowledgement.met == 1
+
+
+async def test_pending_and_overdue_split_at_the_hour_asked(db: AsyncEngine) -> None:
+    """Deadlines falling due today (Bangkok) are split by the time of the question
+    (NOW is 16:00 in Bangkok)."""
+    async with db.begin() as conn:
+        await add_officer(conn)
+        for received in (
+            datetime(2026, 11, 18, 8, 0, tzinfo=UTC),  # due yesterday: overdue
+            datetime(2026, 11, 19, 8, 0, tzinfo=UTC),  # due today 15:00 Bangkok: overdue
+            datetime(2026, 11, 19, 10, 0, tzinfo=UTC),  # due today 17:00 Bangkok: pending
+            datetime(2026, 11, 25, 8, 0, tzinfo=UTC),  # due next week: pending
+        ):
+            await add_tip(conn, province="40", received_at=received)
+        await add_tip(
+            conn,
+            province="40",
+            received_at=datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
+            acknowledged_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),  # met
+        )
+    for province in (None, "40"):
+        async with uow_of(db) as uow:
+            stats = await use_cases.tip_statistics(
+                uow, actor=CENTRAL, period=Period.fiscal_year(2570), province_code=province
+            )
+        ack = stats.acknowledgement
+        assert (ack.met, ack.pending, ack.overdue) == (1, 2, 2)
+        assert (stats.feedback.met, stats.feedback.pending, stats.feedback.overdue) == (0, 5, 0)
