@@ -243,7 +243,8 @@ async def measure(url: str, runs: int) -> None:
         async with engine.begin() as conn:
             started = time.perf_counter()
             await conn.execute(
-                text(TIPS.replace("'B-' || g", "'W-' || g")), {"lo": 10**9 + stamp + i, "hi": 10**9 + stamp + i}
+                text(TIPS.replace("'B-' || g", "'W-' || g")),
+                {"lo": 10**9 + stamp + i, "hi": 10**9 + stamp + i},
             )
         writes.append((time.perf_counter() - started) * 1000)
     log(f"{'one tip inserted (triggers, commit)':40} {statistics.median(writes):10.1f}")
