@@ -259,6 +259,13 @@ async def annual_report(
     )
 
 
+async def rebuild_statistics(uow: StatisticsUnitOfWork) -> None:
+    """Recompute every summary from the raw rows (an operator's command after a bulk load
+    that skipped triggers). Derived figures only: no record changes, nothing audited."""
+    await uow.statistics.rebuild()
+    await uow.commit()
+
+
 #: The figures published to everyone, in order.
 PUBLIC_MEASURES = ("received", "acknowledged_in_time", "concluded")
 

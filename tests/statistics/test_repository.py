@@ -15,13 +15,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api import cli
+from api.settings import get_settings
 from domain.clock import FrozenClock
 from domain.policy import Principal, Role
 from domain.provinces.errors import ProvinceNotFound
 from domain.statistics import use_cases
 from domain.statistics.periods import Period
 from persistence.audit.repository import AUDIT_CHAIN_LOCK
-from persistence.db import create_session_factory
+from persistence.db import create_engine, create_session_factory
 from persistence.uow import SqlUnitOfWork
 from tests.statistics.seed import add_officer, add_tip, recount, seed_random
 
@@ -319,3 +321,39 @@ async def test_pending_and_overdue_split_at_the_hour_asked(db: AsyncEngine) -> N
         ack = stats.acknowledgement
         assert (ack.met, ack.pending, ack.overdue) == (1, 2, 2)
         assert (stats.feedback.met, stats.feedback.pending, stats.feedback.overdue) == (0, 5, 0)
+
+
+def test_the_cli_rebuilds_what_a_bulk_load_skipped(
+    db: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain (sync) test: the CLI runs its own event loop, like `python -m api.cli`; the
+    # checks use engines of their own loops.
+    async def bulk_load() -> None:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("SET LOCAL session_replication_role = replica"))
+                await add_tip(conn, province="40", received_at=datetime(2026, 1, 5, tzinfo=UTC))
+        finally:
+            await engine.dispose()
+
+    async def total() -> int:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with uow_of(engine) as uow:
+                stats = await use_cases.tip_statistics(
+                    uow, actor=CENTRAL, period=Period.fiscal_year(2569)
+                )
+        finally:
+            await engine.dispose()
+        return stats.total
+
+    asyncio.run(bulk_load())
+    assert asyncio.run(total()) == 0  # the triggers were skipped
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["rebuild-statistics"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert asyncio.run(total()) == 1
