@@ -30,6 +30,8 @@ from api.ratelimit import RateLimits
 from api.services import Services
 from api.sessions import routes as sessions
 from api.settings import Settings, get_settings
+from api.statistics import page as transparency
+from api.statistics import routes as statistics
 from api.tips import routes as tips
 from api.volunteers import routes as volunteers
 from api.webhooks import routes as webhooks
@@ -125,6 +127,12 @@ TAGS = [
         "name": "clients",
         "description": "API clients of partner agencies' systems (OAuth2 client "
         "credentials): registration, secret rotation, revocation (admins).",
+    },
+    {
+        "name": "statistics",
+        "description": "Figures from summary tables kept in step with every write: internal "
+        "statistics by province, the annual report (JSON or CSV), public figures with "
+        "small-count suppression, the open dataset and the transparency page.",
     },
 ]
 
@@ -246,6 +254,9 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(agencies.router)
     app.include_router(clients.router)
+    app.include_router(statistics.router)
+    app.include_router(statistics.public_router)
+    app.include_router(transparency.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

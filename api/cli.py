@@ -1,6 +1,7 @@
 """`python -m api.cli`: administrative commands.
 
     python -m api.cli create-admin --username somchai [--display-name ...] [--password-stdin]
+    python -m api.cli rebuild-statistics   # after a bulk load that skipped the triggers
 
 Without `--password-stdin` a one-time password is generated, printed once, and must be
 changed at the first sign-in. Uses DATABASE_URL, or the embedded PostgreSQL like
@@ -22,6 +23,7 @@ from domain.accounts.use_cases import create_account
 from domain.clock import SystemClock
 from domain.errors import DomainError
 from domain.policy import Role
+from domain.statistics import use_cases as statistics
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import upgrade_to_head
 from persistence.uow import SqlUnitOfWork
@@ -56,6 +58,18 @@ async def create_admin(
     return generated
 
 
+async def rebuild_statistics(settings: Settings) -> None:
+    """Recompute the statistics' summary tables from the raw rows."""
+    assert settings.database_url
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        await upgrade_to_head(engine)
+        async with SqlUnitOfWork(create_session_factory(engine), clock=SystemClock()) as uow:
+            await statistics.rebuild_statistics(uow)
+    finally:
+        await engine.dispose()
+
+
 def write_openapi() -> None:
     """Write openapi/openapi.json from the app (`make openapi`)."""
     from api.app import create_app
@@ -81,9 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "write-openapi", help="write openapi/openapi.json from the app (no database needed)"
     )
+    commands.add_parser(
+        "rebuild-statistics",
+        help="recompute the statistics from the raw rows (after a bulk load without triggers)",
+    )
     args = parser.parse_args(argv)
     if args.command == "write-openapi":
         write_openapi()
+        return 0
+    if args.command == "rebuild-statistics":
+        asyncio.run(rebuild_statistics(resolve_database(get_settings())))
+        print("Statistics rebuilt from the raw rows.")
         return 0
 
     password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None

@@ -1262,6 +1262,9 @@ async def seed(url: str, scale: Scale, keys: Secrets) -> SeedInfo:
         for statement in ddl:
             await conn.execute(statement)
         _progress(f"{len(ddl)} indexes rebuilt ({time.perf_counter() - began:.0f} s)")
+        # The COPY ran without triggers (replica role): recount the statistics (issue 14).
+        await conn.execute("SELECT stat_rebuild()")
+        _progress(f"statistics rebuilt ({time.perf_counter() - began:.0f} s)")
         await conn.execute("VACUUM (ANALYZE)")
         await conn.execute("CHECKPOINT")
         _progress(f"vacuumed and analysed ({time.perf_counter() - began:.0f} s)")
@@ -1392,6 +1395,8 @@ async def reset_to_seed(url: str, info: asyncpg.Record) -> None:
                 "INSERT INTO tip_reference_counters SELECT year, last_seq FROM bench.counters"
             )
             await conn.execute("UPDATE accounts SET failed_logins = 0, locked_until = NULL")
+        # The deletes above skipped the statistics triggers too (issue 14).
+        await conn.execute("SELECT stat_rebuild()")
         await conn.execute(
             "VACUUM (ANALYZE) tips, tip_events, tip_messages, audit_log, idempotency_keys,"
             " refresh_tokens, accounts"

@@ -185,6 +185,10 @@ class Action(StrEnum):
     CHANGES_READ = "changes.read"
     # API clients of partner systems (OAuth2 client credentials), managed by admins
     CLIENT_MANAGE = "client.manage"
+    # statistics (domain/statistics): internal figures, the annual report, public figures
+    STATISTICS_READ = "statistics.read"
+    STATISTICS_NATIONAL_READ = "statistics.national_read"
+    STATISTICS_PUBLIC_READ = "statistics.public_read"
 
 
 #: Actions anyone may perform without signing in.
@@ -199,6 +203,7 @@ PUBLIC_ACTIONS: frozenset[Action] = frozenset(
         Action.TIP_FOLLOW_UP,
         Action.VOLUNTEER_APPLY,
         Action.VOLUNTEER_ACTIVATE,
+        Action.STATISTICS_PUBLIC_READ,
     }
 )
 
@@ -350,6 +355,12 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.WEBHOOK_MANAGE: {Role.ADMIN: Scope.ALL, Role.PARTNER: Scope.OWN},
     Action.CHANGES_READ: {Role.ADMIN: Scope.ALL, Role.PARTNER: Scope.OWN},
     Action.CLIENT_MANAGE: _ADMIN,
+    # Statistics: counts only, never records. Provincial offices see their own province;
+    # figures that are national by nature (referrals by agency, the annual report) are
+    # for the central centre and admins.
+    Action.STATISTICS_READ: _VOLUNTEER_MANAGERS,
+    Action.STATISTICS_NATIONAL_READ: _ADMIN_AND_CENTRAL,
+    Action.STATISTICS_PUBLIC_READ: _EVERY_ROLE,
 }
 
 #: What API clients may do: the action -> the scope the client must hold (None: any
@@ -364,6 +375,7 @@ CLIENT_RULES: dict[Action, ClientScope | None] = {
     Action.REFERRAL_UPDATE: ClientScope.REFERRALS_WRITE,
     Action.WEBHOOK_MANAGE: ClientScope.WEBHOOKS_MANAGE,
     Action.CHANGES_READ: ClientScope.CHANGES_READ,
+    Action.STATISTICS_PUBLIC_READ: None,
 }
 
 

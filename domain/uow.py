@@ -16,6 +16,7 @@ from domain.clients.ports import ClientsUnitOfWork
 from domain.investigations.ports import InvestigationsUnitOfWork
 from domain.provinces.ports import ProvincesUnitOfWork
 from domain.sessions.ports import RefreshTokenRepository, SessionsUnitOfWork
+from domain.statistics.ports import StatisticsUnitOfWork
 from domain.volunteers.ports import VolunteersUnitOfWork
 from domain.webhooks.ports import WebhooksUnitOfWork
 
@@ -27,6 +28,7 @@ class UnitOfWork(
     ClientsUnitOfWork,  # includes AgenciesUnitOfWork
     AgenciesUnitOfWork,
     AuditUnitOfWork,
+    StatisticsUnitOfWork,  # includes ProvincesUnitOfWork
     ProvincesUnitOfWork,
     WebhooksUnitOfWork,
     Protocol,

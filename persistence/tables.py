@@ -16,6 +16,15 @@ from persistence.investigations.tables import (
 from persistence.outbox.tables import OutboxEventRow
 from persistence.provinces.tables import ProvinceRow
 from persistence.sessions.tables import LoginThrottleRow, RefreshTokenRow
+from persistence.statistics.tables import (
+    StatConclusionRow,
+    StatDurationRow,
+    StatInvestigationRow,
+    StatReferralRow,
+    StatTipCountRow,
+    StatTipOpenDeadlineRow,
+    StatVolunteerRow,
+)
 from persistence.tips.tables import (
     TipCounterRow,
     TipDisclosureRow,
@@ -43,6 +52,13 @@ __all__ = [
     "ProvinceRow",
     "ReferralRow",
     "RefreshTokenRow",
+    "StatConclusionRow",
+    "StatDurationRow",
+    "StatInvestigationRow",
+    "StatReferralRow",
+    "StatTipCountRow",
+    "StatTipOpenDeadlineRow",
+    "StatVolunteerRow",
     "TipCounterRow",
     "TipDisclosureRow",
     "TipEventRow",

@@ -22,6 +22,7 @@ from persistence.investigations.repository import SqlInvestigationRepository, Sq
 from persistence.outbox.repository import SqlOutbox
 from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
+from persistence.statistics.repository import SqlStatisticsRepository
 from persistence.tips.repository import SqlDisclosureRepository, SqlTipRepository
 from persistence.volunteers.repository import SqlVolunteerRepository
 from persistence.webhooks.repository import SqlDeliveryRepository, SqlEndpointRepository
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self._outbox: SqlOutbox | None = None
         self._endpoints: SqlEndpointRepository | None = None
         self._deliveries: SqlDeliveryRepository | None = None
+        self._statistics: SqlStatisticsRepository | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -191,6 +193,12 @@ class SqlUnitOfWork:
         if self._deliveries is None:
             self._deliveries = SqlDeliveryRepository(self.session)
         return self._deliveries
+
+    @property
+    def statistics(self) -> SqlStatisticsRepository:
+        if self._statistics is None:
+            self._statistics = SqlStatisticsRepository(self.session)
+        return self._statistics
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:

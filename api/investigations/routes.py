@@ -266,6 +266,8 @@ async def investigations_conclude(
         reason=body.reason,
         findings=body.findings,
         message=body.message,
+        damage_estimated_thb=body.damage_estimated_thb,
+        amount_recovered_thb=body.amount_recovered_thb,
         expected_version=expected_version(if_match),
     )
     return _answer(response, record, clock)

@@ -8,6 +8,7 @@ timeline entry's account). Requests become domain commands in one step.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -83,6 +84,8 @@ _INVESTIGATION_EXAMPLE: dict[str, Any] = {
     "created_by": _OFFICER_ID,
     "updated_at": "2027-01-20T08:00:00Z",
     "concluded_at": "2027-01-20T08:00:00Z",
+    "damage_estimated_thb": "25000.00",
+    "amount_recovered_thb": None,
     "version": 5,
 }
 _SUMMARY_EXAMPLE: dict[str, Any] = {
@@ -244,6 +247,20 @@ class InvestigationConclude(ApiModel):
         description="Posted to every linked tip's reporter; without it, the outcome's "
         "standard text (Thai and English). Name no one: reporters read it",
     )
+    damage_estimated_thb: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+        description="The damage estimated, in baht, where known (annual statistics)",
+    )
+    amount_recovered_thb: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+        description="The amount recovered, in baht, where known (annual statistics)",
+    )
 
 
 class InvestigationAssignmentCreate(ApiModel):
@@ -332,6 +349,8 @@ class InvestigationPublic(_Public):
     created_by: UUID
     updated_at: datetime
     concluded_at: datetime | None
+    damage_estimated_thb: Decimal | None = Field(description="Recorded at the conclusion")
+    amount_recovered_thb: Decimal | None = Field(description="Recorded at the conclusion")
     version: int = Field(description='The ETag is `"v<version>"`')
 
     @classmethod
@@ -349,6 +368,8 @@ class InvestigationPublic(_Public):
 
 
 _ENTITY_FIELDS = (
+    "damage_estimated_thb",
+    "amount_recovered_thb",
     "id",
     "reference",
     "title",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
@@ -269,6 +270,9 @@ class Investigation:
     outcome: InvestigationOutcome | None = None
     findings: str | None = None
     concluded_at: datetime | None = None
+    #: Recorded at the conclusion where known (the annual report's Art. 27 figures).
+    damage_estimated_thb: Decimal | None = None
+    amount_recovered_thb: Decimal | None = None
     version: int = 1
     tips: list[InvestigationTip] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
@@ -390,14 +394,23 @@ class Investigation:
         reason: str,
         outcome: InvestigationOutcome | None = None,
         findings: str | None = None,
+        damage_estimated_thb: Decimal | None = None,
+        amount_recovered_thb: Decimal | None = None,
     ) -> TimelineEntry:
         """Apply a move of INVESTIGATION_WORKFLOW (InvalidTransition from another status).
-        Concluding takes the outcome, and may set the findings in the same step."""
+        Concluding takes the outcome, and may set the findings and the amounts (damage
+        estimated, amount recovered, in baht, not negative) in the same step; reopening
+        clears the outcome and the amounts."""
         target = INVESTIGATION_WORKFLOW.target(transition, self.status)
         text = clean_text(reason, what="reason", max_length=REASON_MAX, required=True)
         concluding = transition is Transition.CONCLUDE
         if concluding != (outcome is not None) or (findings is not None and not concluding):
             raise InvalidInput("Concluding, and only concluding, takes an outcome and findings.")
+        amounts = (damage_estimated_thb, amount_recovered_thb)
+        if not concluding and any(a is not None for a in amounts):
+            raise InvalidInput("Only concluding records the amounts.")
+        if any(a is not None and (not a.is_finite() or a < 0) for a in amounts):
+            raise InvalidInput("Amounts are baht, zero or more.")
         changed: tuple[str, ...] = ()
         if findings is not None:
             self.findings = clean_text(findings, what="findings", max_length=FINDINGS_MAX) or None
@@ -406,8 +419,10 @@ class Investigation:
         self.status = target
         if concluding:
             self.outcome, self.concluded_at = outcome, at
+            self.damage_estimated_thb, self.amount_recovered_thb = amounts
         elif transition is Transition.REOPEN:
             self.outcome, self.concluded_at = None, None
+            self.damage_estimated_thb = self.amount_recovered_thb = None
         return self._entry(
             TimelineKind.STATUS_CHANGED,
             actor,

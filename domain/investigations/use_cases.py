@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from domain import policy
@@ -412,10 +413,13 @@ async def conclude_investigation(
     expected_version: VersionMatch | None,
     findings: str | None = None,
     message: str | None = None,
+    damage_estimated_thb: Decimal | None = None,
+    amount_recovered_thb: Decimal | None = None,
 ) -> InvestigationRecord:
     """Conclude with an outcome: every linked tip still open is closed with the matching
     outcome, and its reporter gets `message` (or the outcome's standard text), which
-    counts as feedback. Reporters never learn who investigated or what was found."""
+    counts as feedback. Reporters never learn who investigated or what was found. The
+    damage estimated and the amount recovered are recorded where known (statistics)."""
     investigation, who = await _move(
         uow, actor, investigation_id, Transition.CONCLUDE, expected_version
     )
@@ -426,6 +430,8 @@ async def conclude_investigation(
         reason=reason,
         outcome=outcome,
         findings=findings,
+        damage_estimated_thb=damage_estimated_thb,
+        amount_recovered_thb=amount_recovered_thb,
     )
     await uow.investigations.save(investigation)
     text = (message or "").strip() or REPORTER_MESSAGES[outcome]

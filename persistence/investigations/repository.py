@@ -86,6 +86,8 @@ def _to_entity(
         outcome=InvestigationOutcome(row.outcome) if row.outcome else None,
         findings=s.open(row.findings, _aad(row.id, "findings")),
         concluded_at=row.concluded_at,
+        damage_estimated_thb=row.damage_estimated_thb,
+        amount_recovered_thb=row.amount_recovered_thb,
         version=row.version,
         tips=[_tip_to_entity(tip) for tip in tips],
         assignments=[_assignment_to_entity(a) for a in assignments],
@@ -117,6 +119,8 @@ def _to_row(
     row.due_on = i.due_on
     row.updated_at = i.updated_at
     row.concluded_at = i.concluded_at
+    row.damage_estimated_thb = i.damage_estimated_thb
+    row.amount_recovered_thb = i.amount_recovered_thb
     row.title = s.seal(i.title, _aad(i.id, "title")) or b""
     row.findings = s.seal(i.findings, _aad(i.id, "findings"))
     row.version = i.version

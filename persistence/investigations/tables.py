@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Uuid,
     text,
@@ -50,6 +52,14 @@ class InvestigationRow(SQLModel, table=True):
             "(status = 'concluded') = (outcome IS NOT NULL AND concluded_at IS NOT NULL)",
             name="outcome_when_concluded",
         ),
+        CheckConstraint(
+            "damage_estimated_thb IS NULL OR damage_estimated_thb >= 0",
+            name="damage_not_negative",
+        ),
+        CheckConstraint(
+            "amount_recovered_thb IS NULL OR amount_recovered_thb >= 0",
+            name="recovered_not_negative",
+        ),
         Index("ix_investigations_created_at_id", text("created_at DESC"), text("id DESC")),
         Index(
             "ix_investigations_lead_province_code_created_at_id",
@@ -78,6 +88,9 @@ class InvestigationRow(SQLModel, table=True):
     created_by: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("accounts.id"), nullable=False))
     updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     concluded_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    # Recorded at the conclusion where known (annual report, EU Directive 2019/1937 Art. 27).
+    damage_estimated_thb: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
+    amount_recovered_thb: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))
     # Sealed (AES-256-GCM, key id inside each value): they may name people.
     title: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     findings: bytes | None = Field(default=None, sa_column=Column(LargeBinary))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -157,6 +158,38 @@ def test_moves_need_a_reason_and_conclusions_an_outcome() -> None:
         None,
         None,
     )
+
+
+def test_concluding_may_record_the_amounts_and_reopening_clears_them() -> None:
+    investigation = case()
+    with pytest.raises(InvalidInput):
+        investigation.move(
+            Transition.START, actor=CENTRAL, at=T0, reason="x", damage_estimated_thb=Decimal(1)
+        )
+    investigation.move(Transition.START, actor=CENTRAL, at=T0, reason="เริ่ม")
+    with pytest.raises(InvalidInput):
+        investigation.move(
+            Transition.CONCLUDE,
+            actor=CENTRAL,
+            at=T0,
+            reason="จบ",
+            outcome=InvestigationOutcome.SUBSTANTIATED,
+            amount_recovered_thb=Decimal("-1"),
+        )
+    investigation.move(
+        Transition.CONCLUDE,
+        actor=CENTRAL,
+        at=T0,
+        reason="จบ",
+        outcome=InvestigationOutcome.SUBSTANTIATED,
+        damage_estimated_thb=Decimal("125000.50"),
+        amount_recovered_thb=Decimal("40000"),
+    )
+    assert investigation.damage_estimated_thb == Decimal("125000.50")
+    assert investigation.amount_recovered_thb == Decimal("40000")
+    investigation.move(Transition.REOPEN, actor=CENTRAL, at=T0, reason="พยานใหม่")
+    assert investigation.damage_estimated_thb is None
+    assert investigation.amount_recovered_thb is None
 
 
 def test_updates_change_only_what_differs() -> None:

@@ -276,6 +276,15 @@ NO_ENTITY = {
     # Shared request-replay store: the domain sees IdempotencyKey and Outcome, which are
     # stored hashed and sealed (persistence/idempotency.py).
     "idempotency_keys",
+    # Statistics: sums kept by database triggers (migration 0017), read as grouped counts
+    # (domain/statistics/ports.py), never as entities.
+    "stat_tip_counts",
+    "stat_tip_open_deadlines",
+    "stat_durations",
+    "stat_investigations",
+    "stat_conclusions",
+    "stat_referrals",
+    "stat_volunteers",
 }
 
 
@@ -645,6 +654,8 @@ def _investigation() -> Investigation:
         outcome=InvestigationOutcome.REFERRED,
         findings="Transfers to an official's account; referred to the PACC.",
         concluded_at=NOW + timedelta(days=30),
+        damage_estimated_thb=Decimal("125000.50"),
+        amount_recovered_thb=Decimal("40000.00"),
         version=6,
         tips=[InvestigationTip(uuid.uuid4(), NOW), InvestigationTip(uuid.uuid4(), NOW)],
         assignments=[
@@ -707,6 +718,7 @@ def test_investigation_round_trip() -> None:
         investigation, title="Renamed", status=InvestigationStatus.IN_PROGRESS, version=7
     )
     changed.outcome, changed.concluded_at = None, None
+    changed.damage_estimated_thb = changed.amount_recovered_thb = None
     into = investigations._to_row(SEALER, changed, into=row)
     assert (
         investigations._to_entity(
