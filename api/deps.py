@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -84,9 +85,11 @@ async def optional_principal(
 ) -> Principal | None:
     """The verified caller, or None when no token was sent. A bad token is a 401.
 
-    Besides the signature and claims, the account is looked up (one primary-key read):
-    a deactivated account, or one whose role or province changed since the token was
-    issued, is refused at once rather than when the token expires.
+    Besides the signature and claims, the account is looked up (one read, with its
+    session): a token is refused at once, rather than when it expires, when the account
+    is deactivated, its role, province or agency changed, its token version moved on
+    (password changed or reset, deactivated, scope changed: `Account.revoke_tokens`), or
+    the token's sign-in session was ended.
     """
     if token is None:
         return None
@@ -94,12 +97,12 @@ async def optional_principal(
         claimed = decode_access_token(services.token_config, token)
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
-    account = await uow.accounts.get(claimed.account_id)
+    account = await uow.accounts.get_signed_in(claimed.account_id, claimed.session_id)
     if account is None or not account.matches(claimed):
         raise NotAuthenticated(
             "The access token is no longer valid for this account: sign in again."
         )
-    return account.principal()
+    return replace(account.principal(), session_id=claimed.session_id)
 
 
 #: Actions whose request carries its own credential (password, refresh token): an

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "duangta-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=90)
+    #: A sign-in session ends after this long without a refresh (its refresh token expires)...
+    session_idle_minutes: int = Field(default=30, ge=1, le=30 * 24 * 60)
+    #: ... and this long after the sign-in in any case (OWASP ASVS 7.3.1, 7.3.2).
+    session_max_hours: int = Field(default=12, ge=1, le=90 * 24)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
@@ -170,6 +174,8 @@ class Settings(BaseSettings):
             max_failures=self.login_max_failures,
             lockout=timedelta(minutes=self.login_lockout_minutes),
             refresh_ttl=timedelta(days=self.refresh_token_days),
+            session_idle=timedelta(minutes=self.session_idle_minutes),
+            session_max=timedelta(hours=self.session_max_hours),
         )
 
 

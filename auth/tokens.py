@@ -1,7 +1,9 @@
 """Access tokens: short-lived JWTs signed with PyJWT (HS256), with key rotation by `kid`.
 
 Decoding always pins the algorithm list (no `alg: none`, no algorithm confusion), requires
-every claim we rely on, and checks `exp`, `nbf`, `iat`, `iss` and `aud`.
+every claim we rely on, and checks `exp`, `nbf`, `iat`, `iss` and `aud`. `tv` (the
+account's token version) and `sid` (the sign-in session) are compared with the database
+on every request (api/deps.py), which is how a token is revoked before it expires.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import jwt
 from domain.policy import Principal, Role
 
 ALGORITHM = "HS256"
-_REQUIRED = ["exp", "iat", "nbf", "sub", "role", "jti", "iss", "aud"]
+_REQUIRED = ["exp", "iat", "nbf", "sub", "role", "tv", "jti", "iss", "aud"]
 
 
 class InvalidToken(Exception):
@@ -52,6 +54,7 @@ def issue_access_token(config: TokenConfig, principal: Principal, *, now: dateti
         "role": str(principal.role),
         "prov": principal.province_code,
         "agency": principal.agency_code,
+        "tv": principal.token_version,
         "iat": now,
         "nbf": now,
         "exp": expires_at,
@@ -59,6 +62,8 @@ def issue_access_token(config: TokenConfig, principal: Principal, *, now: dateti
         "iss": config.issuer,
         "aud": config.audience,
     }
+    if principal.session_id is not None:
+        claims["sid"] = str(principal.session_id)
     token = jwt.encode(
         claims,
         config.keys[config.current_kid],
@@ -86,11 +91,17 @@ def decode_access_token(config: TokenConfig, token: str) -> Principal:
         )
         prov = claims.get("prov")
         agency = claims.get("agency")
+        version = claims["tv"]
+        sid = claims.get("sid")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidToken("the token version is not an integer")
         return Principal(
             account_id=uuid.UUID(claims["sub"]),
             role=Role(claims["role"]),
             province_code=prov if isinstance(prov, str) else None,
             agency_code=agency if isinstance(agency, str) else None,
+            token_version=version,
+            session_id=uuid.UUID(sid) if isinstance(sid, str) else None,
         )
     except InvalidToken:
         raise

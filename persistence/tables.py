@@ -2,7 +2,7 @@
 
 from persistence.accounts.tables import AccountRow
 from persistence.agencies.tables import AgencyRow
-from persistence.audit.tables import AuditRow
+from persistence.audit.tables import AuditRow, AuditShipmentRow
 from persistence.idempotency import IdempotencyRow
 from persistence.investigations.tables import (
     InvestigationAssignmentRow,
@@ -28,6 +28,7 @@ __all__ = [
     "AccountRow",
     "AgencyRow",
     "AuditRow",
+    "AuditShipmentRow",
     "IdempotencyRow",
     "InvestigationAssignmentRow",
     "InvestigationCounterRow",

@@ -7,6 +7,7 @@ credential, never about an access token.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -42,7 +43,8 @@ def described(status_code: int, description: str) -> dict[int | str, dict[str, A
 def _tokens(services: Services, response: Response, signed_in: SignedIn) -> TokenPublic:
     # PyJWT checks exp/nbf/iat against the system clock, so tokens are stamped with it.
     config = services.token_config
-    access = issue_access_token(config, signed_in.account.principal(), now=datetime.now(UTC))
+    principal = replace(signed_in.account.principal(), session_id=signed_in.session_id)
+    access = issue_access_token(config, principal, now=datetime.now(UTC))
     response.headers.update(NO_STORE)
     return TokenPublic.of(signed_in, access, config)
 

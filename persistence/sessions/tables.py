@@ -25,6 +25,8 @@ class RefreshTokenRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    #: When the family (the sign-in session) started: its absolute lifetime counts from here.
+    session_started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class LoginThrottleRow(SQLModel, table=True):

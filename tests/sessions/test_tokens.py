@@ -100,13 +100,13 @@ def test_alg_none_and_other_algorithms_are_refused() -> None:
 
 
 def test_missing_claims_and_unknown_roles_are_refused() -> None:
-    base = {"sub": str(WHO.account_id), "role": "admin", "iat": now(), "nbf": now()}
+    base = {"sub": str(WHO.account_id), "role": "admin", "iat": now(), "nbf": now(), "tv": 1}
     base |= {"exp": now() + timedelta(minutes=5), "jti": "x", "iss": "duangta", "aud": "api"}
     assert (
         decode_access_token(CONFIG, jwt.encode(base, SECRET, headers={"kid": "k1"})).role
         is Role.ADMIN
     )
-    for missing in ("sub", "role", "jti", "exp"):
+    for missing in ("sub", "role", "jti", "exp", "tv"):
         claims = {k: v for k, v in base.items() if k != missing}
         with pytest.raises(InvalidToken):
             decode_access_token(CONFIG, jwt.encode(claims, SECRET, headers={"kid": "k1"}))
