@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.schemas import ApiModel
 from auth.tokens import IssuedToken, TokenConfig
 from domain.accounts.model import PASSWORD_MAX_LENGTH
+from domain.sessions.model import Session
 from domain.sessions.use_cases import SignedIn
 
 
@@ -86,3 +89,47 @@ class RefreshRequest(ApiModel):
     )
 
     refresh_token: str = Field(min_length=1, max_length=256)
+
+
+SESSION_EXAMPLE: dict[str, JsonValue] = {
+    "id": "5f0c2a8e-1b7d-4c3e-9a61-2d8f4b7e9c10",
+    "started_at": "2026-11-26T08:00:00Z",
+    "last_used_at": "2026-11-26T09:45:00Z",
+    "idle_expires_at": "2026-11-26T10:15:00Z",
+    "expires_at": "2026-11-26T20:00:00Z",
+    "current": True,
+}
+
+
+class SessionPublic(ApiModel):
+    """A live sign-in session (a refresh-token family): never its tokens."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SESSION_EXAMPLE]})
+
+    id: UUID = Field(description="The session id (the `sid` claim of its access tokens)")
+    started_at: datetime = Field(description="When the password was presented")
+    last_used_at: datetime = Field(description="When its refresh token was last issued")
+    idle_expires_at: datetime = Field(
+        description="It ends then unless refreshed before (SESSION_IDLE_MINUTES)"
+    )
+    expires_at: datetime = Field(description="It ends then in any case (SESSION_MAX_HOURS)")
+    current: bool = Field(description="Whether the request was made with this session's token")
+
+    @classmethod
+    def of(cls, session: Session, current: UUID | None) -> SessionPublic:
+        return cls(
+            id=session.id,
+            started_at=session.started_at,
+            last_used_at=session.last_used_at,
+            idle_expires_at=session.idle_expires_at,
+            expires_at=session.expires_at,
+            current=session.id == current,
+        )
+
+
+class SessionList(ApiModel):
+    """Live sessions, most recently used first (at most 100)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [SESSION_EXAMPLE]}]})
+
+    items: list[SessionPublic]
