@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     data_hash_key: SecretStr | None = Field(
         default=None, description="base64 key (>= 32 bytes) of keyed hashes (HMAC-SHA-256)"
     )
+    data_hash_keys: SecretStr | None = Field(
+        default=None,
+        description="Hash keys by id, 'hid:base64,hid:base64' (instead of DATA_HASH_KEY)",
+    )
+    data_hash_key_id: str | None = Field(
+        default=None, description="The hash key that makes new keyed hashes"
+    )
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_kid: str = "k1"
@@ -129,26 +136,32 @@ class Settings(BaseSettings):
                     )
             if not self.database_url:
                 raise ValueError("ENVIRONMENT=production needs DATABASE_URL")
-            if self.data_keys is None or self.data_key_id is None or self.data_hash_key is None:
+            if self.data_keys is None or self.data_key_id is None or self._hash_keys() is None:
                 raise ValueError(
-                    "ENVIRONMENT=production needs DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY"
+                    "ENVIRONMENT=production needs DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY "
+                    "(or DATA_HASH_KEYS)"
                 )
+        if self.data_hash_key is not None and self.data_hash_keys is not None:
+            raise ValueError("set DATA_HASH_KEY (one key) or DATA_HASH_KEYS (by id), not both")
         if (self.data_keys is None) != (self.data_key_id is None) or (self.data_keys is None) != (
-            self.data_hash_key is None
+            self._hash_keys() is None
         ):
-            raise ValueError("set DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY together")
+            raise ValueError("set DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY(S) together")
         if self.data_keys is not None:
             self.keyring()  # fail at start, not at the first encryption
         return self
 
+    def _hash_keys(self) -> str | None:
+        chosen = self.data_hash_keys or self.data_hash_key
+        return None if chosen is None else chosen.get_secret_value()
+
     def keyring(self) -> KeyRing:
         """The data key ring; fixed development keys when none are configured."""
-        if self.data_keys is None or self.data_key_id is None or self.data_hash_key is None:
+        hash_keys = self._hash_keys()
+        if self.data_keys is None or self.data_key_id is None or hash_keys is None:
             return development_keyring()
         return KeyRing.parse(
-            self.data_keys.get_secret_value(),
-            self.data_key_id,
-            self.data_hash_key.get_secret_value(),
+            self.data_keys.get_secret_value(), self.data_key_id, hash_keys, self.data_hash_key_id
         )
 
     def client_key_secret(self) -> bytes:

@@ -18,6 +18,7 @@ from persistence.audit.repository import SqlAuditLog, SqlAuditReader
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
+from persistence.keys.repository import SqlKeyMaintenance
 from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
 from persistence.tips.repository import SqlDisclosureRepository, SqlTipRepository
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self._referrals: SqlReferralRepository | None = None
         self._disclosures: SqlDisclosureRepository | None = None
         self._agencies: SqlAgencyRepository | None = None
+        self._keys: SqlKeyMaintenance | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -155,6 +157,13 @@ class SqlUnitOfWork:
         if self._agencies is None:
             self._agencies = SqlAgencyRepository(self.session)
         return self._agencies
+
+    @property
+    def keys(self) -> SqlKeyMaintenance:
+        """Re-sealing and re-hashing after a key rotation (the CLI only)."""
+        if self._keys is None:
+            self._keys = SqlKeyMaintenance(self.session, self.keyring)
+        return self._keys
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:
