@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.ratelimit import parse_rate
 from auth.tokens import TokenConfig
 from domain.accounts.model import LoginPolicy
+from persistence.audit.shipping import open_sink
 from persistence.crypto import KeyRing, development_keyring
 
 #: The development signing secret. Refused when ENVIRONMENT=production.
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
+    #: Where the audit trail is copied as it is written (persistence/audit/shipping.py):
+    #: file:///path, syslog://host:port, syslog+tcp://host:port or https://collector/...
+    audit_sink: str | None = None
+    audit_sink_interval_seconds: float = Field(default=1.0, gt=0, le=3600)
+    audit_sink_batch: int = Field(default=500, ge=1, le=10_000)
+
     bootstrap_admin_username: str | None = None
     bootstrap_admin_password: SecretStr | None = None
 
@@ -120,6 +127,13 @@ class Settings(BaseSettings):
     def _valid_rate(cls, value: str) -> str:
         parse_rate(value)  # fail at start, not at the first request
         return value
+
+    @field_validator("audit_sink")
+    @classmethod
+    def _valid_sink(cls, value: str | None) -> str | None:
+        if value:
+            open_sink(value)  # fail at start, not when the first entry ships
+        return value or None
 
     @model_validator(mode="after")
     def _refuse_weak_production_secret(self) -> Settings:
