@@ -145,8 +145,8 @@ async def auth_logout(
     """Sign out: revoke the refresh token and every token rotated from the same sign-in.
 
     Anyone holding a refresh token may call it; an Authorization header is ignored.
-    Unknown or already revoked tokens are accepted silently (204). The access token
-    stays valid until it expires (at most 15 minutes); clients should discard it.
+    Unknown or already revoked tokens are accepted silently (204). The access tokens of
+    that sign-in are refused from the next request on (their `sid` names it).
     """
     await logout(uow, refresh_token=body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -135,3 +135,16 @@ async def test_a_session_ends_at_its_absolute_lifetime_however_active(
     clock.advance(timedelta(minutes=20))
     assert_unauthenticated(await refresh(client, current.json()["refresh_token"]))
     assert revocations(await audit_actions(app)) == ["expired"]
+
+
+async def test_logout_refuses_the_sessions_access_tokens_too(
+    client: httpx.AsyncClient, create_account: CreateAccount
+) -> None:
+    await create_account("somchai", PASSWORD, Role.CENTRAL_OFFICER)
+    leaving, staying = await sign_in(client, "somchai"), await sign_in(client, "somchai")
+    response = await client.post(
+        "/api/v1/auth/logout", json={"refresh_token": leaving.json()["refresh_token"]}
+    )
+    assert response.status_code == 204
+    assert_unauthenticated(await client.get("/api/v1/me", headers=bearer(leaving)))
+    assert (await client.get("/api/v1/me", headers=bearer(staying))).status_code == 200
