@@ -111,8 +111,10 @@ class HttpSink:
     """POSTs each batch as `application/x-ndjson` to a collector; any answer but 2xx is a
     failure (retried). Credentials may go in the URL (basic auth)."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
-        self._client = httpx.AsyncClient(timeout=timeout)
+    def __init__(
+        self, url: str, *, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
         self.url = url
 
     async def write(self, lines: list[str]) -> None:

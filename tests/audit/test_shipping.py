@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -201,3 +202,35 @@ def test_sink_urls() -> None:
     assert "secret" not in sink_id("https://user:secret@collector.example/")
     with pytest.raises(ValueError, match="AUDIT_SINK"):
         Settings(_env_file=None, audit_sink="ftp://nope")
+
+
+async def test_an_https_collector_gets_ndjson_batches_and_a_failure_raises() -> None:
+    received: list[httpx.Request] = []
+    status = 202
+
+    def collector(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(status)
+
+    sink = HttpSink("https://collector.example/ingest", transport=httpx.MockTransport(collector))
+    await sink.write(['{"seq":1}\n', '{"seq":2}\n'])
+    assert received[0].headers["content-type"] == "application/x-ndjson"
+    assert received[0].content == b'{"seq":1}\n{"seq":2}\n'
+    status = 503
+    with pytest.raises(httpx.HTTPStatusError):
+        await sink.write(['{"seq":3}\n'])
+    await sink.close()
+
+
+async def test_a_syslog_sink_sends_one_rfc5424_message_per_entry() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.settimeout(5)
+        sink = open_sink(f"syslog://127.0.0.1:{server.getsockname()[1]}")
+        await sink.write(['{"seq":1,"hash":"ab"}\n', '{"seq":2,"hash":"cd"}\n'])
+        messages = [server.recvfrom(65536)[0].decode() for _ in range(2)]
+    assert all(m.startswith("<134>1 ") for m in messages)
+    assert [m.split(" - audit - ", 1)[1] for m in messages] == [
+        '{"seq":1,"hash":"ab"}',
+        '{"seq":2,"hash":"cd"}',
+    ]
