@@ -21,7 +21,8 @@ _GET_BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = $1"  # noqa: S608 - fi
 # The account of an access token and, in the same statement, whether the token's sign-in
 # session was ended (its refresh-token family revoked: logout, reuse, idle or absolute
 # expiry, ended by the user or an admin). One round trip on every authenticated request;
-# the sessions feature owns refresh_tokens, this read only looks (ix_refresh_tokens_family_id).
+# the sessions feature owns refresh_tokens, this read only looks
+# (ix_refresh_tokens_revoked_family_id: an empty index range for a live session).
 _GET_SIGNED_IN = (
     f"SELECT {_COLUMNS} FROM accounts WHERE id = $1 AND ($2::uuid IS NULL OR NOT EXISTS "  # noqa: S608
     "(SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.revoked_at IS NOT NULL))"

@@ -36,6 +36,13 @@ def upgrade() -> None:
         "GROUP BY family_id) f WHERE r.family_id = f.family_id"
     )
     op.alter_column("refresh_tokens", "session_started_at", nullable=False)
+    # Every authenticated request asks whether its session was ended.
+    op.create_index(
+        "ix_refresh_tokens_revoked_family_id",
+        "refresh_tokens",
+        ["family_id"],
+        postgresql_where=sa.text("revoked_at IS NOT NULL"),
+    )
 
     # NULL: made under the single DATA_HASH_KEY of earlier versions (id unknown);
     # `python -m api.cli rehash` moves them under the current key.
@@ -58,5 +65,6 @@ def downgrade() -> None:
     op.drop_column("volunteers", "national_id_hash_kid")
     op.drop_column("tips", "reporter_hash_kid")
     op.drop_column("tips", "receipt_hash_kid")
+    op.drop_index("ix_refresh_tokens_revoked_family_id", table_name="refresh_tokens")
     op.drop_column("refresh_tokens", "session_started_at")
     op.drop_column("accounts", "token_version")
