@@ -46,9 +46,15 @@ class IssuedToken:
     expires_at: datetime
 
 
-def issue_access_token(config: TokenConfig, principal: Principal, *, now: datetime) -> IssuedToken:
+def issue_access_token(
+    config: TokenConfig, principal: Principal, *, now: datetime, not_after: datetime | None = None
+) -> IssuedToken:
+    """A signed access token for the principal, valid `config.access_ttl` from `now`, or
+    until `not_after` (the end of its session) when that comes first."""
     jti = uuid.uuid4().hex
     expires_at = now + config.access_ttl
+    if not_after is not None and now < not_after < expires_at:
+        expires_at = not_after
     claims: dict[str, object] = {
         "sub": str(principal.account_id),
         "role": str(principal.role),

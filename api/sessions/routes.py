@@ -61,9 +61,10 @@ def _tokens(services: Services, response: Response, signed_in: SignedIn) -> Toke
     # PyJWT checks exp/nbf/iat against the system clock, so tokens are stamped with it.
     config = services.token_config
     principal = replace(signed_in.account.principal(), session_id=signed_in.session_id)
-    access = issue_access_token(config, principal, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    access = issue_access_token(config, principal, now=now, not_after=signed_in.session_expires_at)
     response.headers.update(NO_STORE)
-    return TokenPublic.of(signed_in, access, config)
+    return TokenPublic.of(signed_in, access, now)
 
 
 @router.post(

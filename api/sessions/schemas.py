@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.schemas import ApiModel
-from auth.tokens import IssuedToken, TokenConfig
+from auth.tokens import IssuedToken
 from domain.accounts.model import PASSWORD_MAX_LENGTH
 from domain.sessions.model import Session
 from domain.sessions.use_cases import SignedIn
@@ -65,16 +65,19 @@ class TokenPublic(ApiModel):
 
     access_token: str = Field(description="A JWT to send as `Authorization: Bearer ...`")
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
-    expires_in: int = Field(description="Seconds until the access token expires")
+    expires_in: int = Field(
+        description="Seconds until the access token expires (ACCESS_TOKEN_MINUTES, or less "
+        "near the end of the session's absolute lifetime)"
+    )
     refresh_token: str = Field(
         description="Opaque; exchange it once at /api/v1/auth/refresh. Keep it secret."
     )
 
     @classmethod
-    def of(cls, signed_in: SignedIn, access: IssuedToken, config: TokenConfig) -> TokenPublic:
+    def of(cls, signed_in: SignedIn, access: IssuedToken, now: datetime) -> TokenPublic:
         return cls(
             access_token=access.token,
-            expires_in=int(config.access_ttl.total_seconds()),
+            expires_in=int((access.expires_at - now).total_seconds()),
             refresh_token=signed_in.refresh_token,
         )
 

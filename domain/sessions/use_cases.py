@@ -39,6 +39,8 @@ class SignedIn:
     refresh_expires_at: datetime
     #: The session (refresh-token family) id, carried by access tokens as `sid`.
     session_id: UUID
+    #: The session's absolute end: no access token of it may outlive it.
+    session_expires_at: datetime
 
 
 async def _issue_refresh_token(
@@ -164,6 +166,7 @@ async def login(
         refresh_token=value,
         refresh_expires_at=token.expires_at,
         session_id=token.family_id,
+        session_expires_at=token.started_at + rules.session_max,
     )
 
 
@@ -228,6 +231,7 @@ async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPo
         refresh_token=value,
         refresh_expires_at=new.expires_at,
         session_id=new.family_id,
+        session_expires_at=new.started_at + rules.session_max,
     )
 
 

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import LargeBinary, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -365,3 +366,23 @@ def test_every_sealed_column_is_declared_for_rotation() -> None:
     # Sealed under a key derived from the idempotency key itself, not the data keys.
     assert binary - set(SEALED_COLUMNS) == {"idempotency_keys.outcome"}
     assert set(SEALED_COLUMNS) <= binary
+
+
+def test_one_hash_key_or_hash_keys_by_id_not_both() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        Settings(
+            _env_file=None,
+            data_keys=f"d1:{D1}",
+            data_key_id="d1",
+            data_hash_key=H1,
+            data_hash_keys=f"h1:{H1}",
+        )
+    legacy = Settings(_env_file=None, data_keys=f"d1:{D1}", data_key_id="d1", data_hash_key=H1)
+    assert legacy.keyring().hash_key_ids == ["h1"]
+    with pytest.raises(ValueError, match="current hash key"):
+        Settings(
+            _env_file=None,
+            data_keys=f"d1:{D1}",
+            data_key_id="d1",
+            data_hash_keys=f"h1:{H1},h2:{H2}",
+        )

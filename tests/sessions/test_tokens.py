@@ -114,3 +114,15 @@ def test_missing_claims_and_unknown_roles_are_refused() -> None:
         decode_access_token(
             CONFIG, jwt.encode({**base, "role": "king"}, SECRET, headers={"kid": "k1"})
         )
+
+
+def test_an_access_token_never_outlives_its_session() -> None:
+    issued_at = now()
+    ends = issued_at + timedelta(minutes=4)
+    clamped = issue_access_token(CONFIG, WHO, now=issued_at, not_after=ends)
+    assert clamped.expires_at == ends
+    assert jwt.decode(clamped.token, options={"verify_signature": False})["exp"] == int(
+        ends.timestamp()
+    )
+    later = issue_access_token(CONFIG, WHO, now=issued_at, not_after=issued_at + timedelta(days=1))
+    assert later.expires_at == issued_at + CONFIG.access_ttl
