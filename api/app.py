@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.accounts import routes as accounts
 from api.agencies import routes as agencies
@@ -38,6 +42,7 @@ from api.webhooks import routes as webhooks
 from auth.passwords import Argon2PasswordHasher
 from domain.accounts.ports import PasswordHasher
 from domain.clock import Clock, SystemClock
+from persistence.audit.shipping import AuditShipper, open_sink, sink_id
 from persistence.db import create_engine, create_session_factory
 from persistence.migrate import head_revision
 from persistence.uow import SqlUnitOfWork
@@ -152,6 +157,37 @@ def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
     return found
 
 
+ShippingTask = tuple["asyncio.Task[None]", AuditShipper]
+
+
+def _start_audit_shipping(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> ShippingTask | None:
+    """With AUDIT_SINK set, a background task copies the audit trail there (persistence/
+    audit/shipping.py): off the request path, so a sink that is down never fails one."""
+    if not settings.audit_sink:
+        return None
+    shipper = AuditShipper(
+        sessions,
+        open_sink(settings.audit_sink),
+        sink_id(settings.audit_sink),
+        batch_size=settings.audit_sink_batch,
+    )
+    task = asyncio.create_task(
+        shipper.run(interval=settings.audit_sink_interval_seconds), name="audit-shipping"
+    )
+    return task, shipper
+
+
+async def _stop_audit_shipping(task: asyncio.Task[None], shipper: AuditShipper) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    with contextlib.suppress(Exception):
+        await shipper.ship_pending()  # what the last requests wrote, if the sink is up
+    await shipper.close()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -176,9 +212,12 @@ def create_app(
         services.database.engine = engine
         services.database.session_factory = create_session_factory(engine)
         services.metrics.watch_pool(engine, limit=2 * settings.database_pool_size)
+        shipping = _start_audit_shipping(settings, services.database.session_factory)
         try:
             yield
         finally:
+            if shipping is not None:
+                await _stop_audit_shipping(*shipping)
             await engine.dispose()
             await services.rate_limits.close()
 
@@ -241,7 +280,9 @@ def create_app(
     app.include_router(provinces.router)
     app.include_router(sessions.router)
     app.include_router(accounts.me_router)
+    app.include_router(sessions.me_sessions_router)
     app.include_router(accounts.router)
+    app.include_router(sessions.account_sessions_router)
     app.include_router(audit.router)
     app.include_router(tips.router)
     app.include_router(tips.disclosures_router)

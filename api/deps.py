@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -89,11 +90,13 @@ async def optional_principal(
 ) -> Principal | None:
     """The verified caller, or None when no token was sent. A bad token is a 401.
 
-    Besides the signature and claims, the account is looked up (one primary-key read):
-    a deactivated account, or one whose role or province changed since the token was
-    issued, is refused at once rather than when the token expires. The same holds for an
-    API client (revoked, agency changed, a scope withdrawn), whose every request also
-    counts against its quota (`Budget.CLIENT_REQUEST`, 429 with Retry-After).
+    Besides the signature and claims, the account is looked up (one read, with its
+    session): a token is refused at once, rather than when it expires, when the account
+    is deactivated, its role, province or agency changed, its token version moved on
+    (password changed or reset, deactivated, scope changed: `Account.revoke_tokens`), or
+    the token's sign-in session was ended. The same holds for an API client (revoked,
+    agency changed, a scope withdrawn), whose every request also counts against its quota
+    (`Budget.CLIENT_REQUEST`, 429 with Retry-After).
     """
     if token is None:
         return None
@@ -103,12 +106,12 @@ async def optional_principal(
         raise NotAuthenticated("The access token is invalid or expired.") from exc
     if claimed.is_client:
         return await _client_principal(services, uow, claimed)
-    account = await uow.accounts.get(claimed.account_id)
+    account = await uow.accounts.get_signed_in(claimed.account_id, claimed.session_id)
     if account is None or not account.matches(claimed):
         raise NotAuthenticated(
             "The access token is no longer valid for this account: sign in again."
         )
-    return account.principal()
+    return replace(account.principal(), session_id=claimed.session_id)
 
 
 async def _client_principal(services: Services, uow: UnitOfWork, claimed: Principal) -> Principal:

@@ -20,6 +20,7 @@ from auth.tokens import TokenConfig
 from domain.accounts.model import LoginPolicy
 from domain.webhooks.model import Breaker, RetryPolicy
 from domain.webhooks.urls import UrlRules
+from persistence.audit.shipping import open_sink
 from persistence.crypto import KeyRing, development_keyring
 
 #: The development signing secret. Refused when ENVIRONMENT=production.
@@ -76,6 +77,13 @@ class Settings(BaseSettings):
     data_hash_key: SecretStr | None = Field(
         default=None, description="base64 key (>= 32 bytes) of keyed hashes (HMAC-SHA-256)"
     )
+    data_hash_keys: SecretStr | None = Field(
+        default=None,
+        description="Hash keys by id, 'hid:base64,hid:base64' (instead of DATA_HASH_KEY)",
+    )
+    data_hash_key_id: str | None = Field(
+        default=None, description="The hash key that makes new keyed hashes"
+    )
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_kid: str = "k1"
@@ -85,8 +93,18 @@ class Settings(BaseSettings):
     jwt_audience: str = "duangta-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=90)
+    #: A sign-in session ends after this long without a refresh (its refresh token expires)...
+    session_idle_minutes: int = Field(default=30, ge=1, le=30 * 24 * 60)
+    #: ... and this long after the sign-in in any case (OWASP ASVS 7.3.1, 7.3.2).
+    session_max_hours: int = Field(default=12, ge=1, le=90 * 24)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    #: Where the audit trail is copied as it is written (persistence/audit/shipping.py):
+    #: file:///path, syslog://host:port, syslog+tcp://host:port or https://collector/...
+    audit_sink: str | None = None
+    audit_sink_interval_seconds: float = Field(default=1.0, gt=0, le=3600)
+    audit_sink_batch: int = Field(default=500, ge=1, le=10_000)
 
     bootstrap_admin_username: str | None = None
     bootstrap_admin_password: SecretStr | None = None
@@ -176,6 +194,13 @@ class Settings(BaseSettings):
         parse_rate(value)  # fail at start, not at the first request
         return value
 
+    @field_validator("audit_sink")
+    @classmethod
+    def _valid_sink(cls, value: str | None) -> str | None:
+        if value:
+            open_sink(value)  # fail at start, not when the first entry ships
+        return value or None
+
     @model_validator(mode="after")
     def _refuse_weak_production_secret(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
@@ -191,26 +216,32 @@ class Settings(BaseSettings):
                     )
             if not self.database_url:
                 raise ValueError("ENVIRONMENT=production needs DATABASE_URL")
-            if self.data_keys is None or self.data_key_id is None or self.data_hash_key is None:
+            if self.data_keys is None or self.data_key_id is None or self._hash_keys() is None:
                 raise ValueError(
-                    "ENVIRONMENT=production needs DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY"
+                    "ENVIRONMENT=production needs DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY "
+                    "(or DATA_HASH_KEYS)"
                 )
+        if self.data_hash_key is not None and self.data_hash_keys is not None:
+            raise ValueError("set DATA_HASH_KEY (one key) or DATA_HASH_KEYS (by id), not both")
         if (self.data_keys is None) != (self.data_key_id is None) or (self.data_keys is None) != (
-            self.data_hash_key is None
+            self._hash_keys() is None
         ):
-            raise ValueError("set DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY together")
+            raise ValueError("set DATA_KEYS, DATA_KEY_ID and DATA_HASH_KEY(S) together")
         if self.data_keys is not None:
             self.keyring()  # fail at start, not at the first encryption
         return self
 
+    def _hash_keys(self) -> str | None:
+        chosen = self.data_hash_keys or self.data_hash_key
+        return None if chosen is None else chosen.get_secret_value()
+
     def keyring(self) -> KeyRing:
         """The data key ring; fixed development keys when none are configured."""
-        if self.data_keys is None or self.data_key_id is None or self.data_hash_key is None:
+        hash_keys = self._hash_keys()
+        if self.data_keys is None or self.data_key_id is None or hash_keys is None:
             return development_keyring()
         return KeyRing.parse(
-            self.data_keys.get_secret_value(),
-            self.data_key_id,
-            self.data_hash_key.get_secret_value(),
+            self.data_keys.get_secret_value(), self.data_key_id, hash_keys, self.data_hash_key_id
         )
 
     def client_key_secret(self) -> bytes:
@@ -263,6 +294,8 @@ class Settings(BaseSettings):
             max_failures=self.login_max_failures,
             lockout=timedelta(minutes=self.login_lockout_minutes),
             refresh_ttl=timedelta(days=self.refresh_token_days),
+            session_idle=timedelta(minutes=self.session_idle_minutes),
+            session_max=timedelta(hours=self.session_max_hours),
         )
 
 

@@ -6,7 +6,9 @@ id, `agency` its agency and `scope` the granted scopes, space-delimited (the cla
 RFC 9068).
 
 Decoding always pins the algorithm list (no `alg: none`, no algorithm confusion), requires
-every claim we rely on, and checks `exp`, `nbf`, `iat`, `iss` and `aud`.
+every claim we rely on, and checks `exp`, `nbf`, `iat`, `iss` and `aud`. `tv` (the
+account's token version) and `sid` (the sign-in session) are compared with the database
+on every request (api/deps.py), which is how a token is revoked before it expires.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import jwt
 from domain.policy import CLIENT_ACTOR_ROLE, ClientScope, Principal, Role
 
 ALGORITHM = "HS256"
+#: Claims of every token; an account's token also needs `tv` (checked below).
 _REQUIRED = ["exp", "iat", "nbf", "sub", "role", "jti", "iss", "aud"]
 
 
@@ -49,16 +52,23 @@ class IssuedToken:
     expires_at: datetime
 
 
-def issue_access_token(config: TokenConfig, principal: Principal, *, now: datetime) -> IssuedToken:
+def issue_access_token(
+    config: TokenConfig, principal: Principal, *, now: datetime, not_after: datetime | None = None
+) -> IssuedToken:
+    """A signed access token for the principal, valid `config.access_ttl` from `now`, or
+    until `not_after` (the end of its session) when that comes first."""
     if principal.role is None:
         raise ValueError("an API client's token is issued by issue_client_token")
     jti = uuid.uuid4().hex
     expires_at = now + config.access_ttl
+    if not_after is not None and now < not_after < expires_at:
+        expires_at = not_after
     claims: dict[str, object] = {
         "sub": str(principal.account_id),
         "role": str(principal.role),
         "prov": principal.province_code,
         "agency": principal.agency_code,
+        "tv": principal.token_version,
         "iat": now,
         "nbf": now,
         "exp": expires_at,
@@ -66,6 +76,8 @@ def issue_access_token(config: TokenConfig, principal: Principal, *, now: dateti
         "iss": config.issuer,
         "aud": config.audience,
     }
+    if principal.session_id is not None:
+        claims["sid"] = str(principal.session_id)
     token = jwt.encode(
         claims,
         config.keys[config.current_kid],
@@ -143,11 +155,17 @@ def decode_access_token(config: TokenConfig, token: str) -> Principal:
             return _client_principal(claims)
         prov = claims.get("prov")
         agency = claims.get("agency")
+        version = claims.get("tv")
+        sid = claims.get("sid")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidToken("the token version is not an integer")
         return Principal(
             account_id=uuid.UUID(claims["sub"]),
             role=Role(claims["role"]),
             province_code=prov if isinstance(prov, str) else None,
             agency_code=agency if isinstance(agency, str) else None,
+            token_version=version,
+            session_id=uuid.UUID(sid) if isinstance(sid, str) else None,
         )
     except InvalidToken:
         raise

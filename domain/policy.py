@@ -86,6 +86,13 @@ class Principal:
     must_change_password: bool = False
     #: An API client's granted scopes (empty for accounts).
     scopes: frozenset[ClientScope] = frozenset()
+    #: The account's token version when the token was issued (the `tv` claim): a password
+    #: change, a reset, a deactivation or a change of role or scope bumps the account's
+    #: version, and every token carrying an older one is refused.
+    token_version: int = 1
+    #: The sign-in (refresh-token family) the token belongs to (the `sid` claim), if any:
+    #: ending that session refuses its access tokens too.
+    session_id: UUID | None = None
 
     @classmethod
     def client(
@@ -122,12 +129,16 @@ class Action(StrEnum):
     # the caller's own account
     ME_READ = "me.read"
     ME_PASSWORD_CHANGE = "me.password_change"  # noqa: S105
+    ME_SESSION_LIST = "me.session_list"
+    ME_SESSION_END = "me.session_end"
     # account management
     USER_CREATE = "user.create"
     USER_LIST = "user.list"
     USER_READ = "user.read"
     USER_UPDATE = "user.update"
     USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105
+    USER_SESSION_LIST = "user.session_list"
+    USER_SESSION_END = "user.session_end"
     # the audit trail (auditors and admins only)
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
@@ -243,11 +254,15 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.AUTH_LOGOUT: _EVERY_ROLE,
     Action.ME_READ: _EVERY_ROLE,
     Action.ME_PASSWORD_CHANGE: _EVERY_ROLE,
+    Action.ME_SESSION_LIST: _EVERY_ROLE,
+    Action.ME_SESSION_END: _EVERY_ROLE,
     Action.USER_CREATE: _ADMIN,
     Action.USER_LIST: _ADMIN_AND_CENTRAL,
     Action.USER_READ: _ADMIN_AND_CENTRAL,
     Action.USER_UPDATE: _ADMIN,
     Action.USER_RESET_PASSWORD: _ADMIN,
+    Action.USER_SESSION_LIST: _ADMIN,
+    Action.USER_SESSION_END: _ADMIN,
     Action.AUDIT_READ: _AUDITORS,
     Action.AUDIT_VERIFY: _AUDITORS,
     Action.AUDIT_EXPORT: _AUDITORS,

@@ -2,7 +2,7 @@
 
 from persistence.accounts.tables import AccountRow
 from persistence.agencies.tables import AgencyRow
-from persistence.audit.tables import AuditRow
+from persistence.audit.tables import AuditRow, AuditShipmentRow
 from persistence.clients.tables import ApiClientRow
 from persistence.idempotency import IdempotencyRow
 from persistence.investigations.tables import (
@@ -41,6 +41,7 @@ __all__ = [
     "AgencyRow",
     "ApiClientRow",
     "AuditRow",
+    "AuditShipmentRow",
     "IdempotencyRow",
     "InvestigationAssignmentRow",
     "InvestigationCounterRow",

@@ -19,6 +19,7 @@ from persistence.clients.repository import SqlClientRepository
 from persistence.crypto import KeyRing, development_keyring
 from persistence.idempotency import SqlIdempotencyStore
 from persistence.investigations.repository import SqlInvestigationRepository, SqlReferralRepository
+from persistence.keys.repository import SqlKeyMaintenance
 from persistence.outbox.repository import SqlOutbox
 from persistence.provinces.repository import ProvinceCache, SqlProvinceRepository
 from persistence.sessions.repository import SqlLoginThrottleRepository, SqlRefreshTokenRepository
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self._endpoints: SqlEndpointRepository | None = None
         self._deliveries: SqlDeliveryRepository | None = None
         self._statistics: SqlStatisticsRepository | None = None
+        self._keys: SqlKeyMaintenance | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         return self
@@ -199,6 +201,13 @@ class SqlUnitOfWork:
         if self._statistics is None:
             self._statistics = SqlStatisticsRepository(self.session)
         return self._statistics
+
+    @property
+    def keys(self) -> SqlKeyMaintenance:
+        """Re-sealing and re-hashing after a key rotation (the CLI only)."""
+        if self._keys is None:
+            self._keys = SqlKeyMaintenance(self.session, self.keyring)
+        return self._keys
 
     @property
     def assigned_tips(self) -> SqlInvestigationRepository:

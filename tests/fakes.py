@@ -139,6 +139,13 @@ class FakeAccounts:
     async def get(self, account_id: UUID) -> Account | None:
         return copy.deepcopy(self._store.accounts.get(account_id))
 
+    async def get_signed_in(self, account_id: UUID, session_id: UUID | None) -> Account | None:
+        ended = any(
+            t.family_id == session_id and t.revoked_at is not None
+            for t in self._store.refresh_tokens.values()
+        )
+        return None if ended else await self.get(account_id)
+
     async def get_by_username(self, username: str) -> Account | None:
         for account in self._store.accounts.values():
             if account.username == username:
@@ -220,6 +227,28 @@ class FakeRefreshTokens:
             if t.account_id == account_id and t.revoked_at is None and t.expires_at > at
         ]
         return self._revoke(live, at)
+
+    async def revoke_session(self, account_id: UUID, family_id: UUID, at: datetime) -> int:
+        live = [
+            t
+            for t in self._store.refresh_tokens.values()
+            if t.family_id == family_id and t.account_id == account_id and t.revoked_at is None
+        ]
+        return self._revoke(live, at)
+
+    async def live_sessions(
+        self, account_id: UUID, now: datetime, limit: int
+    ) -> list[RefreshToken]:
+        live = [
+            t
+            for t in self._store.refresh_tokens.values()
+            if t.account_id == account_id
+            and t.used_at is None
+            and t.revoked_at is None
+            and t.expires_at > now
+        ]
+        live.sort(key=lambda t: (t.issued_at, t.id), reverse=True)
+        return copy.deepcopy(live[:limit])
 
 
 class FakeLoginThrottles:

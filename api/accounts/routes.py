@@ -119,9 +119,10 @@ async def users_update(
     """Change an account: name, email, role, province, agency, active (admin).
 
     Only the fields sent change. Deactivating, or changing the role, province or agency,
-    ends the account's sessions at once: its refresh tokens are revoked and its access
-    tokens are refused. An admin cannot deactivate or demote themselves, and a volunteer
-    account's role, province and active flag follow the volunteer registry (409 both).
+    ends the account's sessions at once: its refresh tokens are revoked and every access
+    token issued before is refused, also after a later reactivation. An admin cannot
+    deactivate or demote themselves, and a volunteer account's role, province and active
+    flag follow the volunteer registry (409 both).
     """
     account = await update_account(uow, actor=caller, account_id=account_id, changes=body.changes())
     return UserPublic.model_validate(account)
@@ -141,7 +142,8 @@ async def users_reset_password(
 ) -> TemporaryPassword:
     """Reset an account's password to a one-time temporary password (admin).
 
-    The account's sessions end and a lockout is lifted. Until the account changes the
+    The account's sessions end (refresh tokens revoked, every access token issued before
+    refused at once) and a lockout is lifted. Until the account changes the
     password (POST /api/v1/me/password), only /api/v1/me, /api/v1/me/password and
     /api/v1/auth/* work for it; other routes answer 403.
     """
@@ -174,9 +176,11 @@ async def me_change_password(
 ) -> Response:
     """Change the caller's password (the current one is required).
 
-    Any signed-in caller. Ends every session of the account: refresh tokens are revoked,
-    so other devices must sign in again. A wrong current password is a 422 and counts as
-    a failed sign-in: 5 in a row lock the account (429 with Retry-After).
+    Any signed-in caller. Ends every session of the account, this one included: refresh
+    tokens are revoked and every access token issued before (the one sending this request
+    too) is refused from the next request on, so every device signs in again with the new
+    password. A wrong current password is a 422 and counts as a failed sign-in: 5 in a row
+    lock the account (429 with Retry-After).
     """
     await change_own_password(uow, hasher, actor=caller, rules=rules, **body.model_dump())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

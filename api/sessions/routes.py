@@ -10,24 +10,42 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
+from uuid import UUID
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Form, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import Hasher, Rules, Uow, requires
 from api.headers import Header, with_headers
 from api.problems import problem_responses
 from api.services import Services, Svc
-from api.sessions.schemas import RefreshRequest, TokenPublic, TokenRequest
+from api.sessions.schemas import (
+    RefreshRequest,
+    SessionList,
+    SessionPublic,
+    TokenPublic,
+    TokenRequest,
+)
 from auth.tokens import issue_access_token, issue_client_token
 from domain.clients.errors import InvalidClient
 from domain.clients.use_cases import authenticate_client
 from domain.errors import InvalidInput
 from domain.policy import Action, Principal
-from domain.sessions.use_cases import SignedIn, login, logout, refresh
+from domain.sessions.use_cases import (
+    SignedIn,
+    end_account_session,
+    end_all_account_sessions,
+    end_own_session,
+    list_account_sessions,
+    list_own_sessions,
+    login,
+    logout,
+    refresh,
+)
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -50,9 +68,11 @@ def described(status_code: int, description: str) -> dict[int | str, dict[str, A
 def _tokens(services: Services, response: Response, signed_in: SignedIn) -> TokenPublic:
     # PyJWT checks exp/nbf/iat against the system clock, so tokens are stamped with it.
     config = services.token_config
-    access = issue_access_token(config, signed_in.account.principal(), now=datetime.now(UTC))
+    principal = replace(signed_in.account.principal(), session_id=signed_in.session_id)
+    now = datetime.now(UTC)
+    access = issue_access_token(config, principal, now=now, not_after=signed_in.session_expires_at)
     response.headers.update(NO_STORE)
-    return TokenPublic.of(signed_in, access, config)
+    return TokenPublic.of(signed_in, access, now)
 
 
 def _missing(*names: str) -> RequestValidationError:
@@ -198,8 +218,106 @@ async def auth_logout(
     """Sign out: revoke the refresh token and every token rotated from the same sign-in.
 
     Anyone holding a refresh token may call it; an Authorization header is ignored.
-    Unknown or already revoked tokens are accepted silently (204). The access token
-    stays valid until it expires (at most 15 minutes); clients should discard it.
+    Unknown or already revoked tokens are accepted silently (204). The access tokens of
+    that sign-in are refused from the next request on (their `sid` names it).
     """
     await logout(uow, refresh_token=body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- sessions: the caller's own, and an account's (admin) ---------------------------------
+
+me_sessions_router = APIRouter(prefix="/api/v1/me/sessions", tags=["me"])
+account_sessions_router = APIRouter(prefix="/api/v1/users/{account_id}/sessions", tags=["users"])
+
+AccountId = Annotated[UUID, Path(description="The account's id")]
+SessionId = Annotated[UUID, Path(description="The session's id (`id` in the session list)")]
+
+
+@me_sessions_router.get("", response_model=SessionList, responses=problem_responses(401, 403))
+async def me_sessions_list(
+    uow: Uow, rules: Rules, caller: Annotated[Principal, requires(Action.ME_SESSION_LIST)]
+) -> SessionList:
+    """The caller's live sessions (sign-ins), most recently used first.
+
+    Any signed-in caller. `current` marks the session of the token sending the request.
+    A session ends after SESSION_IDLE_MINUTES without a refresh and SESSION_MAX_HOURS
+    after the sign-in in any case.
+    """
+    sessions = await list_own_sessions(uow, actor=caller, rules=rules)
+    return SessionList(items=[SessionPublic.of(s, caller.session_id) for s in sessions])
+
+
+@me_sessions_router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def me_sessions_end(
+    uow: Uow,
+    caller: Annotated[Principal, requires(Action.ME_SESSION_END)],
+    session_id: SessionId,
+) -> Response:
+    """End one of the caller's sessions (sign out a lost device; the current one too).
+
+    Its refresh token stops working and its access tokens are refused from the next
+    request on. Another account's session, or one already ended, is a 404.
+    """
+    await end_own_session(uow, actor=caller, session_id=session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@account_sessions_router.get(
+    "", response_model=SessionList, responses=problem_responses(401, 403, 404, 422)
+)
+async def users_sessions_list(
+    uow: Uow,
+    rules: Rules,
+    caller: Annotated[Principal, requires(Action.USER_SESSION_LIST)],
+    account_id: AccountId,
+) -> SessionList:
+    """An account's live sessions, most recently used first (admin).
+
+    When each started and was last used, and when it ends; never its tokens. An unknown
+    account is a 404. `current` is true only for the admin's own session.
+    """
+    sessions = await list_account_sessions(uow, actor=caller, account_id=account_id, rules=rules)
+    return SessionList(items=[SessionPublic.of(s, caller.session_id) for s in sessions])
+
+
+@account_sessions_router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def users_sessions_end_all(
+    uow: Uow,
+    caller: Annotated[Principal, requires(Action.USER_SESSION_END)],
+    account_id: AccountId,
+) -> Response:
+    """End every session of an account (admin): a lost laptop, a suspected compromise.
+
+    Every refresh token is revoked and every access token issued so far is refused from
+    the next request on (the account's token version); the password stays.
+    """
+    await end_all_account_sessions(uow, actor=caller, account_id=account_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@account_sessions_router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def users_sessions_end(
+    uow: Uow,
+    caller: Annotated[Principal, requires(Action.USER_SESSION_END)],
+    account_id: AccountId,
+    session_id: SessionId,
+) -> Response:
+    """End one session of an account (admin); its access tokens are refused at once.
+
+    An unknown account, or a session that is not the account's or already ended, is a 404.
+    """
+    await end_account_session(uow, actor=caller, account_id=account_id, session_id=session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

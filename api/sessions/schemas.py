@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.schemas import ApiModel
-from auth.tokens import IssuedToken, TokenConfig
+from auth.tokens import IssuedToken
 from domain.accounts.model import PASSWORD_MAX_LENGTH
 from domain.clients.model import SECRET_MAX_LENGTH, format_scopes
 from domain.clients.use_cases import ClientGrant
+from domain.sessions.model import Session
 from domain.sessions.use_cases import SignedIn
 
 
@@ -109,7 +111,10 @@ class TokenPublic(ApiModel):
 
     access_token: str = Field(description="A JWT to send as `Authorization: Bearer ...`")
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
-    expires_in: int = Field(description="Seconds until the access token expires")
+    expires_in: int = Field(
+        description="Seconds until the access token expires (ACCESS_TOKEN_MINUTES, or less "
+        "near the end of the session's absolute lifetime; CLIENT_TOKEN_MINUTES for API clients)"
+    )
     refresh_token: str | None = Field(
         default=None,
         description="Password grant only: opaque; exchange it once at /api/v1/auth/refresh. "
@@ -121,10 +126,10 @@ class TokenPublic(ApiModel):
     )
 
     @classmethod
-    def of(cls, signed_in: SignedIn, access: IssuedToken, config: TokenConfig) -> TokenPublic:
+    def of(cls, signed_in: SignedIn, access: IssuedToken, now: datetime) -> TokenPublic:
         return cls(
             access_token=access.token,
-            expires_in=int(config.access_ttl.total_seconds()),
+            expires_in=int((access.expires_at - now).total_seconds()),
             refresh_token=signed_in.refresh_token,
         )
 
@@ -147,3 +152,47 @@ class RefreshRequest(ApiModel):
     )
 
     refresh_token: str = Field(min_length=1, max_length=256)
+
+
+SESSION_EXAMPLE: dict[str, JsonValue] = {
+    "id": "5f0c2a8e-1b7d-4c3e-9a61-2d8f4b7e9c10",
+    "started_at": "2026-11-26T08:00:00Z",
+    "last_used_at": "2026-11-26T09:45:00Z",
+    "idle_expires_at": "2026-11-26T10:15:00Z",
+    "expires_at": "2026-11-26T20:00:00Z",
+    "current": True,
+}
+
+
+class SessionPublic(ApiModel):
+    """A live sign-in session (a refresh-token family): never its tokens."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SESSION_EXAMPLE]})
+
+    id: UUID = Field(description="The session id (the `sid` claim of its access tokens)")
+    started_at: datetime = Field(description="When the password was presented")
+    last_used_at: datetime = Field(description="When its refresh token was last issued")
+    idle_expires_at: datetime = Field(
+        description="It ends then unless refreshed before (SESSION_IDLE_MINUTES)"
+    )
+    expires_at: datetime = Field(description="It ends then in any case (SESSION_MAX_HOURS)")
+    current: bool = Field(description="Whether the request was made with this session's token")
+
+    @classmethod
+    def of(cls, session: Session, current: UUID | None) -> SessionPublic:
+        return cls(
+            id=session.id,
+            started_at=session.started_at,
+            last_used_at=session.last_used_at,
+            idle_expires_at=session.idle_expires_at,
+            expires_at=session.expires_at,
+            current=session.id == current,
+        )
+
+
+class SessionList(ApiModel):
+    """Live sessions, most recently used first (at most 100)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [SESSION_EXAMPLE]}]})
+
+    items: list[SessionPublic]

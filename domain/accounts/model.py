@@ -48,6 +48,8 @@ class Account:
     failed_logins: int = 0
     locked_until: datetime | None = None
     version: int = 1
+    #: Carried by access tokens as `tv`; bumped by `revoke_tokens` (see Principal).
+    token_version: int = 1
 
     @classmethod
     def new(
@@ -95,16 +97,28 @@ class Account:
             province_code=self.province_code,
             agency_code=self.agency_code,
             must_change_password=self.must_change_password,
+            token_version=self.token_version,
         )
+
+    def revoke_tokens(self) -> None:
+        """Every access token issued so far stops working at its next request.
+
+        A counter rather than a "valid after" timestamp: it needs no clock agreement
+        between the processes that issue and check tokens, and a token issued in the same
+        second (or millisecond) as the change is still told apart.
+        """
+        self.token_version += 1
 
     def actor(self) -> AuditActor:
         return AuditActor(id=str(self.id), role=str(self.role))
 
     def matches(self, principal: Principal) -> bool:
-        """Does a token's principal still speak for this account (active, same role/scope)?"""
+        """Does a token's principal still speak for this account (active, same role/scope,
+        issued since the last revocation)?"""
         return (
             self.is_active
             and self.id == principal.account_id
+            and self.token_version == principal.token_version
             and self.role is principal.role
             and self.province_code == principal.province_code
             and self.agency_code == principal.agency_code
@@ -152,6 +166,10 @@ class LoginPolicy:
     max_failures: int = 5
     lockout: timedelta = timedelta(minutes=15)
     refresh_ttl: timedelta = timedelta(days=14)
+    #: A sign-in session ends when its refresh token has not been used for this long...
+    session_idle: timedelta = timedelta(minutes=30)
+    #: ... and in any case this long after the password was presented (OWASP ASVS 7.3).
+    session_max: timedelta = timedelta(hours=12)
 
 
 # ---------------------------------------------------------------------------------------

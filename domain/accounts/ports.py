@@ -24,6 +24,12 @@ class AccountRepository(Protocol):
 
     async def get_by_username(self, username: str) -> Account | None: ...
 
+    async def get_signed_in(self, account_id: UUID, session_id: UUID | None) -> Account | None:
+        """The account an access token speaks for, in one read (it runs on every
+        authenticated request): None when there is no such account, or when the token's
+        sign-in session (`session_id`, the refresh-token family) has been ended."""
+        ...
+
     async def save(self, account: Account) -> None:
         """Write every field of an existing account back."""
         ...

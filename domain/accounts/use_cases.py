@@ -231,8 +231,9 @@ async def list_accounts(
 async def update_account(
     uow: AccountsUnitOfWork, *, actor: Principal, account_id: UUID, changes: AccountChanges
 ) -> Account:
-    """Change an account (admin). A role or province change or a deactivation ends its
-    sessions: its refresh tokens are revoked and its access tokens stop working at once."""
+    """Change an account (admin). A change of role, province or agency, or a deactivation,
+    ends its sessions: its refresh tokens are revoked and its token version is bumped, so
+    every access token issued before stops working at once (also after a reactivation)."""
     policy.require(actor, Action.USER_UPDATE)
     account = await _locked_account(uow, account_id)
     now = uow.clock.now()
@@ -295,6 +296,10 @@ async def update_account(
     if changed:
         await audit(AuditAction.USER_UPDATED, {"fields": list(changed)})
     if deactivated or scope_changed:
+        # Every token issued before this change stops working: refresh tokens revoked,
+        # access tokens refused at their next request (the token version, in this
+        # transaction with the change itself).
+        account.revoke_tokens()
         revoked = await uow.refresh_tokens.revoke_for_account(account.id, at=now)
         if revoked:
             reason = "deactivated" if deactivated else "role_changed"
@@ -312,7 +317,8 @@ async def reset_password(
     uow: AccountsUnitOfWork, hasher: PasswordHasher, *, actor: Principal, account_id: UUID
 ) -> tuple[Account, str]:
     """Give the account a one-time temporary password (returned once); it must be changed
-    at the next sign-in. The account's sessions end and a lockout is lifted."""
+    at the next sign-in. The account's sessions end (refresh tokens revoked, access tokens
+    refused through the token version) and a lockout is lifted."""
     policy.require(actor, Action.USER_RESET_PASSWORD)
     account = await _locked_account(uow, account_id)
     now = uow.clock.now()
@@ -320,6 +326,7 @@ async def reset_password(
     account.password_hash = await hasher.hash(temporary)
     account.must_change_password = True
     account.failed_logins, account.locked_until = 0, None
+    account.revoke_tokens()
     account.touch(now)
     await uow.accounts.save(account)
     await uow.refresh_tokens.revoke_for_account(account.id, at=now)
@@ -344,7 +351,8 @@ async def change_own_password(
     rules: LoginPolicy,
 ) -> Account:
     """Change the caller's password; this ends every session of the account (refresh
-    tokens revoked), so other devices must sign in again.
+    tokens revoked, token version bumped: every access token issued before, the caller's
+    own included, is refused from now on), so every device must sign in again.
 
     A wrong current password counts like a failed sign-in (so a stolen access token
     cannot be used to guess the password): enough of them lock the account.
@@ -377,6 +385,7 @@ async def change_own_password(
     account.password_hash = await hasher.hash(new_password)
     account.must_change_password = False
     account.failed_logins = 0
+    account.revoke_tokens()
     account.touch(now)
     await uow.accounts.save(account)
     await uow.refresh_tokens.revoke_for_account(account.id, at=now)

@@ -136,6 +136,10 @@ class AuditAction(StrEnum):
     # The audit log itself (domain/audit).
     AUDIT_EXPORTED = "audit.exported"
 
+    # Key rotation runs (domain/keys): key ids and counts, never a key or a value.
+    KEYS_DATA_RESEALED = "keys.data_resealed"
+    KEYS_REHASHED = "keys.rehashed"
+
     @classmethod
     def viewed(cls, entity_type: str) -> AuditAction:
         """`<entity_type>.viewed`; UnknownAuditAction when that is not an action."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 
@@ -35,6 +35,42 @@ class RefreshToken:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: When the family's first token was issued (the password was presented); every
+    #: token of a family carries it, for the absolute lifetime. None: `issued_at`.
+    session_started_at: datetime | None = None
+
+    @property
+    def started_at(self) -> datetime:
+        return self.session_started_at or self.issued_at
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A sign-in as its holder and admins see it: one live refresh-token family.
+
+    `id` is the family id, which access tokens carry as `sid`; `last_used_at` is when
+    its current refresh token was issued (sign-in or last refresh); it ends at
+    `idle_expires_at` unless refreshed, and at `expires_at` in any case.
+    """
+
+    id: UUID
+    account_id: UUID
+    started_at: datetime
+    last_used_at: datetime
+    idle_expires_at: datetime
+    expires_at: datetime
+
+
+def session_of(token: RefreshToken, *, max_lifetime: timedelta) -> Session:
+    """The session a family's live (latest) refresh token stands for."""
+    return Session(
+        id=token.family_id,
+        account_id=token.account_id,
+        started_at=token.started_at,
+        last_used_at=token.issued_at,
+        idle_expires_at=token.expires_at,
+        expires_at=token.started_at + max_lifetime,
+    )
 
 
 def hash_refresh_token(value: str) -> str:

@@ -35,6 +35,18 @@ class RefreshTokenRepository(Protocol):
         """Revoke every live token of the account; return how many."""
         ...
 
+    async def revoke_session(self, account_id: UUID, family_id: UUID, at: datetime) -> int:
+        """Revoke every not yet revoked token of the family if it belongs to the account;
+        return how many (0: no such session of this account, or already ended)."""
+        ...
+
+    async def live_sessions(
+        self, account_id: UUID, now: datetime, limit: int
+    ) -> list[RefreshToken]:
+        """The live (unused, unrevoked, unexpired) refresh token of each of the account's
+        sessions, most recently used first, at most `limit`."""
+        ...
+
 
 class SessionsUnitOfWork(AccountsUnitOfWork, Protocol):
     """What signing in needs: the accounts' unit of work, with the full refresh-token repository."""

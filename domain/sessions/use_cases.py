@@ -13,17 +13,19 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
-from domain.accounts.errors import AccountLocked
+from domain import policy
+from domain.accounts.errors import AccountLocked, AccountNotFound
 from domain.accounts.model import PASSWORD_MAX_LENGTH, Account, LoginPolicy, normalize_username
 from domain.accounts.ports import PasswordHasher
 from domain.accounts.use_cases import record_wrong_password
-from domain.audit.model import ANONYMOUS, AuditAction, DetailValue
+from domain.audit.model import ANONYMOUS, AuditAction, AuditActor, DetailValue
 from domain.errors import InvalidInput
-from domain.sessions.errors import InvalidCredentials, InvalidRefreshToken
-from domain.sessions.model import RefreshToken, hash_refresh_token
+from domain.policy import Action, Principal
+from domain.sessions.errors import InvalidCredentials, InvalidRefreshToken, SessionNotFound
+from domain.sessions.model import RefreshToken, Session, hash_refresh_token, session_of
 from domain.sessions.ports import SessionsUnitOfWork
 
 
@@ -35,26 +37,39 @@ class SignedIn:
     account: Account
     refresh_token: str
     refresh_expires_at: datetime
+    #: The session (refresh-token family) id, carried by access tokens as `sid`.
+    session_id: UUID
+    #: The session's absolute end: no access token of it may outlive it.
+    session_expires_at: datetime
 
 
 async def _issue_refresh_token(
     uow: SessionsUnitOfWork,
     account: Account,
     *,
-    ttl: timedelta,
-    family_id: UUID | None = None,
-    parent_id: UUID | None = None,
+    rules: LoginPolicy,
+    parent: RefreshToken | None = None,
 ) -> tuple[str, RefreshToken]:
+    """A new refresh token: a new family at sign-in, the parent's family on refresh.
+
+    It expires at the earliest of `refresh_ttl` and `session_idle` from now and
+    `session_max` from the sign-in: the idle timeout and the absolute lifetime of the
+    session are the expiry of its refresh token.
+    """
     value = secrets.token_urlsafe(32)
     now = uow.clock.now()
+    started = parent.started_at if parent is not None else now
     token = RefreshToken(
         id=uuid.uuid4(),
         account_id=account.id,
-        family_id=family_id or uuid.uuid4(),
-        parent_id=parent_id,
+        family_id=parent.family_id if parent is not None else uuid.uuid4(),
+        parent_id=parent.id if parent is not None else None,
         token_hash=hash_refresh_token(value),
         issued_at=now,
-        expires_at=now + ttl,
+        expires_at=min(
+            now + rules.refresh_ttl, now + rules.session_idle, started + rules.session_max
+        ),
+        session_started_at=started,
     )
     await uow.refresh_tokens.add(token)
     return value, token
@@ -136,7 +151,7 @@ async def login(
         account.password_hash = new_hash
     account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
     await uow.accounts.save(account)
-    value, token = await _issue_refresh_token(uow, account, ttl=rules.refresh_ttl)
+    value, token = await _issue_refresh_token(uow, account, rules=rules)
     await uow.audit.record(
         account.actor(),
         AuditAction.AUTH_LOGIN_SUCCEEDED,
@@ -146,7 +161,13 @@ async def login(
         details={"rehashed": new_hash is not None},
     )
     await uow.commit()
-    return SignedIn(account=account, refresh_token=value, refresh_expires_at=token.expires_at)
+    return SignedIn(
+        account=account,
+        refresh_token=value,
+        refresh_expires_at=token.expires_at,
+        session_id=token.family_id,
+        session_expires_at=token.started_at + rules.session_max,
+    )
 
 
 async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPolicy) -> SignedIn:
@@ -177,11 +198,25 @@ async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPo
         await uow.commit()
         raise InvalidRefreshToken()
     if token.expires_at <= now:
+        # Idle too long, or past the session's absolute lifetime: the session ends here
+        # (its access tokens are refused too, through their `sid`).
+        revoked = await uow.refresh_tokens.revoke_family(token.family_id, at=now)
+        await uow.audit.record(
+            account.actor(),
+            AuditAction.AUTH_TOKEN_FAMILY_REVOKED,
+            entity_type="account",
+            entity_id=account.id,
+            province_code=account.province_code,
+            details={
+                "reason": "expired" if now >= token.started_at + rules.session_max else "idle",
+                "family": str(token.family_id),
+                "revoked": revoked,
+            },
+        )
+        await uow.commit()
         raise InvalidRefreshToken()
     await uow.refresh_tokens.mark_used(token.id, at=now)
-    value, new = await _issue_refresh_token(
-        uow, account, ttl=rules.refresh_ttl, family_id=token.family_id, parent_id=token.id
-    )
+    value, new = await _issue_refresh_token(uow, account, rules=rules, parent=token)
     await uow.audit.record(
         account.actor(),
         AuditAction.AUTH_REFRESHED,
@@ -191,7 +226,13 @@ async def refresh(uow: SessionsUnitOfWork, *, refresh_token: str, rules: LoginPo
         details={"family": str(token.family_id)},
     )
     await uow.commit()
-    return SignedIn(account=account, refresh_token=value, refresh_expires_at=new.expires_at)
+    return SignedIn(
+        account=account,
+        refresh_token=value,
+        refresh_expires_at=new.expires_at,
+        session_id=new.family_id,
+        session_expires_at=new.started_at + rules.session_max,
+    )
 
 
 async def logout(uow: SessionsUnitOfWork, *, refresh_token: str) -> None:
@@ -211,3 +252,109 @@ async def logout(uow: SessionsUnitOfWork, *, refresh_token: str) -> None:
             details={"reason": "logout", "family": str(token.family_id), "revoked": revoked},
         )
     await uow.commit()
+
+
+# ---------------------------------------------------------------------------------------
+# Sessions: listing and ending them (OWASP ASVS 7.4-7.5)
+
+#: At most this many sessions are listed (the most recently used first).
+SESSION_LIST_LIMIT = 100
+
+
+async def _sessions_of(
+    uow: SessionsUnitOfWork, account_id: UUID, rules: LoginPolicy
+) -> list[Session]:
+    tokens = await uow.refresh_tokens.live_sessions(
+        account_id, uow.clock.now(), limit=SESSION_LIST_LIMIT
+    )
+    return [session_of(token, max_lifetime=rules.session_max) for token in tokens]
+
+
+async def _end_session(
+    uow: SessionsUnitOfWork, *, actor: Principal, account: Account, session_id: UUID, reason: str
+) -> None:
+    revoked = await uow.refresh_tokens.revoke_session(account.id, session_id, at=uow.clock.now())
+    if not revoked:
+        raise SessionNotFound(session_id)
+    await uow.audit.record(
+        AuditActor.of(actor),
+        AuditAction.AUTH_TOKEN_FAMILY_REVOKED,
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+        details={"reason": reason, "family": str(session_id), "revoked": revoked},
+    )
+    await uow.commit()
+
+
+async def list_own_sessions(
+    uow: SessionsUnitOfWork, *, actor: Principal, rules: LoginPolicy
+) -> list[Session]:
+    """The caller's live sessions (sign-ins), most recently used first."""
+    policy.require(actor, Action.ME_SESSION_LIST)
+    return await _sessions_of(uow, actor.account_id, rules)
+
+
+async def end_own_session(uow: SessionsUnitOfWork, *, actor: Principal, session_id: UUID) -> None:
+    """End one of the caller's sessions (this one included): its refresh token stops
+    working and its access tokens are refused at once. Another account's session, or one
+    already ended, is a SessionNotFound."""
+    policy.require(actor, Action.ME_SESSION_END)
+    account = await uow.accounts.get(actor.account_id)
+    if account is None:  # pragma: no cover - the token check loaded it a moment ago
+        raise SessionNotFound(session_id)
+    await _end_session(uow, actor=actor, account=account, session_id=session_id, reason="ended")
+
+
+async def _managed_account(uow: SessionsUnitOfWork, actor: Principal, account_id: UUID) -> Account:
+    account = await uow.accounts.get(account_id)
+    if account is None:
+        raise AccountNotFound(account_id)
+    return account
+
+
+async def list_account_sessions(
+    uow: SessionsUnitOfWork, *, actor: Principal, account_id: UUID, rules: LoginPolicy
+) -> list[Session]:
+    """An account's live sessions (admin)."""
+    policy.require(actor, Action.USER_SESSION_LIST)
+    await _managed_account(uow, actor, account_id)
+    return await _sessions_of(uow, account_id, rules)
+
+
+async def end_account_session(
+    uow: SessionsUnitOfWork, *, actor: Principal, account_id: UUID, session_id: UUID
+) -> None:
+    """End one session of an account (admin)."""
+    policy.require(actor, Action.USER_SESSION_END)
+    account = await _managed_account(uow, actor, account_id)
+    await _end_session(
+        uow, actor=actor, account=account, session_id=session_id, reason="ended_by_admin"
+    )
+
+
+async def end_all_account_sessions(
+    uow: SessionsUnitOfWork, *, actor: Principal, account_id: UUID
+) -> int:
+    """End every session of an account (admin): its refresh tokens are revoked and its
+    token version bumped, so every access token issued so far is refused, including
+    tokens of no session. Returns how many refresh tokens were revoked."""
+    policy.require(actor, Action.USER_SESSION_END)
+    account = await uow.accounts.get_for_update_by_id(account_id)  # lock order: row first
+    if account is None:
+        raise AccountNotFound(account_id)
+    now = uow.clock.now()
+    account.revoke_tokens()
+    account.touch(now)
+    await uow.accounts.save(account)
+    revoked = await uow.refresh_tokens.revoke_for_account(account.id, at=now)
+    await uow.audit.record(
+        AuditActor.of(actor),
+        AuditAction.AUTH_TOKEN_FAMILY_REVOKED,
+        entity_type="account",
+        entity_id=account.id,
+        province_code=account.province_code,
+        details={"reason": "all_ended_by_admin", "revoked": revoked},
+    )
+    await uow.commit()
+    return revoked

@@ -377,6 +377,8 @@ async def _sync_account(
     if before == wanted:
         return
     account.province_code, account.display_name, account.is_active = wanted
+    if before[0] != wanted[0] or (before[2] and not active):
+        account.revoke_tokens()  # moved or deactivated: every access token issued so far dies
     account.updated_at = uow.clock.now()
     account.version += 1
     await uow.accounts.save(account)
@@ -629,6 +631,7 @@ async def _erase_account(
     account.email = None
     account.password_hash = None
     account.is_active = False
+    account.revoke_tokens()
     account.updated_at = uow.clock.now()
     account.version += 1
     await uow.accounts.save(account)

@@ -18,6 +18,15 @@ from persistence.driver import RecordView, driver_connection
 
 _COLUMNS = ", ".join(column.name for column in AccountRow.__table__.columns)  # type: ignore[attr-defined]
 _GET_BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = $1"  # noqa: S608 - fixed columns
+# The account of an access token and, in the same statement, whether the token's sign-in
+# session was ended (its refresh-token family revoked: logout, reuse, idle or absolute
+# expiry, ended by the user or an admin). One round trip on every authenticated request;
+# the sessions feature owns refresh_tokens, this read only looks
+# (ix_refresh_tokens_revoked_family_id: an empty index range for a live session).
+_GET_SIGNED_IN = (
+    f"SELECT {_COLUMNS} FROM accounts WHERE id = $1 AND ($2::uuid IS NULL OR NOT EXISTS "  # noqa: S608
+    "(SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.revoked_at IS NOT NULL))"
+)
 
 
 # -- rows <-> entities (the only place that knows both) -----------------------------------
@@ -41,6 +50,7 @@ def _to_entity(row: AccountRow | RecordView) -> Account:
         failed_logins=row.failed_logins,
         locked_until=row.locked_until,
         version=row.version,
+        token_version=row.token_version,
     )
 
 
@@ -71,6 +81,7 @@ def _to_row(account: Account, into: AccountRow | None = None) -> AccountRow:
     row.failed_logins = account.failed_logins
     row.locked_until = account.locked_until
     row.version = account.version
+    row.token_version = account.token_version
     return row
 
 
@@ -93,6 +104,13 @@ class SqlAccountRepository:
         # Every authenticated request reads its account: straight on the driver.
         connection = await driver_connection(self._session)
         record = await connection.fetchrow(_GET_BY_ID, account_id)
+        return _to_entity(RecordView(record)) if record is not None else None
+
+    async def get_signed_in(
+        self, account_id: uuid.UUID, session_id: uuid.UUID | None
+    ) -> Account | None:
+        connection = await driver_connection(self._session)
+        record = await connection.fetchrow(_GET_SIGNED_IN, account_id, session_id)
         return _to_entity(RecordView(record)) if record is not None else None
 
     async def get_by_username(self, username: str) -> Account | None:

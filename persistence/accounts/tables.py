@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from domain.policy import Role
@@ -46,3 +46,7 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     version: int = 1
+    #: The `tv` claim of access tokens; bumped to refuse every token issued before.
+    token_version: int = Field(
+        default=1, sa_column=Column(Integer, nullable=False, server_default="1")
+    )

@@ -42,3 +42,17 @@ class AuditRow(SQLModel, table=True):
     )
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+
+
+class AuditShipmentRow(SQLModel, table=True):
+    """How far the trail has been copied to an off-server sink (persistence/audit/shipping.py):
+    every entry up to `shipped_seq` was written there, in order."""
+
+    __tablename__ = "audit_shipments"
+
+    #: SHA-256 of the sink's URL (which may carry credentials): a new sink starts at 0.
+    sink_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    shipped_seq: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    shipped_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

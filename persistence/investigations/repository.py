@@ -40,7 +40,7 @@ from domain.investigations.ports import InvestigationQuery, ReferralQuery, Refer
 from domain.investigations.referrals import Referral, ReferralStatus
 from domain.pagination import Cursor, PageRequest, SeqCursor
 from domain.tips.deadlines import BANGKOK
-from persistence.crypto import FieldSealer, KeyRing
+from persistence.crypto import FieldSealer, KeyRing, SealedColumn
 from persistence.investigations.tables import (
     InvestigationAssignmentRow,
     InvestigationCounterRow,
@@ -238,6 +238,20 @@ def _entry_to_entity(s: FieldSealer, row: InvestigationTimelineRow) -> TimelineE
 
 def _referral_aad(referral_id: uuid.UUID) -> str:
     return f"referral:{referral_id}:summary"
+
+
+#: Every sealed column of the feature, for key rotation (persistence/keys).
+SEALED = (
+    SealedColumn("investigations", "title", lambda row: _aad(row.id, "title")),
+    SealedColumn("investigations", "findings", lambda row: _aad(row.id, "findings")),
+    SealedColumn(
+        "investigation_timeline",
+        "content",
+        lambda row: _entry_aad(row.investigation_id, row.id),
+        ("id", "investigation_id"),
+    ),
+    SealedColumn("referrals", "summary", lambda row: _referral_aad(row.id)),
+)
 
 
 def _referral_to_entity(s: FieldSealer, row: ReferralRow, investigation_reference: str) -> Referral:

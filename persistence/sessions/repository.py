@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +28,7 @@ def _token_to_entity(row: RefreshTokenRow) -> RefreshToken:
         expires_at=row.expires_at,
         used_at=row.used_at,
         revoked_at=row.revoked_at,
+        session_started_at=row.session_started_at,
     )
 
 
@@ -42,6 +43,7 @@ def _token_to_row(token: RefreshToken) -> RefreshTokenRow:
         expires_at=token.expires_at,
         used_at=token.used_at,
         revoked_at=token.revoked_at,
+        session_started_at=token.started_at,
     )
 
 
@@ -96,6 +98,33 @@ class SqlRefreshTokenRepository:
 
     async def revoke_for_account(self, account_id: uuid.UUID, at: datetime) -> int:
         return await self._revoke(col(RefreshTokenRow.account_id) == account_id, at)
+
+    async def revoke_session(
+        self, account_id: uuid.UUID, family_id: uuid.UUID, at: datetime
+    ) -> int:
+        return await self._revoke(
+            and_(
+                col(RefreshTokenRow.family_id) == family_id,
+                col(RefreshTokenRow.account_id) == account_id,
+            ),
+            at,
+        )
+
+    async def live_sessions(
+        self, account_id: uuid.UUID, now: datetime, limit: int
+    ) -> list[RefreshToken]:
+        query = (
+            select(RefreshTokenRow)
+            .where(
+                col(RefreshTokenRow.account_id) == account_id,
+                col(RefreshTokenRow.used_at).is_(None),
+                col(RefreshTokenRow.revoked_at).is_(None),
+                col(RefreshTokenRow.expires_at) > now,
+            )
+            .order_by(col(RefreshTokenRow.issued_at).desc(), col(RefreshTokenRow.id).desc())
+            .limit(limit)
+        )
+        return [_token_to_entity(row) for row in (await self._session.exec(query)).all()]
 
 
 class SqlLoginThrottleRepository:

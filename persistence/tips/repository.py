@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal,
     or_,
     tuple_,
+    update,
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
@@ -59,7 +60,13 @@ from domain.tips.model import (
     TipSummary,
 )
 from domain.tips.ports import TipQuery
-from persistence.crypto import FieldSealer, KeyRing
+from persistence.crypto import (
+    FieldSealer,
+    KeyedHashColumn,
+    KeyRing,
+    SealedColumn,
+    hash_matches,
+)
 from persistence.tips.tables import (
     TipCounterRow,
     TipDisclosureRow,
@@ -376,6 +383,36 @@ def overdue_predicate(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
 SEALED_COLUMNS = ("description", "accused", "location", "contact", "reporter")
 
 
+def _tip_column(column: str) -> SealedColumn:
+    return SealedColumn("tips", column, lambda row: _tip_aad(row.id, column))
+
+
+_TIP_REPORTER = _tip_column("reporter")
+
+#: Every sealed column of the feature, for key rotation (persistence/keys).
+SEALED = (
+    *(_tip_column(c) for c in ("description", "accused", "location", "contact")),
+    _TIP_REPORTER,
+    SealedColumn("tip_events", "reason", lambda row: _event_aad(row.id)),
+    SealedColumn(
+        "tip_messages", "body", lambda row: _message_aad(row.id, row.tip_id), ("id", "tip_id")
+    ),
+    SealedColumn("tip_disclosures", "reason", lambda row: _disclosure_aad(row.id, "reason")),
+    SealedColumn(
+        "tip_disclosures",
+        "decision_reason",
+        lambda row: _disclosure_aad(row.id, "decision_reason"),
+    ),
+)
+
+#: The feature's keyed hashes, for hash-key rotation: a reporter's hash is re-made from
+#: the sealed reporter; a receipt's only when its holder presents it (get_by_receipt).
+KEYED_HASHES = (
+    KeyedHashColumn("tips", "reporter_hash", "reporter_hash_kid", REPORTER_PURPOSE, _TIP_REPORTER),
+    KeyedHashColumn("tips", "receipt_hash", "receipt_hash_kid", RECEIPT_PURPOSE),
+)
+
+
 class SqlTipRepository:
     def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
         self._session = session
@@ -386,6 +423,10 @@ class SqlTipRepository:
 
     def _reporter_hash(self, account_id: uuid.UUID) -> str:
         return self._keyring.keyed_hash(str(account_id), purpose=REPORTER_PURPOSE)
+
+    def _reporter_hashes(self, account_id: uuid.UUID) -> list[str]:
+        """Under every listed hash key: a hash-key rotation may not be re-hashed yet."""
+        return list(self._keyring.keyed_hashes(str(account_id), purpose=REPORTER_PURPOSE).values())
 
     def _visible(self, visibility: TipVisibility) -> list[ColumnElement[bool]]:
         if visibility.everything:
@@ -400,7 +441,8 @@ class SqlTipRepository:
                 ),
             ]
         if visibility.reporter_id is not None:
-            return [col(TipRow.reporter_hash) == self._reporter_hash(visibility.reporter_id)]
+            hashes = self._reporter_hashes(visibility.reporter_id)
+            return [hash_matches(col(TipRow.reporter_hash), hashes)]
         if visibility.tip_ids:
             return [col(TipRow.id).in_(sorted(visibility.tip_ids))]
         return [false()]
@@ -431,6 +473,8 @@ class SqlTipRepository:
                 else self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
             ),
         )
+        row.reporter_hash_kid = None if reporter is None else self._keyring.hash_kid
+        row.receipt_hash_kid = None if receipt is None else self._keyring.hash_kid
         # Core inserts of the mapped rows' values: intake is the hottest write, and the
         # ORM's flush cost more than the statements. Nothing reads these rows back through
         # the session's identity map in the same unit of work.
@@ -454,12 +498,26 @@ class SqlTipRepository:
         return _tip_to_entity(self._sealer, row) if row else None
 
     async def get_by_receipt(self, receipt: str, *, for_update: bool = False) -> Tip | None:
-        digest = self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
-        query = select(TipRow).where(TipRow.receipt_hash == digest)
+        """The tip of a receipt, under any listed hash key. A receipt's hash cannot be
+        re-made without the receipt, which is never stored: one found under an older hash
+        key is re-hashed under the current one here, when its holder presents it (kept if
+        the unit of work commits, as a successful follow-up does)."""
+        hashes = self._keyring.keyed_hashes(receipt, purpose=RECEIPT_PURPOSE)
+        query = select(TipRow).where(hash_matches(col(TipRow.receipt_hash), list(hashes.values())))
         if for_update:
             query = query.with_for_update()
         row = (await self._session.exec(query)).first()
-        return _tip_to_entity(self._sealer, row) if row else None
+        if row is None:
+            return None
+        current = hashes[self._keyring.hash_kid]
+        if row.receipt_hash != current:
+            await self._session.exec(
+                update(TipRow)
+                .where(col(TipRow.id) == row.id)
+                .values(receipt_hash=current, receipt_hash_kid=self._keyring.hash_kid)
+                .execution_options(synchronize_session=False)
+            )
+        return _tip_to_entity(self._sealer, row)
 
     async def save(self, tip: Tip) -> None:
         row = await self._session.get(TipRow, tip.id)

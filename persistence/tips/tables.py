@@ -130,6 +130,10 @@ class TipRow(SQLModel, table=True):
     reporter: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     reporter_hash: str | None = Field(default=None, sa_column=Column(String(64)))
     receipt_hash: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    #: Ids of the hash keys the two keyed hashes were made under (NULL: the single key
+    #: of earlier versions); look-ups try every listed key, `api.cli rehash` moves them.
+    reporter_hash_kid: str | None = Field(default=None, sa_column=Column(String(32)))
+    receipt_hash_kid: str | None = Field(default=None, sa_column=Column(String(32)))
     recorded_by: uuid.UUID | None = Field(
         default=None, sa_column=Column(Uuid, ForeignKey("accounts.id"))
     )

@@ -25,11 +25,38 @@ from domain.pagination import Cursor, PageRequest
 from domain.volunteers.errors import DuplicateNationalId
 from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
 from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
-from persistence.crypto import KeyRing, Sealed
+from persistence.crypto import KeyedHashColumn, KeyRing, Sealed, SealedColumn, hash_matches
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
 NATIONAL_ID_PURPOSE = "national_id"
 ACTIVATION_PURPOSE = "volunteer_activation"
+
+
+_NATIONAL_ID = SealedColumn(
+    "volunteers",
+    "national_id_sealed",
+    lambda row: f"volunteer:{row.id}:national_id",
+    kid_column="national_id_kid",
+)
+
+#: Every sealed column of the feature, for key rotation (persistence/keys).
+SEALED = (
+    _NATIONAL_ID,
+    SealedColumn(
+        "volunteers",
+        "personal_sealed",
+        lambda row: f"volunteer:{row.id}:personal",
+        kid_column="personal_kid",
+    ),
+)
+
+#: The national ID's keyed hash is re-made from the sealed ID. Activation codes (kept
+#: only as hashes, for 14 days) are looked up under every listed key until they expire.
+KEYED_HASHES = (
+    KeyedHashColumn(
+        "volunteers", "national_id_hash", "national_id_hash_kid", NATIONAL_ID_PURPOSE, _NATIONAL_ID
+    ),
+)
 
 
 def _escape_like(value: str) -> str:
@@ -124,10 +151,11 @@ def _to_row(
     nid = volunteer.national_id
     if nid is None:
         row.national_id_hash = row.national_id_sealed = row.national_id_kid = None
-        row.national_id_last4 = None
+        row.national_id_hash_kid = row.national_id_last4 = None
     else:
         sealed = keyring.seal(nid, aad=f"volunteer:{volunteer.id}:national_id")
         row.national_id_hash = keyring.keyed_hash(nid, purpose=NATIONAL_ID_PURPOSE)
+        row.national_id_hash_kid = keyring.hash_kid
         row.national_id_sealed, row.national_id_kid = sealed.blob, sealed.kid
         row.national_id_last4 = nid[-4:]
     personal = {
@@ -239,7 +267,22 @@ class SqlVolunteerRepository:
 
     # -- repository ----------------------------------------------------------------------
 
+    async def find_by_national_id(self, national_id: str) -> uuid.UUID | None:
+        """The volunteer registered under this national ID, under any listed hash key."""
+        hashes = self._keyring.keyed_hashes(national_id, purpose=NATIONAL_ID_PURPOSE)
+        query = select(VolunteerRow.id).where(
+            hash_matches(col(VolunteerRow.national_id_hash), list(hashes.values()))
+        )
+        found: uuid.UUID | None = (await self._session.exec(query)).first()
+        return found
+
     async def add(self, volunteer: Volunteer) -> None:
+        nid = volunteer.national_id
+        # The unique index sees hashes under one key only: while a hash-key rotation is
+        # under way, an ID registered under an older key is looked for first.
+        rotating = len(self._keyring.hash_key_ids) > 1
+        if nid is not None and rotating and await self.find_by_national_id(nid) is not None:
+            raise DuplicateNationalId()
         row = _to_row(self._keyring, volunteer)
         try:
             async with self._session.begin_nested():
@@ -356,11 +399,11 @@ class SqlVolunteerRepository:
         await self._session.flush()
 
     async def find_by_activation_code(self, code: str, *, now: datetime) -> Volunteer | None:
-        digest = self._keyring.keyed_hash(code, purpose=ACTIVATION_PURPOSE)
+        digests = list(self._keyring.keyed_hashes(code, purpose=ACTIVATION_PURPOSE).values())
         query = (
             select(VolunteerRow)
             .where(
-                VolunteerRow.activation_code_hash == digest,
+                hash_matches(col(VolunteerRow.activation_code_hash), digests),
                 col(VolunteerRow.activation_expires_at) > now,
             )
             .with_for_update()

@@ -81,6 +81,8 @@ class VolunteerRow(SQLModel, table=True):
     full_name_th: str = Field(sa_column=Column(String(200), nullable=False))
     full_name_en: str | None = Field(default=None, sa_column=Column(String(200)))
     national_id_hash: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    #: The hash key the national ID's hash was made under (NULL: the single earlier key).
+    national_id_hash_kid: str | None = Field(default=None, sa_column=Column(String(32)))
     national_id_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     national_id_kid: str | None = Field(default=None, sa_column=Column(String(32)))
     national_id_last4: str | None = Field(default=None, sa_column=Column(String(4)))

@@ -216,8 +216,11 @@ async def test_password_reset_forces_a_change_before_anything_else(
         headers=headers,
     )
     assert changed.status_code == 204
-    assert (await client.get(USERS, headers=headers)).status_code == 200
-    assert (await sign_in(client, "officer", "my own new passphrase")).status_code == 200
+    # The token used for the change is revoked with every other: sign in again.
+    assert_unauthenticated(await client.get(USERS, headers=headers))
+    again = await sign_in(client, "officer", "my own new passphrase")
+    assert again.status_code == 200
+    assert (await client.get(USERS, headers=bearer(again))).status_code == 200
 
     actions = [a for a, entity, _ in await audit_actions(app) if entity == str(officer.id)]
     assert "user.password_reset" in actions

@@ -54,3 +54,26 @@ def test_parse_from_settings_format() -> None:
     assert parsed.current_kid == "k2"
     with pytest.raises(ValueError, match="32 bytes"):
         KeyRing.parse("k1:AAAA", "k1", base64.b64encode(b"h" * 32).decode())
+
+
+def test_hash_keys_rotate_by_id() -> None:
+    old = KeyRing({"k": os.urandom(32)}, "k", {"h1": b"1" * 32}, "h1")
+    rotating = KeyRing({"k": os.urandom(32)}, "k", {"h1": b"1" * 32, "h2": b"2" * 32}, "h2")
+    made = old.keyed_hash("1101700230708", purpose="national_id")
+    hashes = rotating.keyed_hashes("1101700230708", purpose="national_id")
+    assert list(hashes) == ["h2", "h1"]  # the current key first
+    assert hashes["h1"] == made
+    assert rotating.keyed_hash("1101700230708", purpose="national_id") == hashes["h2"] != made
+    assert rotating.hash_kid == "h2"
+    with pytest.raises(ValueError, match="current hash key"):
+        KeyRing({"k": os.urandom(32)}, "k", {"h1": b"1" * 32, "h2": b"2" * 32})
+
+
+def test_a_single_base64_hash_key_still_parses() -> None:
+    """DATA_HASH_KEY of earlier versions: one key, id "h1" (or DATA_HASH_KEY_ID)."""
+    data = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+    single = base64.b64encode(b"h" * 32).decode()
+    assert KeyRing.parse(data, "k1", single).hash_key_ids == ["h1"]
+    assert KeyRing.parse(data, "k1", single, "legacy").hash_key_ids == ["legacy"]
+    both = KeyRing.parse(data, "k1", f"h2:{single}, h1:{single}", "h2")
+    assert both.hash_key_ids == ["h2", "h1"]

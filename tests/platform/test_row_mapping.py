@@ -143,10 +143,13 @@ PAIRINGS = [
         flattened={"incident": "incident_"},
         stored_as={
             # Sealed under the shorter name, plus a keyed hash to find a reporter's tips.
-            "reporter_account_id": ("reporter", "reporter_hash"),
+            "reporter_account_id": ("reporter", "reporter_hash", "reporter_hash_kid"),
         },
         not_stored={"new_events": "events not yet saved; saved, they are tip_events rows"},
-        row_only={"receipt_hash": "keyed hash of the receipt, an argument of add() only"},
+        row_only={
+            "receipt_hash": "keyed hash of the receipt, an argument of add() only",
+            "receipt_hash_kid": "the hash key of receipt_hash (key rotation)",
+        },
     ),
     Pairing(TipRow, TipSummary, projection=True),
     Pairing(TipEventRow, TipEvent, row_only={"seq": "identity column: the history's order"}),
@@ -160,6 +163,7 @@ PAIRINGS = [
             # the last four digits for masking.
             "national_id": (
                 "national_id_hash",
+                "national_id_hash_kid",
                 "national_id_sealed",
                 "national_id_kid",
                 "national_id_last4",
@@ -285,6 +289,9 @@ NO_ENTITY = {
     "stat_conclusions",
     "stat_referrals",
     "stat_volunteers",
+    # How far the audit trail was shipped off the server: a cursor of the shipper
+    # (persistence/audit/shipping.py), not a record of the domain.
+    "audit_shipments",
 }
 
 
@@ -384,6 +391,7 @@ def test_account_round_trip() -> None:
         failed_logins=3,
         locked_until=NOW + timedelta(minutes=15),
         version=7,
+        token_version=4,
     )
     _no_field_at_its_default(account)
     row = accounts._to_row(account)
@@ -446,6 +454,7 @@ def test_refresh_token_and_throttle_round_trips() -> None:
         expires_at=NOW + timedelta(days=14),
         used_at=NOW + timedelta(hours=1),
         revoked_at=NOW + timedelta(hours=2),
+        session_started_at=NOW - timedelta(hours=3),
     )
     _no_field_at_its_default(token)
     assert sessions._token_to_entity(sessions._token_to_row(token)) == token

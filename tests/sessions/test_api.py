@@ -278,9 +278,10 @@ async def test_refresh_tokens_are_stored_hashed_and_expire(
     assert len(rows) == 1
     assert rows[0].token_hash == hashlib.sha256(value.encode()).hexdigest()
     assert value not in json.dumps(rows[0].model_dump(mode="json"))
-    assert rows[0].expires_at - rows[0].issued_at == timedelta(days=14)
+    # The session's idle timeout (SESSION_IDLE_MINUTES) is shorter than REFRESH_TOKEN_DAYS.
+    assert rows[0].expires_at - rows[0].issued_at == timedelta(minutes=30)
 
-    clock.advance(timedelta(days=14, seconds=1))
+    clock.advance(timedelta(minutes=30, seconds=1))
     assert_unauthenticated(await refresh(client, value))
 
 
@@ -359,6 +360,7 @@ def claims_for(account: Account, settings: Settings, **override: Any) -> dict[st
         "role": str(account.role),
         "prov": account.province_code,
         "agency": None,
+        "tv": account.token_version,
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(minutes=15),
@@ -398,6 +400,9 @@ BAD_TOKENS: dict[str, Callable[[dict[str, Any], str], str]] = {
     "wrong issuer": lambda c, k: signed({**c, "iss": "someone-else"}, k),
     "unknown kid": lambda c, k: signed(c, k, kid="k9"),
     "missing jti": lambda c, k: signed({n: v for n, v in c.items() if n != "jti"}, k),
+    "missing token version": lambda c, k: signed({n: v for n, v in c.items() if n != "tv"}, k),
+    "older token version": lambda c, k: signed({**c, "tv": c["tv"] - 1}, k),
+    "token version not an integer": lambda c, k: signed({**c, "tv": str(c["tv"])}, k),
     "not a jwt": lambda c, k: "not-a-token",
 }
 

@@ -100,13 +100,13 @@ def test_alg_none_and_other_algorithms_are_refused() -> None:
 
 
 def test_missing_claims_and_unknown_roles_are_refused() -> None:
-    base = {"sub": str(WHO.account_id), "role": "admin", "iat": now(), "nbf": now()}
+    base = {"sub": str(WHO.account_id), "role": "admin", "iat": now(), "nbf": now(), "tv": 1}
     base |= {"exp": now() + timedelta(minutes=5), "jti": "x", "iss": "duangta", "aud": "api"}
     assert (
         decode_access_token(CONFIG, jwt.encode(base, SECRET, headers={"kid": "k1"})).role
         is Role.ADMIN
     )
-    for missing in ("sub", "role", "jti", "exp"):
+    for missing in ("sub", "role", "jti", "exp", "tv"):
         claims = {k: v for k, v in base.items() if k != missing}
         with pytest.raises(InvalidToken):
             decode_access_token(CONFIG, jwt.encode(claims, SECRET, headers={"kid": "k1"}))
@@ -114,3 +114,15 @@ def test_missing_claims_and_unknown_roles_are_refused() -> None:
         decode_access_token(
             CONFIG, jwt.encode({**base, "role": "king"}, SECRET, headers={"kid": "k1"})
         )
+
+
+def test_an_access_token_never_outlives_its_session() -> None:
+    issued_at = now()
+    ends = issued_at + timedelta(minutes=4)
+    clamped = issue_access_token(CONFIG, WHO, now=issued_at, not_after=ends)
+    assert clamped.expires_at == ends
+    assert jwt.decode(clamped.token, options={"verify_signature": False})["exp"] == int(
+        ends.timestamp()
+    )
+    later = issue_access_token(CONFIG, WHO, now=issued_at, not_after=issued_at + timedelta(days=1))
+    assert later.expires_at == issued_at + CONFIG.access_ttl

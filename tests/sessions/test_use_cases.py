@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from domain.accounts.model import LoginPolicy
 from domain.clock import FrozenClock
 from domain.policy import Role
 from domain.sessions import use_cases
-from domain.sessions.errors import InvalidCredentials, InvalidRefreshToken
+from domain.sessions.errors import InvalidCredentials, InvalidRefreshToken, SessionNotFound
 from tests.fakes import FastHasher, InMemoryUnitOfWork, Store
 
 PASSWORD = "correct horse battery staple"
@@ -126,3 +127,33 @@ async def test_unknown_usernames_are_throttled_like_accounts(
     assert store.throttles["nobody"].locked_until is not None
     # The username someone typed is never audited.
     assert all("nobody" not in str(entry.details) for entry in store.audit)
+
+
+async def test_a_session_expires_when_idle_and_the_family_is_revoked(
+    uow: InMemoryUnitOfWork, store: Store, clock: FrozenClock
+) -> None:
+    signed_in = await sign_in(uow, "officer", PASSWORD)
+    clock.advance(RULES.session_idle + timedelta(seconds=1))
+    with pytest.raises(InvalidRefreshToken):
+        await refresh(uow, signed_in.refresh_token)
+    assert all(t.revoked_at is not None for t in store.refresh_tokens.values())
+    assert store.actions()[-1] == "auth.token_family_revoked"
+    assert await uow.accounts.get_signed_in(signed_in.account.id, signed_in.session_id) is None
+
+
+async def test_own_sessions_are_listed_and_ended(uow: InMemoryUnitOfWork) -> None:
+    first = await sign_in(uow, "officer", PASSWORD)
+    second = await sign_in(uow, "officer", PASSWORD)
+    me = replace(first.account.principal(), session_id=first.session_id)
+    async with uow:
+        listed = await use_cases.list_own_sessions(uow, actor=me, rules=RULES)
+    assert {s.id for s in listed} == {first.session_id, second.session_id}
+    assert all(s.expires_at == s.started_at + RULES.session_max for s in listed)
+    async with uow:
+        await use_cases.end_own_session(uow, actor=me, session_id=second.session_id)
+    async with uow:
+        assert [s.id for s in await use_cases.list_own_sessions(uow, actor=me, rules=RULES)] == [
+            first.session_id
+        ]
+        with pytest.raises(SessionNotFound):
+            await use_cases.end_own_session(uow, actor=me, session_id=second.session_id)

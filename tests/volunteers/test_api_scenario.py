@@ -126,7 +126,8 @@ async def test_a_volunteer_from_application_to_erasure(
     assert mine["trained"] is True
     assert mine["trainings"][0]["certificate_number"] == "KK-2569-0042"
 
-    # 5. Suspended: his account is deactivated, his token refused; reinstated: it works again.
+    # 5. Suspended: his account is deactivated, his token refused; reinstated: he signs in
+    # again (tokens issued before the suspension stay dead).
     suspended = await client.post(
         f"/api/v1/volunteers/{volunteer_id}/suspend",
         json={"reason": "สมชายไม่มาประชุมสามครั้ง"},
@@ -143,6 +144,8 @@ async def test_a_volunteer_from_application_to_erasure(
     )
     assert reinstated.json()["status"] == "active"
     assert await account_state(app, clock, account_id) == (True, "somchai.kk")
+    assert (await client.get("/api/v1/me/volunteer", headers=me)).status_code == 401
+    me = await sign_in(client, "somchai.kk", PASSWORD)
     assert (await client.get("/api/v1/me/volunteer", headers=me)).status_code == 200
 
     # Nothing readable in the database: not the ID, not his phone or email.
@@ -199,6 +202,7 @@ async def test_a_volunteer_from_application_to_erasure(
         "user.deactivated",
         "volunteer.reinstated",
         "user.reactivated",
+        "auth.login_succeeded",
         "volunteer.retired",
         "user.deactivated",
         "user.updated",

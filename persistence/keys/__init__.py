@@ -1,0 +1,1 @@
+"""keys: the maintenance repository (see README: Layout)."""
