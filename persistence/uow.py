@@ -170,7 +170,7 @@ class SqlUnitOfWork:
     @property
     def clients(self) -> SqlClientRepository:
         if self._clients is None:
-            self._clients = SqlClientRepository(self.session, self.keyring)
+            self._clients = SqlClientRepository(self.session)
         return self._clients
 
     @property

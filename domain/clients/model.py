@@ -2,11 +2,12 @@
 (RFC 6749 section 4.4) instead of a person's password.
 
 An admin registers a client for one agency with some scopes (`policy.ClientScope`); the
-client's secret is shown once and kept only as a keyed hash (HMAC-SHA-256 under
-DATA_HASH_KEY, by the repository). A secret is 256 random bits, so a fast keyed hash is
-enough: nobody can guess it, offline or online, and a database copy without the key
-cannot even test a guess. A slow password hash (Argon2) would only make every token
-request, and every flood of wrong ones, cost a third of a second of CPU.
+client's secret is shown once and kept only as a SHA-256 digest (by the repository), as
+refresh tokens are. A secret is 256 random bits, so a fast hash is enough: nobody can
+guess it, offline or online. A slow password hash (Argon2) would only make every token
+request, and every flood of wrong ones, cost a third of a second of CPU; a keyed hash
+would tie every client secret to DATA_HASH_KEY, so rotating that key would cut every
+partner system off.
 
 Rotation issues a new secret and keeps the previous one valid until a given time (two at
 once, never more); revocation is immediate and final: the client is looked up on every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -9,10 +10,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clients.model import ApiClient, format_scopes, parse_scopes
 from persistence.clients.tables import ApiClientRow
-from persistence.crypto import KeyRing
-
-#: Purpose of the keyed hash of client secrets (persistence/crypto.py KeyRing.keyed_hash).
-SECRET_PURPOSE = "client_secret"  # noqa: S105 - a purpose label, not a secret
 
 
 def _to_entity(row: ApiClientRow) -> ApiClient:
@@ -57,12 +54,13 @@ def _to_row(client: ApiClient, into: ApiClientRow | None = None) -> ApiClientRow
 
 
 class SqlClientRepository:
-    def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._keyring = keyring
 
     def secret_digest(self, secret: str) -> str:
-        return self._keyring.keyed_hash(secret, purpose=SECRET_PURPOSE)
+        # 256 random bits: a plain digest suffices (as for refresh tokens), and it does
+        # not tie every partner's secret to DATA_HASH_KEY's rotation.
+        return hashlib.sha256(secret.encode()).hexdigest()
 
     async def add(self, client: ApiClient) -> None:
         self._session.add(_to_row(client))

@@ -1,4 +1,4 @@
-"""API clients: the table. Secrets are stored only as keyed hashes (HMAC-SHA-256)."""
+"""API clients: the table. Secrets are stored only as SHA-256 digests."""
 
 from __future__ import annotations
 

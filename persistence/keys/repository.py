@@ -32,11 +32,12 @@ from persistence.tips.repository import KEYED_HASHES as TIPS_HASHES
 from persistence.tips.repository import SEALED as TIPS_SEALED
 from persistence.volunteers.repository import KEYED_HASHES as VOLUNTEERS_HASHES
 from persistence.volunteers.repository import SEALED as VOLUNTEERS_SEALED
+from persistence.webhooks.repository import SEALED as WEBHOOKS_SEALED
 
 #: Every sealed column of every feature. A feature that seals a new column declares it in
 #: its repository's SEALED (tests/keys checks that every bytea column is listed).
 SEALED_COLUMNS: dict[str, SealedColumn] = {
-    c.name: c for c in (*TIPS_SEALED, *INVESTIGATIONS_SEALED, *VOLUNTEERS_SEALED)
+    c.name: c for c in (*TIPS_SEALED, *INVESTIGATIONS_SEALED, *VOLUNTEERS_SEALED, *WEBHOOKS_SEALED)
 }
 KEYED_HASH_COLUMNS: dict[str, KeyedHashColumn] = {
     c.name: c for c in (*TIPS_HASHES, *VOLUNTEERS_HASHES)

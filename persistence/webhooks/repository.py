@@ -18,13 +18,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.outbox.model import EventType, OutboxEvent
 from domain.pagination import Cursor, PageRequest
 from domain.webhooks.model import Attempt, Delivery, DeliveryState, Endpoint
-from persistence.crypto import FieldSealer, KeyRing
+from persistence.crypto import FieldSealer, KeyRing, SealedColumn
 from persistence.outbox.repository import CHANNEL
 from persistence.webhooks.tables import WebhookEndpointRow
 
 
 def _aad(endpoint_id: UUID, field: str) -> str:
     return f"webhook_endpoint:{endpoint_id}:{field}"
+
+
+#: The sealed columns, for key rotation (persistence/keys re-seals them).
+SEALED = (
+    SealedColumn("webhook_endpoints", "secret", lambda row: _aad(row.id, "secret")),
+    SealedColumn(
+        "webhook_endpoints", "previous_secret", lambda row: _aad(row.id, "previous_secret")
+    ),
+)
 
 
 class EndpointSecrets:

@@ -184,6 +184,19 @@ async def populate(client: httpx.AsyncClient, login_as: LoginAs) -> dict[str, An
         headers=central,
     )
     assert referred.status_code == 201, referred.text
+
+    # A webhook endpoint (sealed signing secret), rotated (sealed previous secret). A
+    # public address literal: registration resolves nothing and nothing is delivered here.
+    endpoint = await client.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": "https://1.1.1.1/duangta", "agency_code": "NACC"},
+        headers=admin,
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    rotated = await client.post(
+        f"/api/v1/webhooks/endpoints/{endpoint.json()['id']}/rotate-secret", headers=admin
+    )
+    assert rotated.status_code == 200, rotated.text
     return {
         "admin": admin,
         "central": central,
