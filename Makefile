@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format openapi lock help
+.PHONY: run test fuzz bench lint format openapi lock help
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make test     set up and run the whole test suite (throwaway embedded PostgreSQL)"
+	@echo "make fuzz     the long contract fuzzing run (Schemathesis, every operation and role; minutes)"
 	@echo "make bench    seed a data set and measure the API beside a bare reference (BENCH_SCALE=small: a few minutes)"
 	@echo "make lint     ruff (lint + format check) and mypy --strict"
 	@echo "make openapi  regenerate openapi/openapi.json"
@@ -27,6 +28,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# The long contract fuzzing run (`make test` runs a bounded one): see docs/reliability.md.
+fuzz: $(STAMP)
+	FUZZ=long FUZZ_REPORT=.fuzz-report.json $(BIN)/pytest tests/fuzz -q
+	@cat .fuzz-report.json
 
 # Numbers, not assertions: see docs/benchmarks.md (BENCH_SCALE=small for a quick run).
 bench: $(STAMP)

@@ -12,9 +12,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
-from api.services import Svc
+from api.services import Services, Svc
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
 from domain.accounts.model import LoginPolicy
@@ -134,3 +136,45 @@ class Requires:
 def requires(action: Action) -> Any:
     """`caller: Annotated[Principal | None, requires(Action.X)]` in a route signature."""
     return Depends(Requires(action))
+
+
+def declared_action(dependant: Dependant) -> Action | None:
+    """The action of the route's `requires(Action.X)`."""
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, Requires):
+            return sub.call.action
+        found = declared_action(sub)
+        if found is not None:
+            return found
+    return None
+
+
+async def authenticate_before_body(request: Request) -> None:
+    """The route's access check, for a request whose body could not be parsed.
+
+    FastAPI parses a JSON body before it runs any dependency, so a malformed body would
+    be answered 400/422 before `requires(...)` had a chance to answer 401/403: an
+    anonymous caller could probe protected operations' bodies. The error handlers of
+    body-parsing errors call this first (api/errors.py); it raises `NotAuthenticated` or
+    `Forbidden` as the route's own check would, and returns when the caller may go on
+    to hear about their body. Only the error path pays for it.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    action = declared_action(route.dependant)
+    if action is None or action in OWN_CREDENTIAL_ACTIONS:
+        return
+    token = await oauth2_scheme(request)
+    if token is None:
+        policy.require(None, action)
+        return
+    services: Services = request.app.state.services
+    async with SqlUnitOfWork(
+        services.database.sessions(),
+        clock=services.clock,
+        request_id=request.state.request_id,
+        keyring=services.keyring,
+        province_cache=services.province_cache,
+    ) as uow:
+        await Requires(action)(services, uow, token)

@@ -34,8 +34,10 @@ BAD_REQUEST = ProblemKind(
     400,
     "bad-request",
     "Bad request",
-    "The request cannot be read: the Content-Length header is not a number, or a form "
-    "body cannot be parsed.",
+    "The request cannot be read: the Content-Length header is not a number, a JSON body "
+    "is not UTF-8, or a form body cannot be parsed. (A body that is UTF-8 but not JSON "
+    "is a `validation-error`.) On operations that need a token, a missing or invalid "
+    "token is answered 401 first.",
 )
 NOT_AUTHENTICATED = ProblemKind(
     401,
@@ -284,7 +286,7 @@ def problem_response(
 
 
 _DESCRIPTIONS = {
-    400: "Bad request",
+    400: "Bad request: the body cannot be read (not UTF-8, or a broken form)",
     401: "Not authenticated: the access token is missing, invalid or expired",
     403: "The caller's role may not perform this operation",
     404: "Not found, or not visible to the caller",
