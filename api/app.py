@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
 
 from api.accounts import routes as accounts
 from api.agencies import routes as agencies
@@ -111,6 +112,18 @@ TAGS = [
 ]
 
 
+#: What browsers on allowed origins may send and read (CORS_ALLOW_ORIGINS).
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+]
+CORS_RESPONSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
+
+
 def _operation_id(route: APIRoute) -> str:
     # Route function names are the stable operationIds (e.g. `provinces_list`).
     return route.name
@@ -184,7 +197,18 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)
-    app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
+    if settings.cors_origins():
+        # Bearer tokens, no cookies: no credentials mode. Preflights are answered here.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins(),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
+            max_age=600,
+        )
+    # Outermost: sees every request (and adds the security headers to every response).
+    app.add_middleware(RequestContextMiddleware, hsts_max_age=settings.hsts_max_age)
 
     app.include_router(health.router)
     app.include_router(provinces.router)
