@@ -71,7 +71,7 @@ CONFLICT = ProblemKind(
     409,
     "conflict",
     "Conflict",
-    "The request clashes with the stored data: a username or national id already "
+    "The request clashes with the stored data: a username already "
     "registered, a link that exists, a record in a state that forbids the request "
     "(e.g. a volunteer who is not active), or a write that raced another one (read the "
     "record again and retry).",
