@@ -61,8 +61,7 @@ _STATUS_CHANGE_RESPONSES = versioned_responses(200, 401, 403, 404, 409, 422)
     "/applications",
     status_code=201,
     response_model=VolunteerApplicationPublic,
-    responses=with_headers(201, LOCATION, IDEMPOTENT_REPLAYED)
-    | problem_responses(401, 422, 429),
+    responses=with_headers(201, LOCATION, IDEMPOTENT_REPLAYED) | problem_responses(401, 422, 429),
     dependencies=[limited(Budget.VOLUNTEER_APPLICATION)],
 )
 async def volunteers_apply(
