@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
@@ -124,18 +125,67 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self, services: Svc, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
+        self,
+        request: Request,
+        services: Svc,
+        uow: Uow,
+        token: Annotated[str | None, Depends(oauth2_scheme)],
     ) -> Principal | None:
         principal = None
         if self.action not in OWN_CREDENTIAL_ACTIONS:
             principal = await optional_principal(services, uow, token)
         policy.require(principal, self.action)
+        await refuse_nul_characters(request)  # after the access check, like the body's
         return principal
 
 
 def requires(action: Action) -> Any:
     """`caller: Annotated[Principal | None, requires(Action.X)]` in a route signature."""
     return Depends(Requires(action))
+
+
+def _nul_locations(value: Any, at: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        return [at] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            loc
+            for key, item in value.items()
+            for loc in _nul_locations(key, at) + _nul_locations(item, (*at, str(key)))
+        ]
+    if isinstance(value, list):
+        return [loc for i, item in enumerate(value) for loc in _nul_locations(item, (*at, i))]
+    return []
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """A 422 for a NUL character (U+0000) anywhere in a JSON body or the query string.
+
+    PostgreSQL's text cannot hold it (a 22021 error), and sealed fields would store it
+    only to break exports and other systems later: text with NUL is refused up front, as
+    a `validation-error` naming where it is. The JSON body was already parsed by FastAPI
+    (Starlette caches it on the request): this walks it, nothing more.
+    """
+    found: list[tuple[str | int, ...]] = [
+        ("query", name)
+        for name, value in request.query_params.multi_items()
+        if "\x00" in value or "\x00" in name
+    ]
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type and await request.body():
+        found += _nul_locations(await request.json(), ("body",))
+    if found:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "nul_character",
+                    "loc": loc,
+                    "msg": "Text may not contain the NUL character (U+0000)",
+                    "input": None,
+                }
+                for loc in found
+            ]
+        )
 
 
 def declared_action(dependant: Dependant) -> Action | None:
@@ -177,4 +227,4 @@ async def authenticate_before_body(request: Request) -> None:
         keyring=services.keyring,
         province_cache=services.province_cache,
     ) as uow:
-        await Requires(action)(services, uow, token)
+        policy.require(await optional_principal(services, uow, token), action)

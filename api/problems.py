@@ -35,9 +35,9 @@ BAD_REQUEST = ProblemKind(
     "bad-request",
     "Bad request",
     "The request cannot be read: the Content-Length header is not a number, a JSON body "
-    "is not UTF-8, or a form body cannot be parsed. (A body that is UTF-8 but not JSON "
-    "is a `validation-error`.) On operations that need a token, a missing or invalid "
-    "token is answered 401 first.",
+    "is not UTF-8 or is nested too deeply to parse, or a form body cannot be parsed. "
+    "(A body that is UTF-8 but not JSON is a `validation-error`.) On operations that "
+    "need a token, a missing or invalid token is answered 401 first.",
 )
 NOT_AUTHENTICATED = ProblemKind(
     401,
@@ -107,7 +107,8 @@ VALIDATION_ERROR = ProblemKind(
     "validation-error",
     "Validation error",
     "The request does not match the documented schema: a missing or malformed field, "
-    "parameter or header. The only kind with `errors`, one item per invalid value.",
+    "parameter or header, an unknown field, a body that is not JSON, or text holding a NUL "
+    "character (`nul_character`). The only kind with `errors`, one item per invalid value.",
 )
 INVALID_INPUT = ProblemKind(
     422,
