@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -171,9 +171,14 @@ async def refuse_nul_characters(request: Request) -> None:
         for name, value in request.query_params.multi_items()
         if "\x00" in value or "\x00" in name
     ]
-    content_type = request.headers.get("content-type", "")
-    if "json" in content_type and await request.body():
-        found += _nul_locations(await request.json(), ("body",))
+    route = request.scope.get("route")
+    body_field = route.body_field if isinstance(route, APIRoute) else None
+    if body_field is not None and not isinstance(body_field.field_info, params.Form):
+        try:  # parsed (and cached) already when the route read it as JSON
+            body = await request.json() if await request.body() else None
+        except (ValueError, RecursionError):  # not JSON: the body's own validation says so
+            body = None
+        found += _nul_locations(body, ("body",))
     if found:
         raise RequestValidationError(
             [

@@ -217,6 +217,19 @@ CASES: list[Case] = [
         "not-authenticated",
     ),
     Case(
+        "JSON that is not UTF-8 sent to the sign-in form",
+        Call("POST", "/api/v1/auth/token", content=b'{"username": "\xff"}', headers=JSON),
+        422,
+        "validation-error",
+    ),
+    Case(
+        "NUL in a JSON body sent without a Content-Type",
+        Call("POST", "/api/v1/tips", content=json.dumps(tip_body(location="\x00")).encode()),
+        422,
+        "validation-error",
+        _loc_types("nul_character"),
+    ),
+    Case(
         "NUL in a path segment",
         Call("GET", "/api/v1/provinces/4%000", as_role=None),
         404,
