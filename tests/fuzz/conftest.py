@@ -54,13 +54,15 @@ def count(phase: str, role: Role | None, operation: str) -> None:
     OPERATIONS.setdefault(key, set()).add(operation)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fuzz_app(database_url: str, password_hasher: Argon2PasswordHasher) -> Iterator[FastAPI]:
     """The app under fuzz, with budgets that the fuzzer cannot exhaust (a 429 answers
-    nothing about the operation) and a cheap password hash."""
+    nothing about the operation), a cheap password hash and a small pool (its lifespan,
+    hence its connections, end with the module)."""
     generous = "1000000/hour"
     settings = test_settings(database_url).model_copy(
         update={
+            "database_pool_size": 2,
             "tip_submit_anonymous_rate": generous,
             "tip_follow_up_failure_rate": generous,
             "tip_reporter_message_rate": generous,
@@ -69,7 +71,7 @@ def fuzz_app(database_url: str, password_hasher: Argon2PasswordHasher) -> Iterat
         }
     )
     yield create_app(settings, password_hasher=password_hasher)
-    asgi.shutdown_lifespans()  # the fuzzed app's engine, before the session's database goes
+    asgi.shutdown_lifespans()  # closes the fuzzed app's engine and its connections
 
 
 #: The account of each role, made once for the run (again if a test emptied the table).
