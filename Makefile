@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run worker test bench faults lint format openapi lock help
+.PHONY: run worker test fuzz bench faults lint format openapi lock help
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (embedded PostgreSQL)"
 	@echo "make worker   the webhook delivery worker alone (DATABASE_URL; make run starts one unless RUN_WORKER=0)"
 	@echo "make test     set up and run the whole test suite (throwaway embedded PostgreSQL)"
+	@echo "make fuzz     the long contract fuzzing run (Schemathesis, every operation and role; minutes)"
 	@echo "make bench    seed a data set and measure the API beside a bare reference (BENCH_SCALE=small: a few minutes)"
 	@echo "make faults   PostgreSQL restarted under retried intake, the long variant (docs/reliability.md)"
 	@echo "make lint     ruff (lint + format check) and mypy --strict"
@@ -33,6 +34,11 @@ worker: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# The long contract fuzzing run (`make test` runs a bounded one): see docs/reliability.md.
+fuzz: $(STAMP)
+	FUZZ=long FUZZ_REPORT=.fuzz-report.json $(BIN)/pytest tests/fuzz -q
+	@cat .fuzz-report.json
 
 # Numbers, not assertions: see docs/benchmarks.md (BENCH_SCALE=small for a quick run).
 bench: $(STAMP)

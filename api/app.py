@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.middleware.cors import CORSMiddleware
 
 from api.accounts import routes as accounts
 from api.agencies import routes as agencies
@@ -140,6 +141,18 @@ TAGS = [
         "small-count suppression, the open dataset and the transparency page.",
     },
 ]
+
+
+#: What browsers on allowed origins may send and read (CORS_ALLOW_ORIGINS).
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+]
+CORS_RESPONSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -274,7 +287,18 @@ def create_app(
         app.add_middleware(ConcurrencyLimitMiddleware, limit=services.concurrency_limit)
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.add_middleware(MetricsMiddleware, collector=metrics, token=metrics_token)
-    app.add_middleware(RequestContextMiddleware)  # outermost: sees every request
+    if settings.cors_origins():
+        # Bearer tokens, no cookies: no credentials mode. Preflights are answered here.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins(),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
+            max_age=600,
+        )
+    # Outermost: sees every request (and adds the security headers to every response).
+    app.add_middleware(RequestContextMiddleware, hsts_max_age=settings.hsts_max_age)
 
     app.include_router(health.router)
     app.include_router(provinces.router)

@@ -12,7 +12,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
 from api.ratelimit import Budget
@@ -145,15 +148,111 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self, services: Svc, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
+        self,
+        request: Request,
+        services: Svc,
+        uow: Uow,
+        token: Annotated[str | None, Depends(oauth2_scheme)],
     ) -> Principal | None:
         principal = None
         if self.action not in OWN_CREDENTIAL_ACTIONS:
             principal = await optional_principal(services, uow, token)
         policy.require(principal, self.action)
+        await refuse_nul_characters(request)  # after the access check, like the body's
         return principal
 
 
 def requires(action: Action) -> Any:
     """`caller: Annotated[Principal | None, requires(Action.X)]` in a route signature."""
     return Depends(Requires(action))
+
+
+def _nul_locations(value: Any, at: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        return [at] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            loc
+            for key, item in value.items()
+            for loc in _nul_locations(key, at) + _nul_locations(item, (*at, str(key)))
+        ]
+    if isinstance(value, list):
+        return [loc for i, item in enumerate(value) for loc in _nul_locations(item, (*at, i))]
+    return []
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """A 422 for a NUL character (U+0000) anywhere in a JSON body or the query string.
+
+    PostgreSQL's text cannot hold it (a 22021 error), and sealed fields would store it
+    only to break exports and other systems later: text with NUL is refused up front, as
+    a `validation-error` naming where it is. The JSON body was already parsed by FastAPI
+    (Starlette caches it on the request): this walks it, nothing more.
+    """
+    found: list[tuple[str | int, ...]] = [
+        ("query", name)
+        for name, value in request.query_params.multi_items()
+        if "\x00" in value or "\x00" in name
+    ]
+    route = request.scope.get("route")
+    body_field = route.body_field if isinstance(route, APIRoute) else None
+    if body_field is not None and not isinstance(body_field.field_info, params.Form):
+        try:  # parsed (and cached) already when the route read it as JSON
+            body = await request.json() if await request.body() else None
+        except (ValueError, RecursionError):  # not JSON: the body's own validation says so
+            body = None
+        found += _nul_locations(body, ("body",))
+    if found:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "nul_character",
+                    "loc": loc,
+                    "msg": "Text may not contain the NUL character (U+0000)",
+                    "input": None,
+                }
+                for loc in found
+            ]
+        )
+
+
+def declared_action(dependant: Dependant) -> Action | None:
+    """The action of the route's `requires(Action.X)`."""
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, Requires):
+            return sub.call.action
+        found = declared_action(sub)
+        if found is not None:
+            return found
+    return None
+
+
+async def authenticate_before_body(request: Request) -> None:
+    """The route's access check, for a request whose body could not be parsed.
+
+    FastAPI parses a JSON body before it runs any dependency, so a malformed body would
+    be answered 400/422 before `requires(...)` had a chance to answer 401/403: an
+    anonymous caller could probe protected operations' bodies. The error handlers of
+    body-parsing errors call this first (api/errors.py); it raises `NotAuthenticated` or
+    `Forbidden` as the route's own check would, and returns when the caller may go on
+    to hear about their body. Only the error path pays for it.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    action = declared_action(route.dependant)
+    if action is None or action in OWN_CREDENTIAL_ACTIONS:
+        return
+    token = await oauth2_scheme(request)
+    if token is None:
+        policy.require(None, action)
+        return
+    services: Services = request.app.state.services
+    async with SqlUnitOfWork(
+        services.database.sessions(),
+        clock=services.clock,
+        request_id=request.state.request_id,
+        keyring=services.keyring,
+        province_cache=services.province_cache,
+    ) as uow:
+        policy.require(await optional_principal(services, uow, token), action)

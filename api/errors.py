@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api import problems as p
+from api.deps import authenticate_before_body
 from api.problems import ProblemKind, problem_response
 from domain import errors as e
 
@@ -121,6 +122,11 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
         request_id=request_id_of(request),
         errors=errors,
     )
+
+
+def _is_unparsed_body(exc: RequestValidationError) -> bool:
+    """FastAPI's 422 for a body that is not JSON, raised before any dependency ran."""
+    return any(err.get("type") == "json_invalid" for err in exc.errors())
 
 
 def describe_database_error(exc: DBAPIError) -> dict[str, Any]:
@@ -240,10 +246,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and "route" in request.scope:
+            # A routed 400 is FastAPI's "error parsing the body" (not UTF-8, not a form).
+            try:
+                await authenticate_before_body(request)
+            except e.DomainError as refused:
+                return domain_error_response(request, refused)
         return _http_error(request, exc)
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if _is_unparsed_body(exc):
+            try:
+                await authenticate_before_body(request)
+            except e.DomainError as refused:
+                return domain_error_response(request, refused)
         return _validation_error(request, exc)
 
     async def on_database_error(request: Request, exc: Exception) -> Response:

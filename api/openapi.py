@@ -8,7 +8,8 @@ that the document cannot drift from the code:
 - per-operation `security` from the action the route declares (`requires(Action.X)`),
   an access paragraph from the policy table, and the 401/403 the policy can answer;
 - every error response as `application/problem+json` (`Problem`) naming the problem types
-  its status can carry (the registry in api/problems.py); 413 where a body is accepted;
+  its status can carry (the registry in api/problems.py); 400, 413 and 422 where a body
+  is accepted;
 - headers of every operation: `X-Request-ID` (request and response), `WWW-Authenticate`
   on 401, `Retry-After` on 429 and 503 (which every operation may answer); `If-Match`
   required (without it: 428); header and query parameters never `null`;
@@ -24,12 +25,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from api.deps import CLIENT_CREDENTIALS_SCHEME, OWN_CREDENTIAL_ACTIONS, Requires, oauth2_scheme
+from api.deps import (
+    CLIENT_CREDENTIALS_SCHEME,
+    OWN_CREDENTIAL_ACTIONS,
+    declared_action,
+    oauth2_scheme,
+)
 from api.problems import PROBLEM_KINDS, PROBLEM_MEDIA_TYPE, describe_status
 from domain.policy import (
     CLIENT_RULES,
@@ -118,15 +123,102 @@ def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
-def declared_action(dependant: Dependant) -> Action | None:
-    """The action of the route's `requires(Action.X)` (api/deps.py)."""
-    for sub in dependant.dependencies:
-        if isinstance(sub.call, Requires):
-            return sub.call.action
-        found = declared_action(sub)
-        if found is not None:
-            return found
-    return None
+#: OpenAPI links (3.1 `responses.<status>.links`): how an answer's ids feed the next
+#: operations, for readers, client generators and the fuzzer's stateful phase
+#: (tests/fuzz/). (operationId, status) -> {link name: (target operationId, parameters,
+#: request body)}; `If-Match` comes from the answer's ETag.
+_ID = "$response.body#/id"
+_ETAG = "$response.header.ETag"
+LinkSpec = tuple[str, dict[str, str], dict[str, str] | None]
+
+
+def _on(param: str, *targets: str, etag: bool = False) -> dict[str, LinkSpec]:
+    extra = {"header.If-Match": _ETAG} if etag else {}
+    return {
+        "".join(part.title() for part in target.split("_")): (target, {param: _ID, **extra}, None)
+        for target in targets
+    }
+
+
+_INVESTIGATION_MOVES = (
+    "investigations_update",
+    "investigations_start",
+    "investigations_hold",
+    "investigations_resume",
+    "investigations_conclude",
+    "investigations_reopen",
+)
+LINKS: dict[tuple[str, str], dict[str, LinkSpec]] = {
+    ("tips_create", "201"): {
+        **_on(
+            "tip_id",
+            "tips_get",
+            "tips_acknowledge",
+            "tips_review",
+            "tips_close",
+            "tips_reassign",
+            "tips_messages_list",
+            "tips_messages_create",
+            "tips_request_disclosure",
+        ),
+        "TipsFollowUp": ("tips_follow_up", {}, {"receipt": "$response.body#/receipt"}),
+    },
+    ("tips_request_disclosure", "201"): _on(
+        "request_id",
+        "disclosure_requests_get",
+        "disclosure_requests_approve",
+        "disclosure_requests_refuse",
+    ),
+    ("users_create", "201"): _on("account_id", "users_get", "users_update", "users_reset_password"),
+    ("volunteers_apply", "201"): _on(
+        "volunteer_id", "volunteers_get", "volunteers_approve", "volunteers_reject"
+    ),
+    ("volunteers_get", "200"): _on("volunteer_id", "volunteers_update", etag=True),
+    ("volunteers_approve", "200"): _on(
+        "volunteer_id",
+        "volunteers_suspend",
+        "volunteers_retire",
+        "volunteers_record_training",
+        "volunteers_pledge",
+    ),
+    ("investigations_create", "201"): {
+        **_on("investigation_id", *_INVESTIGATION_MOVES, etag=True),
+        **_on(
+            "investigation_id",
+            "investigations_get",
+            "investigations_timeline",
+            "investigations_add_note",
+            "investigations_add_evidence",
+            "investigations_assign",
+        ),
+    },
+    ("investigations_get", "200"): _on("investigation_id", *_INVESTIGATION_MOVES, etag=True),
+    ("investigations_conclude", "200"): _on("investigation_id", "investigations_refer"),
+    ("investigations_refer", "201"): _on("referral_id", "referrals_get", "referrals_update"),
+    ("agencies_create", "201"): {
+        "AgenciesGet": ("agencies_get", {"code": "$response.body#/code"}, None),
+        "AgenciesUpdate": (
+            "agencies_update",
+            {"code": "$response.body#/code", "header.If-Match": _ETAG},
+            None,
+        ),
+    },
+}
+
+
+def _links(operation: dict[str, Any]) -> None:
+    for (operation_id, status), links in LINKS.items():
+        if operation.get("operationId") != operation_id:
+            continue
+        response = operation["responses"][status]
+        response["links"] = {}
+        for name, (target, parameters, body) in links.items():
+            link: dict[str, Any] = {"operationId": target}
+            if parameters:
+                link["parameters"] = dict(parameters)
+            if body:
+                link["requestBody"] = dict(body)
+            response["links"][name] = link
 
 
 def finish_openapi(
@@ -163,7 +255,11 @@ def _finish_operation(operation: dict[str, Any], route: APIRoute | None) -> None
             _access(operation, action)
         _restore_response_examples(operation, route)
     if "requestBody" in operation:
-        operation["responses"].setdefault("413", {"description": describe_status(413)})
+        # Any body can be unreadable (not UTF-8, a broken form: 400), not JSON (422) or
+        # too large (413), whatever its schema; authentication is checked first (api/deps.py
+        # `authenticate_before_body`), so a 401/403 still comes before these.
+        for status in (400, 413, 422):
+            operation["responses"].setdefault(str(status), {"description": describe_status(status)})
     operation["responses"].setdefault("500", {"description": describe_status(500)})
     # Any operation may meet a database that is away or a process at its concurrency
     # limit (api/errors.py, api/overload.py): a 503 with Retry-After.
@@ -174,6 +270,7 @@ def _finish_operation(operation: dict[str, Any], route: APIRoute | None) -> None
     _problems(operation)
     _headers(operation)
     _parameters(operation)
+    _links(operation)
 
 
 # -- summaries, descriptions and access ---------------------------------------------------

@@ -34,8 +34,10 @@ BAD_REQUEST = ProblemKind(
     400,
     "bad-request",
     "Bad request",
-    "The request cannot be read: the Content-Length header is not a number, or a form "
-    "body cannot be parsed.",
+    "The request cannot be read: the Content-Length header is not a number, a JSON body "
+    "is not UTF-8 or is nested too deeply to parse, or a form body cannot be parsed. "
+    "(A body that is UTF-8 but not JSON is a `validation-error`.) On operations that "
+    "need a token, a missing or invalid token is answered 401 first.",
 )
 NOT_AUTHENTICATED = ProblemKind(
     401,
@@ -71,7 +73,7 @@ CONFLICT = ProblemKind(
     409,
     "conflict",
     "Conflict",
-    "The request clashes with the stored data: a username or national id already "
+    "The request clashes with the stored data: a username already "
     "registered, a link that exists, a record in a state that forbids the request "
     "(e.g. a volunteer who is not active), or a write that raced another one (read the "
     "record again and retry).",
@@ -107,7 +109,8 @@ VALIDATION_ERROR = ProblemKind(
     "validation-error",
     "Validation error",
     "The request does not match the documented schema: a missing or malformed field, "
-    "parameter or header. The only kind with `errors`, one item per invalid value.",
+    "parameter or header, an unknown field, a body that is not JSON, or text holding a NUL "
+    "character (`nul_character`). The only kind with `errors`, one item per invalid value.",
 )
 INVALID_INPUT = ProblemKind(
     422,
@@ -291,7 +294,7 @@ def problem_response(
 
 
 _DESCRIPTIONS = {
-    400: "Bad request",
+    400: "Bad request: the body cannot be read (not UTF-8, or a broken form)",
     401: "Not authenticated: the access token is missing, invalid or expired",
     403: "The caller's role may not perform this operation",
     404: "Not found, or not visible to the caller",

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Browser origins allowed to call the API (CORS), comma-separated; none by default.
+    cors_allow_origins: str = ""
+    #: `Strict-Transport-Security: max-age=N; includeSubDomains` on every response when
+    #: above 0 (set it when the service is reached over HTTPS only); 0: not sent.
+    hsts_max_age: int = Field(default=0, ge=0, le=63_072_000)
 
     data_keys: SecretStr | None = Field(
         default=None,
@@ -243,6 +248,9 @@ class Settings(BaseSettings):
         return KeyRing.parse(
             self.data_keys.get_secret_value(), self.data_key_id, hash_keys, self.data_hash_key_id
         )
+
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_allow_origins.split(",") if origin.strip()]
 
     def client_key_secret(self) -> bytes:
         """Key of the HMAC that stands in for client addresses in rate-limit counters."""

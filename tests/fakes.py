@@ -52,7 +52,6 @@ from domain.tips.disclosures import DisclosureRequest, DisclosureStatus, Disclos
 from domain.tips.errors import TipLinkExists
 from domain.tips.model import LinkedTip, Tip, TipEvent, TipLink, TipMessage, TipSummary
 from domain.tips.ports import TipQuery
-from domain.volunteers.errors import DuplicateNationalId
 from domain.volunteers.model import Volunteer
 from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
 
@@ -570,32 +569,25 @@ def _volunteer_summary(volunteer: Volunteer) -> VolunteerSummary:
         trained=volunteer.trained,
         applied_at=volunteer.applied_at,
         created_at=volunteer.created_at,
+        possible_duplicate=volunteer.duplicate_of is not None,
     )
 
 
 class FakeVolunteers:
-    """The registry; the national ID is unique (an erased volunteer holds none)."""
+    """The registry; several volunteers may hold one national ID (an erased one holds
+    none); a later one is flagged `duplicate_of` by the use case."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def _holder_of(self, national_id: str | None, other_than: UUID) -> Volunteer | None:
-        if national_id is None:
-            return None
-        return next(
-            (
-                v
-                for v in self._store.volunteers.values()
-                if v.national_id == national_id and v.id != other_than
-            ),
-            None,
-        )
-
     async def add(self, volunteer: Volunteer) -> None:
         assert volunteer.id not in self._store.volunteers, "add() of a volunteer already stored"
-        if self._holder_of(volunteer.national_id, volunteer.id) is not None:
-            raise DuplicateNationalId()
         self._store.volunteers[volunteer.id] = copy.deepcopy(volunteer)
+
+    async def holder_of_national_id(self, national_id: str) -> UUID | None:
+        holders = [v for v in self._store.volunteers.values() if v.national_id == national_id]
+        earliest = min(holders, key=lambda v: (v.created_at, str(v.id)), default=None)
+        return None if earliest is None else earliest.id
 
     async def get(self, volunteer_id: UUID, *, for_update: bool = False) -> Volunteer | None:
         return copy.deepcopy(self._store.volunteers.get(volunteer_id))
@@ -609,8 +601,6 @@ class FakeVolunteers:
     async def save(self, volunteer: Volunteer) -> None:
         if volunteer.id not in self._store.volunteers:
             raise LookupError(f"volunteer {volunteer.id} vanished")
-        # The unique index would refuse it (no use case changes a national ID).
-        assert self._holder_of(volunteer.national_id, volunteer.id) is None
         others = (v for v in self._store.volunteers.values() if v.id != volunteer.id)
         assert volunteer.account_id is None or all(
             v.account_id != volunteer.account_id for v in others

@@ -61,8 +61,7 @@ _STATUS_CHANGE_RESPONSES = versioned_responses(200, 401, 403, 404, 409, 422)
     "/applications",
     status_code=201,
     response_model=VolunteerApplicationPublic,
-    responses=with_headers(201, LOCATION, IDEMPOTENT_REPLAYED)
-    | problem_responses(401, 409, 422, 429),
+    responses=with_headers(201, LOCATION, IDEMPOTENT_REPLAYED) | problem_responses(401, 422, 429),
     dependencies=[limited(Budget.VOLUNTEER_APPLICATION)],
 )
 async def volunteers_apply(
@@ -76,8 +75,10 @@ async def volunteers_apply(
     """Apply to become a labour volunteer (public, rate-limited, idempotent).
 
     Send an `Idempotency-Key` so a retry over a bad network cannot apply twice: the replay
-    answers 201 with the same id and `Idempotent-Replayed: true`. A national ID already in
-    the registry is a 409 that says nothing about the existing record.
+    answers 201 with the same id and `Idempotent-Replayed: true`. Every well-formed
+    application is answered alike, whether or not its national ID is already registered
+    (the form tells no one who is in the registry); officers see such an application
+    flagged (`duplicate_of`).
     """
     # The fingerprint covers a keyed hash of the national ID, never the ID itself.
     fingerprinted = body.model_copy(

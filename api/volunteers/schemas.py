@@ -194,6 +194,7 @@ _VOLUNTEER_EXAMPLE: dict[str, Any] = {
     "trainings": [_TRAINING_EXAMPLE],
     "history": _HISTORY_EXAMPLE,
     "erased": False,
+    "duplicate_of": None,
     "created_at": "2026-11-20T02:00:00Z",
     "updated_at": "2026-11-22T05:00:00Z",
     "version": 4,
@@ -262,6 +263,11 @@ class VolunteerPublic(ApiModel):
     trainings: list[TrainingPublic]
     history: list[VolunteerStatusChangePublic]
     erased: bool = Field(description="Personal data was erased on retirement (PDPA)")
+    duplicate_of: UUID | None = Field(
+        description="Another registration with the same national ID (the earliest), found "
+        "when this application arrived: check before approving. Null: none. The applicant "
+        "was answered as anyone else (the form tells no one whether an ID is registered)."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -325,7 +331,7 @@ _SUMMARY_EXAMPLE: dict[str, Any] = {
         "trained",
         "applied_at",
     )
-}
+} | {"possible_duplicate": False}
 
 
 class VolunteerSummaryPublic(ApiModel):
@@ -343,6 +349,9 @@ class VolunteerSummaryPublic(ApiModel):
     status: VolunteerStatus
     trained: bool
     applied_at: datetime
+    possible_duplicate: bool = Field(
+        description="Another registration holds the same national ID (`duplicate_of`)"
+    )
 
 
 class VolunteerSummaryPage(PagePublic[VolunteerSummaryPublic]):

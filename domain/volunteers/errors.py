@@ -19,16 +19,6 @@ class NoVolunteerProfile(NotFound):
         super().__init__("The signed-in account has no volunteer profile.")
 
 
-class DuplicateNationalId(Conflict):
-    """Says nothing about the existing record: not its status, name or province."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "An application with this national ID already exists in the registry. "
-            "Contact your provincial labour office if you believe this is a mistake."
-        )
-
-
 class VolunteerNotActive(Conflict):
     def __init__(self, what: str, status: str) -> None:
         super().__init__(f"Cannot {what} a volunteer in status '{status}'.")

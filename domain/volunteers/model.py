@@ -147,6 +147,10 @@ class Volunteer:
     pledged_on: date | None = None
     account_id: UUID | None = None
     erased_at: datetime | None = None
+    #: The earliest other registration with the same national ID, when there was one at
+    #: application: flagged for officers, never refused (a refusal would tell anyone
+    #: whether an ID is registered).
+    duplicate_of: UUID | None = None
     trainings: list[Training] = field(default_factory=list)
     history: list[StatusChange] = field(default_factory=list)
 

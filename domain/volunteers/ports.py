@@ -34,11 +34,18 @@ class VolunteerSummary:
     trained: bool
     applied_at: datetime
     created_at: datetime
+    possible_duplicate: bool = False
 
 
 class VolunteerRepository(Protocol):
     async def add(self, volunteer: Volunteer) -> None:
-        """Insert; raise DuplicateNationalId when the ID is already registered."""
+        """Insert. Several volunteers may hold one national ID (see `duplicate_of`)."""
+        ...
+
+    async def holder_of_national_id(self, national_id: str) -> UUID | None:
+        """The earliest volunteer holding this national ID, if any. Serialises the
+        callers asking for one ID until they commit, so that of two applications sent at
+        once the second sees the first."""
         ...
 
     async def get(self, volunteer_id: UUID, *, for_update: bool = False) -> Volunteer | None:

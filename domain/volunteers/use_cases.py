@@ -124,17 +124,21 @@ async def apply_to_volunteer(
     application: VolunteerApplication,
     idempotency_key: IdempotencyKey | None = None,
 ) -> ApplicationReceipt:
-    """Register an application (public); a retry with the same Idempotency-Key replays."""
+    """Register an application (public); a retry with the same Idempotency-Key replays.
+
+    Every well-formed application is registered and answered alike; one whose national
+    ID is already held by another volunteer carries `duplicate_of` for officers."""
     policy.require(actor, Action.VOLUNTEER_APPLY)
     now = uow.clock.now()
     if idempotency_key is not None:
         stored = await uow.idempotency.claim(idempotency_key, now=now)
         if stored is not None:
             return ApplicationReceipt.from_outcome(stored)
+    national_id = normalize_national_id(application.national_id)
     volunteer = Volunteer.apply(
         full_name_th=normalize_full_name_th(application.full_name_th),
         full_name_en=normalize_full_name_en(application.full_name_en),
-        national_id=normalize_national_id(application.national_id),
+        national_id=national_id,
         date_of_birth=check_date_of_birth(application.date_of_birth, now=now),
         phone=normalize_phone(application.phone),
         email=normalize_email(application.email),
@@ -144,9 +148,19 @@ async def apply_to_volunteer(
         now=now,
         actor_id=AuditActor.of(actor).id,
     )
-    await uow.volunteers.add(volunteer)  # DuplicateNationalId (409) when registered
+    # No oracle: a national ID already registered is flagged for officers, and the
+    # applicant gets the same answer, after the same work, as anyone else.
+    volunteer.duplicate_of = await uow.volunteers.holder_of_national_id(national_id)
+    await uow.volunteers.add(volunteer)
     await _audit(
-        uow, actor, volunteer, AuditAction.VOLUNTEER_APPLIED, {"status": volunteer.status.value}
+        uow,
+        actor,
+        volunteer,
+        AuditAction.VOLUNTEER_APPLIED,
+        {
+            "status": volunteer.status.value,
+            "possible_duplicate": volunteer.duplicate_of is not None,
+        },
     )
     receipt = ApplicationReceipt(
         id=volunteer.id,

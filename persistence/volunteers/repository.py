@@ -1,6 +1,6 @@
 """Volunteers: tables and repository.
 
-At rest, the national ID is a keyed hash (uniqueness, look-up), an AES-GCM ciphertext
+At rest, the national ID is a keyed hash (look-up, duplicate flagging), an AES-GCM ciphertext
 bound to the row (`volunteer:<id>:national_id`) and its last four digits for masking; the
 date of birth, phone and email are sealed together (`volunteer:<id>:personal`). Names,
 district and occupation stay readable: the names are searched with trigrams, and none of
@@ -15,14 +15,13 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     and_,
+    func,
     or_,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.pagination import Cursor, PageRequest
-from domain.volunteers.errors import DuplicateNationalId
 from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
 from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
 from persistence.crypto import KeyedHashColumn, KeyRing, Sealed, SealedColumn, hash_matches
@@ -110,6 +109,7 @@ def _to_entity(
         pledged_on=row.pledged_on,
         account_id=row.account_id,
         erased_at=row.erased_at,
+        duplicate_of=row.duplicate_of,
         trainings=[_training_to_entity(t) for t in trainings],
         history=[_status_to_entity(h) for h in history],
     )
@@ -142,6 +142,7 @@ def _to_row(
     row.pledged_on = volunteer.pledged_on
     row.account_id = volunteer.account_id
     row.erased_at = volunteer.erased_at
+    row.duplicate_of = volunteer.duplicate_of
     row.created_at = volunteer.created_at
     row.updated_at = volunteer.updated_at
     row.version = volunteer.version
@@ -184,6 +185,7 @@ def _summary_to_entity(row: VolunteerRow) -> VolunteerSummary:
         trained=row.trainings_count > 0,
         applied_at=row.applied_at,
         created_at=row.created_at,
+        possible_duplicate=row.duplicate_of is not None,
     )
 
 
@@ -277,22 +279,26 @@ class SqlVolunteerRepository:
         return found
 
     async def add(self, volunteer: Volunteer) -> None:
-        nid = volunteer.national_id
-        # The unique index sees hashes under one key only: while a hash-key rotation is
-        # under way, an ID registered under an older key is looked for first.
-        rotating = len(self._keyring.hash_key_ids) > 1
-        if nid is not None and rotating and await self.find_by_national_id(nid) is not None:
-            raise DuplicateNationalId()
-        row = _to_row(self._keyring, volunteer)
-        try:
-            async with self._session.begin_nested():
-                self._session.add(row)
-                await self._session.flush()
-        except IntegrityError as exc:
-            if "uq_volunteers_national_id_hash" in str(exc.orig):
-                raise DuplicateNationalId() from exc
-            raise
+        self._session.add(_to_row(self._keyring, volunteer))
+        await self._session.flush()
         await self._write_children(volunteer)
+
+    async def holder_of_national_id(self, national_id: str) -> uuid.UUID | None:
+        hashes = self._keyring.keyed_hashes(national_id, purpose=NATIONAL_ID_PURPOSE)
+        # Two applications with one ID at once: the second waits for the first's commit
+        # (a transaction-scoped lock on the hash under the current key, the one both
+        # compute), then its own query sees it. During a hash-key rotation the ID is also
+        # looked for under every older key.
+        current = self._keyring.keyed_hash(national_id, purpose=NATIONAL_ID_PURPOSE)
+        key = func.hashtextextended(f"volunteer-national-id:{current}", 0)
+        await self._session.exec(select(func.pg_advisory_xact_lock(key)))
+        found = await self._session.exec(
+            select(VolunteerRow.id)
+            .where(hash_matches(col(VolunteerRow.national_id_hash), list(hashes.values())))
+            .order_by(col(VolunteerRow.created_at), col(VolunteerRow.id))
+            .limit(1)
+        )
+        return found.first()
 
     async def _load(self, row: VolunteerRow | None) -> Volunteer | None:
         if row is None:

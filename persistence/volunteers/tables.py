@@ -39,6 +39,7 @@ class VolunteerRow(SQLModel, table=True):
         ),
         CheckConstraint("trainings_count >= 0", name="trainings_count_positive"),
         Index("ix_volunteers_created_at_id", text("created_at DESC"), text("id DESC")),
+        Index("ix_volunteers_national_id_hash", "national_id_hash"),
         Index(
             "ix_volunteers_province_code_created_at_id",
             "province_code",
@@ -80,7 +81,9 @@ class VolunteerRow(SQLModel, table=True):
     id: uuid.UUID = Field(primary_key=True)
     full_name_th: str = Field(sa_column=Column(String(200), nullable=False))
     full_name_en: str | None = Field(default=None, sa_column=Column(String(200)))
-    national_id_hash: str | None = Field(default=None, sa_column=Column(String(64), unique=True))
+    #: Not unique: a second application with a registered ID is kept and flagged
+    #: (`duplicate_of`), so that the public form cannot tell whether an ID is registered.
+    national_id_hash: str | None = Field(default=None, sa_column=Column(String(64)))
     #: The hash key the national ID's hash was made under (NULL: the single earlier key).
     national_id_hash_kid: str | None = Field(default=None, sa_column=Column(String(32)))
     national_id_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
@@ -107,6 +110,9 @@ class VolunteerRow(SQLModel, table=True):
     )
     activation_expires_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
     erased_at: datetime | None = Field(default=None, sa_column=Column(_tz()))
+    duplicate_of: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("volunteers.id"))
+    )
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False))

@@ -23,7 +23,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.app import api_routes, create_app
-from api.openapi import OPENAPI_PATH, declared_action
+from api.deps import declared_action
+from api.openapi import OPENAPI_PATH
 from api.settings import Settings
 from domain.policy import Action
 

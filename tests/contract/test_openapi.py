@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -43,3 +44,30 @@ async def test_docs_load_without_external_requests(client: httpx.AsyncClient) ->
             if url.startswith("/"):
                 asset = await client.get(url)
                 assert asset.status_code == 200, url
+
+
+def test_links_name_real_operations_and_their_parameters() -> None:
+    """Every OpenAPI link (api/openapi.py `LINKS`) leads to an operation of the document
+    and fills parameters that operation has, from the answer's body or ETag."""
+    document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    operations = {
+        operation["operationId"]: operation
+        for item in document["paths"].values()
+        for operation in item.values()
+    }
+    links = 0
+    for operation in operations.values():
+        for response in operation["responses"].values():
+            for name, link in response.get("links", {}).items():
+                links += 1
+                target = operations.get(link["operationId"])
+                assert target is not None, (operation["operationId"], name)
+                declared = [p for p in target.get("parameters", []) if "in" in p]
+                names = {f"{p['in']}.{p['name']}" for p in declared}
+                names |= {p["name"] for p in declared if p["in"] == "path"}
+                for parameter, expression in link.get("parameters", {}).items():
+                    assert parameter in names, (name, parameter)
+                    assert expression.startswith("$response."), (name, expression)
+                if "requestBody" in link:
+                    assert "requestBody" in target, name
+    assert links >= 40

@@ -108,8 +108,10 @@ async def test_values_the_database_refuses_are_422_not_500(
             },
             headers=admin,
         )
-    body = assert_problem(response, 422)
-    assert "NUL" in str(body["detail"])
+    # Refused before it reaches the database (api/deps.py `refuse_nul_characters`).
+    body = assert_problem(response, 422, "validation-error")
+    assert body["errors"][0]["type"] == "nul_character"
+    assert body["errors"][0]["loc"] == ["body", "display_name"]
     assert "$argon2" not in caplog.text  # no bound parameters in any log line
 
 

@@ -184,7 +184,7 @@ PAIRINGS = [
     Pairing(
         VolunteerRow,
         VolunteerSummary,
-        stored_as={"trained": ("trainings_count",)},
+        stored_as={"trained": ("trainings_count",), "possible_duplicate": ("duplicate_of",)},
         projection=True,
     ),
     Pairing(
@@ -595,6 +595,7 @@ def test_volunteer_round_trip() -> None:
         pledged_on=date(2026, 11, 26),
         account_id=uuid.uuid4(),
         erased_at=NOW + timedelta(days=2),
+        duplicate_of=uuid.uuid4(),
         trainings=[
             Training(
                 id=uuid.uuid4(),
@@ -644,6 +645,7 @@ def test_volunteer_round_trip() -> None:
         trained=True,
         applied_at=volunteer.applied_at,
         created_at=volunteer.created_at,
+        possible_duplicate=True,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -137,23 +138,36 @@ async def test_invalid_applications_are_422(
     assert_problem(response, 422)
 
 
-async def test_duplicate_national_id_is_409_and_reveals_nothing(
+async def test_a_registered_national_id_is_answered_like_any_other_and_flagged_for_officers(
     client: httpx.AsyncClient, login_as: LoginAs
 ) -> None:
+    """No oracle: the public form answers a registered ID exactly as a new one."""
     nid = national_id()
     first = await apply(client, national_id=nid, province_code="10", full_name_th="นางมาลี ดีใจ")
     officer = await login_as(Role.CENTRAL_OFFICER)
     await approve(client, first, officer)
 
+    url = "/api/v1/volunteers/applications"
     formatted = f"{nid[0]}-{nid[1:5]}-{nid[5:10]}-{nid[10:12]}-{nid[12]}"
-    response = await client.post(
-        "/api/v1/volunteers/applications",
-        json=application(national_id=formatted, province_code="40"),
-    )
-    body = assert_problem(response, 409)
-    for leak in (first, "active", "10", "มาลี", "Bangkok", "กรุงเทพ", nid):
-        assert leak not in body["detail"]
-    assert set(body) == {"type", "title", "status", "detail", "instance", "request_id"}
+    duplicate = await client.post(url, json=application(national_id=formatted))
+    fresh = await client.post(url, json=application())
+    for response in (duplicate, fresh):
+        assert response.status_code == 201, response.text
+    assert set(duplicate.headers) == set(fresh.headers)
+    one, other = duplicate.json(), fresh.json()
+    assert set(one) == set(other) == {"id", "status", "province_code", "national_id_masked"}
+    assert (one["status"], one["province_code"]) == (other["status"], other["province_code"])
+    for leak in (first, "active", '"10"', "มาลี", "duplicate"):
+        assert leak not in duplicate.text.replace(one["id"], "")
+
+    # Officers see the flag: on the record, and in lists.
+    flagged = await client.get(f"/api/v1/volunteers/{one['id']}", headers=officer)
+    assert flagged.json()["duplicate_of"] == first
+    original = await client.get(f"/api/v1/volunteers/{first}", headers=officer)
+    assert original.json()["duplicate_of"] is None
+    listed = await client.get("/api/v1/volunteers", headers=officer)
+    flags = {item["id"]: item["possible_duplicate"] for item in listed.json()["items"]}
+    assert flags == {first: False, one["id"]: True, other["id"]: False}
 
 
 async def test_same_idempotency_key_with_another_body_is_refused(
@@ -396,6 +410,7 @@ async def test_list_filters_search_and_pages(
         "status",
         "trained",
         "applied_at",
+        "possible_duplicate",
     }
 
 
@@ -535,7 +550,7 @@ async def test_raw_rows_never_hold_the_plain_national_id(
     dup = await client.post(
         "/api/v1/volunteers/applications", json=application(national_id=nid), headers=headers
     )
-    assert dup.status_code == 409
+    assert dup.status_code == 201
     dump = await raw_database_text(db)
     assert volunteer_id in dump
     assert_absent(dump, nid)
@@ -613,3 +628,23 @@ async def test_erasure_later_for_retired_and_rejected(
     dump = await raw_database_text(db)
     assert_absent(dump, retired_nid)
     assert_absent(dump, rejected_nid)
+
+
+async def test_two_applications_with_one_national_id_at_once_flag_exactly_one(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    nid = national_id()
+    url = "/api/v1/volunteers/applications"
+    answers = await asyncio.gather(
+        *(client.post(url, json=application(national_id=nid)) for _ in range(2))
+    )
+    assert [answer.status_code for answer in answers] == [201, 201]
+    officer = await login_as(Role.CENTRAL_OFFICER)
+    records = [
+        (await client.get(f"/api/v1/volunteers/{a.json()['id']}", headers=officer)).json()
+        for a in answers
+    ]
+    flags = sorted(record["duplicate_of"] is not None for record in records)
+    assert flags == [False, True]
+    ids = {record["id"] for record in records}
+    assert {record["duplicate_of"] for record in records} - {None} <= ids

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -9,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.clock import FrozenClock
 from domain.pagination import PageRequest
-from domain.volunteers.errors import DuplicateNationalId
 from domain.volunteers.model import Volunteer
 from domain.volunteers.ports import VolunteerFilter
 from persistence.crypto import DecryptionFailed, development_keyring
@@ -55,16 +53,28 @@ async def test_round_trip_and_storage_at_rest(db: AsyncEngine, clock: FrozenCloc
     assert row.national_id_last4 == "0708"
 
 
-async def test_the_national_id_is_unique(db: AsyncEngine, clock: FrozenClock) -> None:
+async def test_a_national_id_may_be_held_twice_and_the_earliest_holder_is_found(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
     factory = create_session_factory(db)
+    first = volunteer(clock)
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        await uow.volunteers.add(volunteer(clock))
+        assert await uow.volunteers.holder_of_national_id(NID) is None
+        await uow.volunteers.add(first)
+        await uow.commit()
+    clock.advance(timedelta(minutes=1))
+    second = volunteer(clock, name="นางอื่น")
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        assert await uow.volunteers.holder_of_national_id(NID) == first.id
+        second.duplicate_of = first.id
+        await uow.volunteers.add(second)
         await uow.commit()
     async with SqlUnitOfWork(factory, clock=clock) as uow:
-        with pytest.raises(DuplicateNationalId):
-            await uow.volunteers.add(volunteer(clock, name="นางอื่น"))
-        # The transaction survives the refused insert (savepoint).
-        assert await uow.volunteers.get(uuid.uuid4()) is None
+        assert await uow.volunteers.holder_of_national_id(NID) == first.id
+        stored = await uow.volunteers.get(second.id)
+        assert stored is not None
+        assert stored.duplicate_of == first.id
+        assert await uow.volunteers.holder_of_national_id("3100600445635") is None
 
 
 async def test_a_ciphertext_moved_to_another_row_does_not_open(

@@ -12,7 +12,6 @@ import pytest
 from domain.clock import FrozenClock
 from domain.concurrency import VersionMatch
 from domain.errors import (
-    Conflict,
     InvalidTransition,
     NotFound,
     PreconditionFailed,
@@ -22,7 +21,7 @@ from domain.idempotency import IdempotencyKey
 from domain.pagination import PageRequest
 from domain.policy import Principal, Role
 from domain.volunteers import use_cases as volunteers
-from domain.volunteers.errors import ActivationCodeInvalid, DuplicateNationalId, VolunteerNotFound
+from domain.volunteers.errors import ActivationCodeInvalid, VolunteerNotFound
 from domain.volunteers.identity import national_id_check_digit
 from domain.volunteers.model import (
     ERASED_NAME,
@@ -153,13 +152,25 @@ async def test_an_application_is_registered_with_the_national_id_masked(
     assert_entries_clean(store.audit, secrets=PERSONAL)
 
 
-async def test_a_national_id_is_registered_once(uow: InMemoryUnitOfWork, store: Store) -> None:
-    await apply(uow)
-    committed = copy.deepcopy(store)
-    with pytest.raises(DuplicateNationalId) as duplicate:
-        await apply(uow, national_id=f" {NID[:6]} {NID[6:]} ", full_name_th="นางสมศรี มีสุข")
-    assert isinstance(duplicate.value, Conflict)  # 409, saying nothing about the other record
-    assert store == committed
+async def test_a_registered_national_id_is_flagged_not_refused(
+    uow: InMemoryUnitOfWork, store: Store, clock: FrozenClock
+) -> None:
+    first = await apply(uow)
+    clock.advance(timedelta(minutes=1))
+    second = await apply(uow, national_id=f" {NID[:6]} {NID[6:]} ", full_name_th="นางสมศรี มีสุข")
+    # The applicant's answer has the same shape and values as anyone's.
+    assert (second.status, second.province_code, second.national_id_masked) == (
+        first.status,
+        first.province_code,
+        first.national_id_masked,
+    )
+    assert store.volunteers[first.id].duplicate_of is None
+    assert store.volunteers[second.id].duplicate_of == first.id
+    clock.advance(timedelta(minutes=1))
+    third = await apply(uow, national_id=NID)
+    assert store.volunteers[third.id].duplicate_of == first.id  # the earliest
+    details = [entry.details for entry in store.audit]
+    assert [d["possible_duplicate"] for d in details] == [False, True, True]
 
 
 async def test_approval_creates_the_account_and_a_one_time_activation_code(
