@@ -324,10 +324,11 @@ async def test_both_keys_rotate_on_a_populated_database_and_the_old_ones_are_dro
     }
 
 
-async def test_a_second_application_with_an_id_registered_under_the_old_hash_key_is_caught(
+async def test_a_second_application_with_an_id_registered_under_the_old_hash_key_is_flagged(
     app: FastAPI, db: AsyncEngine, clock: FrozenClock, database_url: str
 ) -> None:
-    """Mid-rotation the unique index sees one key's hashes only: add() looks under all."""
+    """Mid-rotation the look-up for a registered ID tries every listed hash key: the second
+    application is answered like any other (no oracle) and flagged for officers."""
     nid = national_id()
     async with keyed_client(database_url, clock, OLD) as (_, client):
         first = await client.post(
@@ -338,7 +339,13 @@ async def test_a_second_application_with_an_id_registered_under_the_old_hash_key
         second = await client.post(
             "/api/v1/volunteers/applications", json=application(national_id=nid)
         )
-        assert second.status_code == 409, second.text
+        assert second.status_code == 201, second.text
+    async with db.connect() as conn:
+        flagged = await conn.scalar(
+            text("SELECT duplicate_of FROM volunteers WHERE id = :id"),
+            {"id": uuid.UUID(second.json()["id"])},
+        )
+    assert flagged == uuid.UUID(first.json()["id"])
 
 
 def test_generate_keys_prints_a_complete_production_block() -> None:
