@@ -63,8 +63,8 @@ async def test_an_event_committed_late_by_a_slower_transaction_is_not_skipped(
         cursor = page["next_cursor"]
         return len(seen) >= until
 
-    # (Any transaction of the server that began before an event holds it back while it
-    # runs: other sessions' too, hence polling with a deadline.)
+    # (Any write transaction of this database that began before an event holds it back
+    # while it runs, hence polling with a deadline.)
     await eventually(lambda: read(1), within=30, what="the first event")
 
     sessions = services_of(app).database.sessions()
