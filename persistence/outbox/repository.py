@@ -47,7 +47,11 @@ WHERE e.agency_code = :agency AND {which}
 _TO_SUBSCRIBERS = text(_FAN_OUT.format(which="e.enabled AND :type = ANY(e.event_types)"))
 _TO_ONE = text(_FAN_OUT.format(which="e.id = :endpoint"))
 _NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', '')")
-_BACKLOG = text("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'")
+#: Pending deliveries to enabled endpoints (a disabled one's wait for it, not for us).
+_BACKLOG = text(
+    "SELECT count(*) FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+    "WHERE d.state = 'pending' AND e.enabled"
+)
 _CHANGES = text(
     """
 WITH snapshot AS (SELECT pg_current_snapshot() AS s),
