@@ -79,11 +79,22 @@ class DeliveryWorker:
         self._jitter = jitter
         #: Attempts this worker made (delivered or not), for logs and tests.
         self.attempts = 0
-        # Redirects are never followed: a 3xx is a failed attempt.
-        self._client = httpx.AsyncClient(
+        # Redirects are never followed: a 3xx is a failed attempt. No TLS connection is
+        # kept alive: requests go to an address (pinned), and a pooled connection to one
+        # address, verified for one partner's name, must never carry another partner's
+        # request to that address (two partners behind one load balancer). Plain http
+        # (tests, closed networks) has no name to verify and keeps its connections.
+        self._tls = self._client_with(config, keepalive=0)
+        self._plain = self._client_with(config, keepalive=config.concurrency)
+
+    @staticmethod
+    def _client_with(config: WorkerConfig, *, keepalive: int) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(config.timeout),
-            limits=httpx.Limits(max_connections=config.concurrency * 2),
+            limits=httpx.Limits(
+                max_connections=config.concurrency * 2, max_keepalive_connections=keepalive
+            ),
             trust_env=False,
         )
 
@@ -92,7 +103,8 @@ class DeliveryWorker:
         return self._engine
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._tls.aclose()
+        await self._plain.aclose()
 
     async def deliver_one(self) -> bool:
         """Claim one due delivery, attempt it and record the outcome; False when none is
@@ -159,6 +171,9 @@ class DeliveryWorker:
             error = f"timeout after {self._config.timeout:g} s"
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"[:_ERROR_MAX] or "connection failed"
+        except Exception as failure:  # a failed attempt, retried: never a poisoned queue head
+            logger.exception("webhook attempt failed unexpectedly")
+            error = f"internal error: {type(failure).__name__}"
         latency = round((time.perf_counter() - started) * 1000)
         return Attempt(
             at=at, status_code=status, latency_ms=latency, error=error and error[:_ERROR_MAX]
@@ -179,10 +194,11 @@ class DeliveryWorker:
         }
         # Connect to the address just checked, not to whatever the name resolves to next.
         pinned = url.copy_with(host=str(address))
-        extensions: dict[str, Any] = {}
         if target.scheme == "https":
-            extensions["sni_hostname"] = target.host
-        return await self._client.post(pinned, content=body, headers=headers, extensions=extensions)
+            return await self._tls.post(
+                pinned, content=body, headers=headers, extensions={"sni_hostname": target.host}
+            )
+        return await self._plain.post(pinned, content=body, headers=headers)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver with `concurrency` tasks until `stop` is set; woken by NOTIFY when

@@ -17,5 +17,6 @@ class EventOutbox(Protocol):
         ...
 
     async def outbox_backlog(self) -> int:
-        """Deliveries not yet delivered nor given up (for /metrics)."""
+        """Deliveries to enabled endpoints not yet delivered nor given up (for /metrics;
+        paused endpoints' count: they are due again after the pause)."""
         ...

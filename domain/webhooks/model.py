@@ -41,6 +41,17 @@ def event_types(raw: list[str] | None) -> frozenset[EventType]:
     return frozenset(chosen)
 
 
+def valid_secrets(
+    secret: str, previous: str | None, previous_expires_at: datetime | None, now: datetime
+) -> list[str]:
+    """The secrets that sign now: the current one, and the previous one while its overlap
+    lasts (every delivery carries one signature per secret)."""
+    found = [secret]
+    if previous and (previous_expires_at is None or now < previous_expires_at):
+        found.append(previous)
+    return found
+
+
 def _description(raw: str | None) -> str | None:
     text = (raw or "").strip()
     if len(text) > DESCRIPTION_MAX:
@@ -94,12 +105,9 @@ class Endpoint:
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The current secret, and the previous one while its overlap lasts."""
-        found = [self.secret]
-        if self.previous_secret and (
-            self.previous_secret_expires_at is None or now < self.previous_secret_expires_at
-        ):
-            found.append(self.previous_secret)
-        return found
+        return valid_secrets(
+            self.secret, self.previous_secret, self.previous_secret_expires_at, now
+        )
 
     def rotate_secret(self, *, at: datetime, overlap: timedelta) -> str:
         """A new secret; the old one still signs (beside it) for `overlap`."""

@@ -2,12 +2,19 @@
 and the changes feed read in commit order.
 
 Commit order without gaps: every event row keeps its transaction's id (`xid`). The feed
-orders by (xid, seq) and returns only events whose transaction id is below the oldest
-transaction still running (`pg_snapshot_xmin(pg_current_snapshot())`): every transaction
-below that horizon has ended, so no event can appear there later, and a cursor at
-(xid, seq) never skips one. A transaction still open holds the feed back (for as long as
-it runs: our write transactions last milliseconds) instead of letting a reader pass an
-event that is about to commit.
+orders by (xid, seq) and returns only events whose transaction id is below a horizon:
+the oldest transaction of *this database* still running when the query's snapshot was
+taken (else the snapshot's xmax). Every transaction below it has ended before the
+snapshot, so its events are visible now and no event can appear below it later (new
+transactions get higher ids): a cursor at (xid, seq) never skips one. A write
+transaction of ours still open holds the feed back for as long as it runs (milliseconds)
+instead of letting a reader pass an event that is about to commit.
+
+Why not simply `pg_snapshot_xmin(pg_current_snapshot())`: that horizon is cluster-wide,
+so a long transaction in another database of the same server (a bulk load, someone's
+psql session) would stall the feed. The in-progress ids of the snapshot (`xip`) are kept
+unless pg_stat_activity shows their backend in another database (a transaction never
+changes database; one not found any more is kept, which is only conservative).
 """
 
 from __future__ import annotations
@@ -40,15 +47,30 @@ WHERE e.agency_code = :agency AND {which}
 _TO_SUBSCRIBERS = text(_FAN_OUT.format(which="e.enabled AND :type = ANY(e.event_types)"))
 _TO_ONE = text(_FAN_OUT.format(which="e.id = :endpoint"))
 _NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', '')")
-_BACKLOG = text("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'")
+#: Pending deliveries to enabled endpoints (a disabled one's wait for it, not for us).
+_BACKLOG = text(
+    "SELECT count(*) FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+    "WHERE d.state = 'pending' AND e.enabled"
+)
 _CHANGES = text(
     """
-SELECT id, type, agency_code, occurred_at, data, xid, seq
-FROM outbox_events
+WITH snapshot AS (SELECT pg_current_snapshot() AS s),
+horizon AS (
+    SELECT COALESCE(
+        (SELECT min(running::text::bigint)
+         FROM snapshot, pg_snapshot_xip(snapshot.s) AS running
+         WHERE NOT EXISTS (
+             SELECT 1 FROM pg_stat_activity a
+             WHERE a.backend_xid = xid(running) AND a.datname <> current_database())),
+        (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot)
+    ) AS xid
+)
+SELECT id, type, agency_code, occurred_at, data, e.xid, seq
+FROM outbox_events e, horizon
 WHERE agency_code = :agency AND type <> 'webhook.test'
-  AND (xid, seq) > (:xid, :seq)
-  AND xid < ((pg_snapshot_xmin(pg_current_snapshot()))::text)::bigint
-ORDER BY xid, seq
+  AND (e.xid, seq) > (:xid, :seq)
+  AND e.xid < horizon.xid
+ORDER BY e.xid, seq
 LIMIT :limit
 """
 )

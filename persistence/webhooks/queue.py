@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.outbox.model import OutboxEvent
-from domain.webhooks.model import Attempt, Breaker, DeliveryState
+from domain.webhooks.model import Attempt, Breaker, DeliveryState, valid_secrets
 from persistence.outbox.repository import event_of
 from persistence.webhooks.repository import EndpointSecrets
 
@@ -83,12 +83,9 @@ class Claim:
     previous_secret_expires_at: datetime | None
 
     def secrets(self, now: datetime) -> list[str]:
-        found = [self.secret]
-        if self.previous_secret and (
-            self.previous_secret_expires_at is None or now < self.previous_secret_expires_at
-        ):
-            found.append(self.previous_secret)
-        return found
+        return valid_secrets(
+            self.secret, self.previous_secret, self.previous_secret_expires_at, now
+        )
 
 
 class SqlDeliveryQueue:

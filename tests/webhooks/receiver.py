@@ -73,6 +73,8 @@ class Receiver:
                     with receiver._lock:
                         receiver.received.append(item)
                     self.send_response(receiver.status)
+                    if 300 <= receiver.status < 400:
+                        self.send_header("location", f"http://127.0.0.1:{receiver.port}/elsewhere")
                     self.send_header("content-length", "0")
                     self.end_headers()
                 finally:

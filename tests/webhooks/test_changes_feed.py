@@ -4,9 +4,11 @@ including one that a slower transaction commits after a faster one was read."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from api.services import services_of
 from domain.clock import FrozenClock
@@ -51,30 +53,36 @@ async def test_an_event_committed_late_by_a_slower_transaction_is_not_skipped(
     pacc = await login_as(Role.PARTNER, agency_code="PACC")
     first, slow, fast = _event(clock, n=1), _event(clock, n=2), _event(clock, n=3)
     await _committed(app, clock, first)
+    seen: list[str] = []
+    cursor: str | None = None
+
+    async def read(until: int) -> bool:
+        nonlocal cursor
+        page = await _poll(client, pacc, cursor)
+        seen.extend(item["id"] for item in page["items"])
+        cursor = page["next_cursor"]
+        return len(seen) >= until
+
+    # (Any write transaction of this database that began before an event holds it back
+    # while it runs, hence polling with a deadline.)
+    await eventually(lambda: read(1), within=30, what="the first event")
 
     sessions = services_of(app).database.sessions()
     async with SqlUnitOfWork(sessions, clock=clock) as slower:
         await slower.outbox.add(slow)  # written first: the lower id and transaction id
         await _committed(app, clock, fast)  # committed while the slower one runs
-
-        page = await _poll(client, pacc, None)
-        # An id-ordered feed would have handed out `fast` here and moved its cursor past
-        # `slow`. This one holds back what a running transaction could still precede.
-        assert [item["id"] for item in page["items"]] == [first.message_id]
-        cursor = page["next_cursor"]
+        # An id-ordered feed would hand out `fast` now and move its cursor past `slow`.
+        # This one holds back what a running transaction could still precede.
+        await read(2)
+        assert seen == [first.message_id]
         await slower.commit()
 
-    seen = [first.message_id]
+    async with services_of(app).database.require_engine().connect() as connection:
+        rows = await connection.execute(text("SELECT id, seq FROM outbox_events"))
+        seq: dict[UUID, int] = {row.id: row.seq for row in rows}
+    assert seq[slow.id] < seq[fast.id]  # the late one has the lower id
 
-    async def caught_up() -> bool:
-        nonlocal cursor
-        page = await _poll(client, pacc, cursor)
-        seen.extend(item["id"] for item in page["items"])
-        cursor = page["next_cursor"]
-        return len(seen) >= 3
-
-    # (Other sessions' transactions hold the horizon back for as long as they run.)
-    await eventually(caught_up, within=30, what="the late event and the one after it")
+    await eventually(lambda: read(3), within=30, what="the late event and the one after it")
     assert seen == [first.message_id, slow.message_id, fast.message_id]
     again = await _poll(client, pacc, cursor)
     assert (again["items"], again["next_cursor"], again["has_more"]) == ([], cursor, False)

@@ -245,3 +245,37 @@ async def test_a_rotated_secret_signs_beside_the_new_one_during_the_overlap(
     assert sent_at == clock.now().replace(microsecond=0)
     expected = Webhook(new_secret).sign(later.webhook_id, sent_at, later.body.decode())
     assert later.headers["webhook-signature"] == expected
+
+
+async def test_an_https_endpoint_that_refuses_connections_is_retried(
+    client: httpx.AsyncClient,
+    login_as: LoginAs,
+    receiver: Receiver,
+    make_worker: MakeWorker,
+) -> None:
+    pacc = await login_as(Role.PARTNER, agency_code="PACC")
+    # The receiver speaks plain http: TLS to it fails, as to any server that is not one.
+    hook = await endpoint(client, pacc, receiver.url.replace("http://", "https://"))
+    await _test_event(client, pacc, hook)
+    assert await make_worker().drain() == 1
+    (log,) = await deliveries(client, pacc, hook["id"])
+    assert (log["state"], log["last_status_code"]) == ("pending", None)
+    assert log["last_error"].startswith("ConnectError")
+    assert receiver.received == []
+
+
+async def test_a_redirect_is_not_followed(
+    client: httpx.AsyncClient,
+    login_as: LoginAs,
+    receiver: Receiver,
+    make_worker: MakeWorker,
+) -> None:
+    pacc = await login_as(Role.PARTNER, agency_code="PACC")
+    hook = await endpoint(client, pacc, receiver.url)
+    receiver.status = 307
+    await _test_event(client, pacc, hook)
+    assert await make_worker().drain() == 1
+    assert len(receiver.arrived) == 1  # /elsewhere was never asked
+    (log,) = await deliveries(client, pacc, hook["id"])
+    assert (log["state"], log["last_status_code"]) == ("pending", 307)
+    assert "redirects are not followed" in log["last_error"]
