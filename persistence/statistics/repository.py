@@ -154,12 +154,12 @@ class SqlStatisticsRepository:
     async def investigation_counts(
         self, first: date, last: date, province_code: str | None
     ) -> list[GroupedCount]:
-        found: list[GroupedCount] = []
-        for dim in ("status", "outcome"):
-            sql = _grouped("stat_investigations", f"'{dim}'", f"s.{dim}")
-            rows = await self._rows(sql, self._params(first, last, province_code))
-            found += [GroupedCount(r.by, r.key, dim, r.value, int(r.n)) for r in rows]
-        return found
+        sql = " UNION ALL ".join(
+            f"({_grouped('stat_investigations', repr(dim), f's.{dim}')})"
+            for dim in ("status", "outcome")
+        )
+        rows = await self._rows(sql, self._params(first, last, province_code))
+        return [GroupedCount(r.by, r.key, r.dimension, r.value, int(r.n)) for r in rows]
 
     async def conclusions(
         self, first: date, last: date, province_code: str | None
