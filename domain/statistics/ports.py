@@ -72,10 +72,10 @@ class StatisticsRepository(Protocol):
         overdue (due before it)."""
 
     async def durations(
-        self, metric: str, first: date, last: date, province_code: str | None
-    ) -> dict[int, int]:
-        """Histogram (whole units -> how many) of `ack_hours`, `feedback_days` (by month
-        of receipt) or `investigation_days` (by month of conclusion)."""
+        self, metrics: tuple[str, ...], first: date, last: date, province_code: str | None
+    ) -> dict[str, dict[int, int]]:
+        """Per metric, a histogram (whole units -> how many): `ack_hours`, `feedback_days`
+        (by month of receipt), `investigation_days` (by month of conclusion)."""
 
     async def investigation_counts(
         self, first: date, last: date, province_code: str | None

@@ -89,6 +89,7 @@ async def tip_statistics(
     rows = await repo.tip_counts(period.first, period.last, code)
     opened = await repo.open_deadlines(period.first, period.last, code, uow.clock.now())
     ack, feedback = opened["ack"], opened["feedback"]
+    times = await repo.durations(("ack_hours", "feedback_days"), period.first, period.last, code)
     return TipStatistics(
         period=period,
         province_code=code,
@@ -106,12 +107,8 @@ async def tip_statistics(
         feedback=_compliance(
             _pick(rows, "all", "feedback").get("", {}), feedback.pending, feedback.overdue
         ),
-        time_to_acknowledge=Durations.of(
-            "hours", await repo.durations("ack_hours", period.first, period.last, code)
-        ),
-        time_to_feedback=Durations.of(
-            "days", await repo.durations("feedback_days", period.first, period.last, code)
-        ),
+        time_to_acknowledge=Durations.of("hours", times.get("ack_hours", {})),
+        time_to_feedback=Durations.of("days", times.get("feedback_days", {})),
     )
 
 
@@ -150,7 +147,10 @@ async def investigation_statistics(
             key: sum(v.values()) for key, v in _conclusion_totals(sums, "month").items()
         },
         duration=Durations.of(
-            "days", await repo.durations("investigation_days", period.first, period.last, code)
+            "days",
+            (await repo.durations(("investigation_days",), period.first, period.last, code)).get(
+                "investigation_days", {}
+            ),
         ),
         damage_estimated_thb=sum((s.damage_thb for s in overall), Decimal(0)),
         damage_recorded=sum(s.damage_n for s in overall),
@@ -226,6 +226,9 @@ async def annual_report(
     sums = [s for s in await repo.conclusions(first, last, None) if s.by == "all"]
     referrals = await repo.referral_counts(first, last)
     outcomes = _conclusion_totals(sums, "all").get("", {})
+    times = await repo.durations(
+        ("ack_hours", "feedback_days", "investigation_days"), first, last, None
+    )
     by_agency: Counts = defaultdict(int)
     for row in referrals:
         by_agency[row.agency_code] += row.n
@@ -247,15 +250,9 @@ async def annual_report(
         damage_recorded=sum(s.damage_n for s in sums),
         amount_recovered_thb=sum((s.recovered_thb for s in sums), Decimal(0)),
         recovery_recorded=sum(s.recovered_n for s in sums),
-        median_hours_to_acknowledge=percentile(
-            await repo.durations("ack_hours", first, last, None), 0.5
-        ),
-        median_days_to_feedback=percentile(
-            await repo.durations("feedback_days", first, last, None), 0.5
-        ),
-        median_days_to_conclude=percentile(
-            await repo.durations("investigation_days", first, last, None), 0.5
-        ),
+        median_hours_to_acknowledge=percentile(times.get("ack_hours", {}), 0.5),
+        median_days_to_feedback=percentile(times.get("feedback_days", {}), 0.5),
+        median_days_to_conclude=percentile(times.get("investigation_days", {}), 0.5),
     )
 
 

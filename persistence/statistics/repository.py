@@ -68,41 +68,31 @@ class SqlStatisticsRepository:
     async def tip_counts(
         self, first: date, last: date, province_code: str | None
     ) -> list[GroupedCount]:
-        params = self._params(first, last, province_code)
-        # Overall and per month: the national rows ('') or the one province's.
-        overall = await self._rows(
+        # Overall and per month from the national rows ('') or the one province's; per
+        # province and region only the dimensions those breakdowns show. One round trip.
+        rows = await self._rows(
             """
-            SELECT CASE WHEN grouping(month) = 0 THEN 'month' ELSE 'all' END AS by,
-                   coalesce(to_char(month, 'YYYY-MM'), '') AS key, dimension, value,
-                   sum(n) AS n
-            FROM stat_tip_counts
-            WHERE province_code = coalesce(CAST(:province AS text), '')
-              AND month BETWEEN :first AND :last
-            GROUP BY GROUPING SETS ((dimension, value), (month, dimension, value))
-            HAVING sum(n) <> 0
+            (SELECT CASE WHEN grouping(month) = 0 THEN 'month' ELSE 'all' END AS by,
+                    coalesce(to_char(month, 'YYYY-MM'), '') AS key, dimension, value,
+                    sum(n) AS n
+             FROM stat_tip_counts
+             WHERE province_code = coalesce(CAST(:province AS text), '')
+               AND month BETWEEN :first AND :last
+             GROUP BY GROUPING SETS ((dimension, value), (month, dimension, value))
+             HAVING sum(n) <> 0)
+            UNION ALL
+            (SELECT CASE WHEN grouping(s.province_code) = 0 THEN 'province' ELSE 'region' END,
+                    coalesce(s.province_code, p.region), s.dimension, s.value, sum(s.n)
+             FROM stat_tip_counts s JOIN provinces p ON p.code = s.province_code
+             WHERE s.dimension IN ('status', 'ack') AND s.month BETWEEN :first AND :last
+               AND (CAST(:province AS text) IS NULL OR s.province_code = :province)
+             GROUP BY GROUPING SETS ((s.province_code, s.dimension, s.value),
+                                     (p.region, s.dimension, s.value))
+             HAVING sum(s.n) <> 0)
             """,
-            params,
+            self._params(first, last, province_code),
         )
-        # Per province and region: only the dimensions those breakdowns show.
-        provinces = await self._rows(
-            """
-            SELECT CASE WHEN grouping(s.province_code) = 0 THEN 'province' ELSE 'region' END
-                       AS by,
-                   coalesce(s.province_code, p.region) AS key, s.dimension, s.value,
-                   sum(s.n) AS n
-            FROM stat_tip_counts s JOIN provinces p ON p.code = s.province_code
-            WHERE s.dimension IN ('status', 'ack') AND s.month BETWEEN :first AND :last
-              AND (CAST(:province AS text) IS NULL OR s.province_code = :province)
-            GROUP BY GROUPING SETS ((s.province_code, s.dimension, s.value),
-                                    (p.region, s.dimension, s.value))
-            HAVING sum(s.n) <> 0
-            """,
-            params,
-        )
-        return [
-            GroupedCount(r.by, r.key, r.dimension, r.value, int(r.n))
-            for r in [*overall, *provinces]
-        ]
+        return [GroupedCount(r.by, r.key, r.dimension, r.value, int(r.n)) for r in rows]
 
     async def open_deadlines(
         self, first: date, last: date, province_code: str | None, now: datetime
@@ -148,24 +138,28 @@ class SqlStatisticsRepository:
         return found
 
     async def durations(
-        self, metric: str, first: date, last: date, province_code: str | None
-    ) -> dict[int, int]:
+        self, metrics: tuple[str, ...], first: date, last: date, province_code: str | None
+    ) -> dict[str, dict[int, int]]:
         rows = await self._rows(
-            "SELECT value, sum(n) AS n FROM stat_durations WHERE scope = :scope"
-            " AND metric = :metric AND month BETWEEN :first AND :last GROUP BY value",
-            {"scope": province_code or "", "metric": metric, "first": first, "last": last},
+            "SELECT metric, value, sum(n) AS n FROM stat_durations WHERE scope = :scope"
+            " AND metric = ANY(:metrics) AND month BETWEEN :first AND :last"
+            " GROUP BY metric, value HAVING sum(n) <> 0",
+            {"scope": province_code or "", "metrics": list(metrics), "first": first, "last": last},
         )
-        return {int(r.value): int(r.n) for r in rows if r.n}
+        found: dict[str, dict[int, int]] = {metric: {} for metric in metrics}
+        for r in rows:
+            found[r.metric][int(r.value)] = int(r.n)
+        return found
 
     async def investigation_counts(
         self, first: date, last: date, province_code: str | None
     ) -> list[GroupedCount]:
-        found: list[GroupedCount] = []
-        for dim in ("status", "outcome"):
-            sql = _grouped("stat_investigations", f"'{dim}'", f"s.{dim}")
-            rows = await self._rows(sql, self._params(first, last, province_code))
-            found += [GroupedCount(r.by, r.key, dim, r.value, int(r.n)) for r in rows]
-        return found
+        sql = " UNION ALL ".join(
+            f"({_grouped('stat_investigations', repr(dim), f's.{dim}')})"
+            for dim in ("status", "outcome")
+        )
+        rows = await self._rows(sql, self._params(first, last, province_code))
+        return [GroupedCount(r.by, r.key, r.dimension, r.value, int(r.n)) for r in rows]
 
     async def conclusions(
         self, first: date, last: date, province_code: str | None
