@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.services import Svc
+from api.services import Services, Svc
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
 from domain.accounts.model import LoginPolicy
@@ -31,7 +31,10 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-async def get_uow(request: Request, services: Svc) -> AsyncIterator[UnitOfWork]:
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    # The services straight from the app rather than as a sub-dependency: every request
+    # solves this one, and each dependency FastAPI solves costs time (issue 10).
+    services: Services = request.app.state.services
     async with SqlUnitOfWork(
         services.database.sessions(),
         clock=services.clock,
@@ -122,10 +125,11 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self, services: Svc, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
+        self, request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Principal | None:
         principal = None
         if self.action not in OWN_CREDENTIAL_ACTIONS:
+            services: Services = request.app.state.services
             principal = await optional_principal(services, uow, token)
         policy.require(principal, self.action)
         return principal
