@@ -23,7 +23,6 @@ from sqlalchemy import (
     or_,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
@@ -54,9 +53,8 @@ from domain.tips.model import (
 )
 from domain.tips.ports import TipQuery
 from persistence.crypto import FieldSealer, KeyRing
-from persistence.driver import Params, RecordView, driver_connection
+from persistence.driver import Params, RecordView, driver_connection, driver_transaction
 from persistence.tips.tables import (
-    TipCounterRow,
     TipDisclosureRow,
     TipEventRow,
     TipLinkRow,
@@ -376,6 +374,19 @@ _APPROVED_FOR = (
 _ANY_APPROVED = "SELECT id FROM tip_disclosures WHERE tip_id = $1 AND status = $2 LIMIT 1"
 
 
+_NEXT_SEQUENCE = (
+    "INSERT INTO tip_reference_counters (year, last_seq) VALUES ($1, 1) ON CONFLICT (year)"
+    " DO UPDATE SET last_seq = tip_reference_counters.last_seq + 1 RETURNING last_seq"
+)
+
+
+def _insert_sql(table: str, values: dict[str, Any]) -> str:
+    """`INSERT INTO table (columns) VALUES ($1, ...)` for the columns of `values`, in order
+    (a handful of shapes per table, each prepared once per connection)."""
+    placeholders = ", ".join(f"${n}" for n in range(1, len(values) + 1))
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})"  # noqa: S608
+
+
 def _messages_sql(*, include_internal: bool, newest: bool) -> str:
     internal = "" if include_internal else " AND internal IS false"
     order = " ORDER BY seq DESC LIMIT $2" if newest else " ORDER BY seq"
@@ -439,15 +450,8 @@ class SqlTipRepository:
     # -- tips ------------------------------------------------------------------------
 
     async def next_sequence(self, year: int) -> int:
-        table = TipCounterRow.__table__  # type: ignore[attr-defined]
-        statement = (
-            insert(TipCounterRow)
-            .values(year=year, last_seq=1)
-            .on_conflict_do_update(index_elements=["year"], set_={"last_seq": table.c.last_seq + 1})
-            .returning(col(TipCounterRow.last_seq))
-        )
-        result = await self._session.exec(statement)
-        value: int = result.scalar_one()
+        connection = await driver_transaction(self._session)
+        value: int = await connection.fetchval(_NEXT_SEQUENCE, year)
         return value
 
     async def add(self, tip: Tip, *, receipt: str | None) -> None:
@@ -462,11 +466,13 @@ class SqlTipRepository:
                 else self._keyring.keyed_hash(receipt, purpose=RECEIPT_PURPOSE)
             ),
         )
-        # Core inserts of the mapped rows' values: intake is the hottest write, and the
-        # ORM's flush cost more than the statements. Nothing reads these rows back through
-        # the session's identity map in the same unit of work.
-        connection = await self._session.connection()
-        await connection.execute(insert(_TIPS).values(**_column_values(row)))
+        # Inserts of the mapped rows' values on the driver, in the unit of work's
+        # transaction: intake is the hottest write, and the ORM's flush (then Core's
+        # compilation) cost more than the statements. Nothing reads these rows back
+        # through the session's identity map in the same unit of work.
+        connection = await driver_transaction(self._session)
+        values = _column_values(row)
+        await connection.execute(_insert_sql("tips", values), *values.values())
         await self._add_events(tip)
 
     async def _add_events(self, tip: Tip) -> None:
@@ -474,8 +480,10 @@ class SqlTipRepository:
             return
         rows = [_column_values(_event_to_row(self._sealer, e)) for e in tip.new_events]
         tip.new_events.clear()
-        connection = await self._session.connection()
-        await connection.execute(insert(_EVENTS), rows)
+        connection = await driver_transaction(self._session)
+        await connection.executemany(
+            _insert_sql("tip_events", rows[0]), [tuple(r.values()) for r in rows]
+        )
 
     async def get(self, tip_id: uuid.UUID, *, for_update: bool = False) -> Tip | None:
         if not for_update:  # a plain read (the audited view): on the driver
