@@ -415,11 +415,15 @@ BENCH_SCENARIOS=tips_get,tips_create BENCH_SCALE=small make bench   # some scena
   account check, the same statements (tables, filters, order, limits, row locks) in the
   same transactions, the same encryption, hashing, idempotency record and audit append
   (same advisory lock, same chain: the API's verifier checks what both wrote), the same
-  JSON bytes (checked once per scenario before measuring: "same answer"). It selects only
-  the columns its answer needs and decrypts only what it shows (the API's repositories
-  load and open whole records), skips the pool's pre-ping, counts the anonymous budget in
-  a fixed window (the API: a moving window), and serves only the scenarios' callers. It
-  uses the standard library's `json`: orjson is not in the lock.
+  JSON bytes (checked once per scenario before measuring: "same answer";
+  `python -m bench.parity` checks many requests per scenario and prints the first
+  difference), including the identity vault's disclosure query on tip reads and
+  follow-ups. It decrypts only what it shows (the API's repositories open whole records
+  for a tip's full view), keeps up to twice its pool size of connections open (as the
+  API's pool does), counts the anonymous budget in a fixed window (the API: a moving
+  window, in the `limits` library), and serves only the scenarios' callers. Both use the
+  standard library's `json` for what they encode themselves (the API's responses are
+  serialised by pydantic's own JSON encoder).
 - **Load**: wrk (Debian's package, installed when missing) with `bench/lua/requests.lua`
   replaying prepared requests (tokens, random seeded ids, receipts, Thai bodies, a fresh
   `Idempotency-Key` per request); warm-up, then interleaved rounds; medians. RSS and CPU

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -161,10 +160,23 @@ _COLUMNS = (
 
 
 def _record_to_entity(record: Any) -> AuditEntry:
-    """From a driver record: jsonb arrives as text (the driver has no codec for it)."""
-    entry = _to_entity(RecordView(record))
-    details = record["details"]
-    return replace(entry, details=json.loads(details) if isinstance(details, str) else details)
+    """From a driver record (`_COLUMNS` in order): jsonb arrives as text (the driver has
+    no codec for it). By position: verify and export build one per entry."""
+    details = record[9]
+    return AuditEntry(
+        seq=record[0],
+        occurred_at=record[1],
+        actor_id=record[2],
+        actor_role=record[3],
+        action=record[4],
+        entity_type=record[5],
+        entity_id=record[6],
+        province_code=record[7],
+        request_id=record[8],
+        details=json.loads(details) if isinstance(details, str) else details,
+        prev_hash=record[10],
+        hash=record[11],
+    )
 
 
 def _like_prefix(prefix: str) -> str:

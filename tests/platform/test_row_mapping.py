@@ -373,7 +373,8 @@ def test_audit_entry_round_trip() -> None:
     # driver record (jsonb as text).
     values = audit._values(entry)
     assert ", ".join(values) in audit._INSERT
-    assert audit._record_to_entity(values) == entry
+    assert audit._record_to_entity(list(values.values())) == entry
+    assert ", ".join(values) == audit._COLUMNS
     assert {c.name for c in AuditRow.__table__.columns} == set(values)  # type: ignore[attr-defined]
 
 
