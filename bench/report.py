@@ -457,8 +457,28 @@ def _chain_line(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _code_note(full: dict[str, Any] | None, small: dict[str, Any] | None) -> list[str]:
+    """Say so when the two tables measured different code (the schema revision tells)."""
+    if not full or not small:
+        return []
+    older, newer = sorted((full, small), key=lambda r: str(r["started_at"]))
+    revisions = {str(r.get("seed", {}).get("revision")) for r in (full, small)}
+    if len(revisions) == 1:
+        return []
+    name = "full-scale" if older is full else "small-scale"
+    return [
+        f"> **Which code each table measured**: the {name} table is the older one"
+        f" ({str(older['started_at'])[:16]} UTC, schema revision"
+        f" {older.get('seed', {}).get('revision')}), measured before the later changes of the"
+        f" request path; the other ({str(newer['started_at'])[:16]} UTC, revision"
+        f" {newer.get('seed', {}).get('revision')}) measured the current code. Compare ratios"
+        " within one table.",
+        "",
+    ]
+
+
 def write_docs() -> None:
-    sections = [INTRO]
+    sections = [INTRO, *_code_note(_latest("full"), _latest("small"))]
     for scale, title in (("full", "Full scale"), ("small", "Small scale (`BENCH_SCALE=small`)")):
         result = _latest(scale)
         if result is None:
