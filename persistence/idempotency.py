@@ -76,11 +76,11 @@ class SqlIdempotencyStore:
         self._ttl = ttl
 
     async def claim(self, key: IdempotencyKey, *, now: datetime) -> Outcome | None:
-        # Core statements on the session's connection (inside its transaction): on the
-        # intake path the ORM's flush machinery cost more than the statements themselves.
-        key_hash = _key_hash(key)
-        # The new key (the common case) on the driver, in the unit of work's transaction.
+        # Inside the unit of work's transaction: the new key (the common case) as a
+        # prepared statement on the driver (on the intake path the ORM's flush, then
+        # Core's compilation, cost more than the statements); a replay with Core.
         # A concurrent claim of the same key waits here until the other transaction ends.
+        key_hash = _key_hash(key)
         driver = await driver_transaction(self._session)
         inserted = await driver.fetchval(_CLAIM, key_hash, key.fingerprint, now, now + self._ttl)
         if inserted is not None:
