@@ -40,7 +40,10 @@ oauth2_scheme = OAuth2PasswordBearer(
 CLIENT_CREDENTIALS_SCHEME = "OAuth2ClientCredentials"
 
 
-async def get_uow(request: Request, services: Svc) -> AsyncIterator[UnitOfWork]:
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    # The services straight from the app rather than as a sub-dependency: every request
+    # solves this one, and each dependency FastAPI solves costs time (issue 10).
+    services: Services = request.app.state.services
     async with SqlUnitOfWork(
         services.database.sessions(),
         clock=services.clock,
@@ -148,14 +151,11 @@ class Requires:
         self.action = action
 
     async def __call__(
-        self,
-        request: Request,
-        services: Svc,
-        uow: Uow,
-        token: Annotated[str | None, Depends(oauth2_scheme)],
+        self, request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Principal | None:
         principal = None
         if self.action not in OWN_CREDENTIAL_ACTIONS:
+            services: Services = request.app.state.services
             principal = await optional_principal(services, uow, token)
         policy.require(principal, self.action)
         await refuse_nul_characters(request)  # after the access check, like the body's

@@ -5,7 +5,7 @@
 Uses its own database (default `duangta_audit_bench` on 127.0.0.1:5432, created if
 missing), migrates it, fills `audit_log` with generated entries in SQL (hashes are fake:
 this measures plans, not the chain), then explains the exact statements the repository
-sends (`persistence.audit.page_statement` / `export_statement`), planned for their
+sends (`persistence.audit.repository.page_sql` / `export_sql`), planned for their
 actual values as the repository asks (`plan_cache_mode = force_custom_plan`).
 """
 
@@ -17,11 +17,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from domain.audit.model import AuditFilter
-from persistence.audit.repository import export_statement, page_statement
+from persistence.audit.repository import export_sql, page_sql
 from persistence.db import create_engine
 from persistence.migrate import upgrade_to_head
 
@@ -67,11 +67,14 @@ JOIN LATERAL (
 """
 
 
-def cases(rows: int) -> list[tuple[str, Select[Any]]]:
+Statement = tuple[str, list[Any]]
+
+
+def cases(rows: int) -> list[tuple[str, Statement]]:
     end = START + timedelta(days=365)
 
-    def page(before: int | None = None, **criteria: Any) -> Select[Any]:
-        return page_statement(AuditFilter.build(**criteria), before_seq=before, limit=51)
+    def page(before: int | None = None, **criteria: Any) -> Statement:
+        return page_sql(AuditFilter.build(**criteria), before_seq=before, limit=51)
 
     return [
         ("no filter", page()),
@@ -112,22 +115,21 @@ def cases(rows: int) -> list[tuple[str, Select[Any]]]:
         ("province + action prefix", page(province_code="40", action="auth.")),
         (
             "export: actor (seq ascending)",
-            export_statement(AuditFilter.build(actor_id="acct-5"), up_to_seq=rows),
+            export_sql(AuditFilter.build(actor_id="acct-5"), up_to_seq=rows),
         ),
         (
             "export: action prefix",
-            export_statement(AuditFilter.build(action="user."), up_to_seq=rows),
+            export_sql(AuditFilter.build(action="user."), up_to_seq=rows),
         ),
     ]
 
 
-async def explain(conn: AsyncConnection, statement: Select[Any], analyze: bool) -> list[str]:
-    compiled = statement.compile(dialect=conn.dialect)
-    params = [compiled.params[name] for name in (compiled.positiontup or [])]
+async def explain(conn: AsyncConnection, statement: Statement, analyze: bool) -> list[str]:
+    sql, params = statement
     raw = await conn.get_raw_connection()
     driver: Any = raw.driver_connection  # an asyncpg connection
     options = "ANALYZE, BUFFERS" if analyze else "COSTS"
-    records = await driver.fetch(f"EXPLAIN ({options}) {compiled}", *params)
+    records = await driver.fetch(f"EXPLAIN ({options}) {sql}", *params)
     return [r[0] for r in records]
 
 

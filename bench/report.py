@@ -415,11 +415,15 @@ BENCH_SCENARIOS=tips_get,tips_create BENCH_SCALE=small make bench   # some scena
   account check, the same statements (tables, filters, order, limits, row locks) in the
   same transactions, the same encryption, hashing, idempotency record and audit append
   (same advisory lock, same chain: the API's verifier checks what both wrote), the same
-  JSON bytes (checked once per scenario before measuring: "same answer"). It selects only
-  the columns its answer needs and decrypts only what it shows (the API's repositories
-  load and open whole records), skips the pool's pre-ping, counts the anonymous budget in
-  a fixed window (the API: a moving window), and serves only the scenarios' callers. It
-  uses the standard library's `json`: orjson is not in the lock.
+  JSON bytes (checked once per scenario before measuring: "same answer";
+  `python -m bench.parity` checks many requests per scenario and prints the first
+  difference), including the identity vault's disclosure query on tip reads and
+  follow-ups. It decrypts only what it shows (the API's repositories open whole records
+  for a tip's full view), keeps up to twice its pool size of connections open (as the
+  API's pool does), counts the anonymous budget in a fixed window (the API: a moving
+  window, in the `limits` library), and serves only the scenarios' callers. Both use the
+  standard library's `json` for what they encode themselves (the API's responses are
+  serialised by pydantic's own JSON encoder).
 - **Load**: wrk (Debian's package, installed when missing) with `bench/lua/requests.lua`
   replaying prepared requests (tokens, random seeded ids, receipts, Thai bodies, a fresh
   `Idempotency-Key` per request); warm-up, then interleaved rounds; medians. RSS and CPU
@@ -453,8 +457,28 @@ def _chain_line(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _code_note(full: dict[str, Any] | None, small: dict[str, Any] | None) -> list[str]:
+    """Say so when the two tables measured different code (the schema revision tells)."""
+    if not full or not small:
+        return []
+    older, newer = sorted((full, small), key=lambda r: str(r["started_at"]))
+    revisions = {str(r.get("seed", {}).get("revision")) for r in (full, small)}
+    if len(revisions) == 1:
+        return []
+    name = "full-scale" if older is full else "small-scale"
+    return [
+        f"> **Which code each table measured**: the {name} table is the older one"
+        f" ({str(older['started_at'])[:16]} UTC, schema revision"
+        f" {older.get('seed', {}).get('revision')}), measured before the later changes of the"
+        f" request path; the other ({str(newer['started_at'])[:16]} UTC, revision"
+        f" {newer.get('seed', {}).get('revision')}) measured the current code. Compare ratios"
+        " within one table.",
+        "",
+    ]
+
+
 def write_docs() -> None:
-    sections = [INTRO]
+    sections = [INTRO, *_code_note(_latest("full"), _latest("small"))]
     for scale, title in (("full", "Full scale"), ("small", "Small scale (`BENCH_SCALE=small`)")):
         result = _latest(scale)
         if result is None:

@@ -94,7 +94,9 @@ def measured_run(
             path,
             seconds=seconds,
             connections=connections,
-            prefix=f"bench-{RUN_ID}-{label}",
+            # Idempotency keys are [A-Za-z0-9._:-]: "1 worker" must not put a space in them
+            # (it did: every request of the workers' intake rounds was a 422).
+            prefix=f"bench-{RUN_ID}-{label}".replace(" ", "_"),
         )
     peak = sampler.stop()
     use = meter.use

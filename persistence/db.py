@@ -43,8 +43,11 @@ def create_engine(
         server_settings["statement_timeout"] = str(statement_timeout_ms)
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        # Up to twice `pool_size` connections, all kept open once made. (An overflow of
+        # `pool_size` would close every overflow connection as it is returned: under a
+        # burst each request then paid a connect and a close; profiled at ~8% of a list.)
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         pool_recycle=recycle_seconds,
         pool_timeout=pool_timeout_seconds,

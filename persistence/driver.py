@@ -5,7 +5,8 @@ checked out: no statement compilation, no ORM identity map, no greenlet hop. It 
 same connection, so a read made after the unit of work has written runs inside its
 transaction; a read made before any write runs outside one (as a single statement, which
 is all a read needs) and spares the BEGIN/ROLLBACK round trips a read-only request would
-otherwise pay.
+otherwise pay. Statements that must be part of the unit of work's transaction use
+`driver_transaction`, which begins it as SQLAlchemy would.
 
 Keep the SQL here to fixed, parameterised statements ($1, $2, ...): asyncpg prepares and
 caches them per connection.
@@ -19,9 +20,37 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg `Connection` the session uses (checked out on first use)."""
+    """The asyncpg `Connection` the session uses (checked out on first use).
+
+    ORM changes still pending in the session are flushed first, so a read on the driver
+    sees what the unit of work wrote before it, as an ORM query (autoflush) would.
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def driver_transaction(session: AsyncSession) -> Any:
+    """The asyncpg `Connection`, inside the session's transaction (begun now if it has not
+    been): for statements that must commit or roll back with the unit of work, such as an
+    audit append, or that need `SET LOCAL`. The transaction stays the session's: its
+    commit or rollback ends it, exactly as if an ORM statement had begun it."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapted = raw.dbapi_connection
+    # SQLAlchemy's asyncpg adapter begins its transaction lazily, on the first statement
+    # it runs; a statement run straight on the driver would not begin it (and would
+    # autocommit). Begin it the way the adapter does.
+    if getattr(adapted, "_transaction", None) is None:
+        start = getattr(adapted, "_start_transaction", None)
+        if start is not None:
+            await start()
+        else:  # pragma: no cover - another adapter: any statement through it begins
+            await connection.exec_driver_sql("SELECT 1")
     return raw.driver_connection
 
 
@@ -39,3 +68,17 @@ class RecordView:
             return self._record[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+class Params:
+    """Numbered placeholders for a statement built from optional parts:
+    `p = Params(); f"... = {p(value)}"`, then `connection.fetch(sql, *p.values)`."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"

@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.idempotency import IdempotencyKey, IdempotencyKeyReused, Outcome
+from persistence.driver import driver_transaction
 
 
 class IdempotencyRow(SQLModel, table=True):
@@ -63,30 +63,29 @@ def _open(key: IdempotencyKey, sealed: bytes) -> Outcome:
 _TABLE: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
 
 
+_CLAIM = (
+    "INSERT INTO idempotency_keys (key_hash, fingerprint, created_at, expires_at)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash"
+)
+_COMPLETE = "UPDATE idempotency_keys SET outcome = $1 WHERE key_hash = $2 RETURNING key_hash"
+
+
 class SqlIdempotencyStore:
     def __init__(self, session: AsyncSession, *, ttl: timedelta = timedelta(hours=24)) -> None:
         self._session = session
         self._ttl = ttl
 
     async def claim(self, key: IdempotencyKey, *, now: datetime) -> Outcome | None:
-        # Core statements on the session's connection (inside its transaction): on the
-        # intake path the ORM's flush machinery cost more than the statements themselves.
-        connection = await self._session.connection()
-        key_hash = _key_hash(key)
+        # Inside the unit of work's transaction: the new key (the common case) as a
+        # prepared statement on the driver (on the intake path the ORM's flush, then
+        # Core's compilation, cost more than the statements); a replay with Core.
         # A concurrent claim of the same key waits here until the other transaction ends.
-        inserted = await connection.execute(
-            insert(_TABLE)
-            .values(
-                key_hash=key_hash,
-                fingerprint=key.fingerprint,
-                created_at=now,
-                expires_at=now + self._ttl,
-            )
-            .on_conflict_do_nothing(index_elements=["key_hash"])
-            .returning(_TABLE.c.key_hash)
-        )
-        if inserted.first() is not None:
+        key_hash = _key_hash(key)
+        driver = await driver_transaction(self._session)
+        inserted = await driver.fetchval(_CLAIM, key_hash, key.fingerprint, now, now + self._ttl)
+        if inserted is not None:
             return None
+        connection = await self._session.connection()
         row = (
             await connection.execute(
                 sa_select(_TABLE.c.fingerprint, _TABLE.c.outcome, _TABLE.c.expires_at)
@@ -112,12 +111,7 @@ class SqlIdempotencyStore:
         return _open(key, row.outcome)
 
     async def complete(self, key: IdempotencyKey, outcome: Outcome, *, now: datetime) -> None:
-        connection = await self._session.connection()
-        done = await connection.execute(
-            update(_TABLE)
-            .where(_TABLE.c.key_hash == _key_hash(key))
-            .values(outcome=_seal(key, outcome))
-            .returning(_TABLE.c.key_hash)
-        )
-        if done.first() is None:
+        driver = await driver_transaction(self._session)
+        done = await driver.fetchval(_COMPLETE, _seal(key, outcome), _key_hash(key))
+        if done is None:
             raise LookupError("complete() without claim()")

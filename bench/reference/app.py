@@ -630,7 +630,16 @@ async def tips_get(request: Request, request_id: str) -> Response:
             f"{visible} ORDER BY tip_links.created_at, tips.id",
             *link_args,
         )
+        # The identity vault (issue 11): who reported the tip only once a custodian
+        # approved this caller's request, and that read audited on its own.
+        disclosure = await conn.fetchval(
+            "SELECT id FROM tip_disclosures WHERE tip_id = $1 AND requested_by = $2"
+            " AND status = 'approved' ORDER BY decided_at DESC LIMIT 1",
+            tip_id,
+            caller.account_id,
+        )
         recused = tip["recused_province_code"]
+        audit_province = None if tip["province_code"] == recused else tip["province_code"]
         await append_audit(
             conn,
             actor_id=str(caller.account_id),
@@ -638,10 +647,22 @@ async def tips_get(request: Request, request_id: str) -> Response:
             action="tip.viewed",
             entity_type="tip",
             entity_id=str(tip_id),
-            province_code=None if tip["province_code"] == recused else tip["province_code"],
+            province_code=audit_province,
             request_id=request_id,
-            details={"fields": ["record"]},
+            details={"fields": ["record", "reporter_identity"] if disclosure else ["record"]},
         )
+        if disclosure is not None:
+            await append_audit(
+                conn,
+                actor_id=str(caller.account_id),
+                actor_role=caller.role,
+                action="tip.identity_disclosed",
+                entity_type="tip",
+                entity_id=str(tip_id),
+                province_code=audit_province,
+                request_id=request_id,
+                details={"disclosure_id": str(disclosure)},
+            )
     now = datetime.now(UTC)
     aad = f"tip:{tip_id}:"
     accused = open_json(tip["accused"], aad + "accused")
@@ -671,7 +692,7 @@ async def tips_get(request: Request, request_id: str) -> Response:
             "location": open_sealed(tip["location"], aad + "location"),
             "amount_thb": None if amount is None else str(amount),
             "contact": None
-            if contact is None
+            if contact is None or disclosure is None
             else {
                 "name": contact.get("name"),
                 "phone": contact.get("phone"),
@@ -683,8 +704,11 @@ async def tips_get(request: Request, request_id: str) -> Response:
                 else "recorded"
                 if tip["recorded_by"]
                 else "anonymous",
-                "account_id": reporter or None,
-                "recorded_by": None if tip["recorded_by"] is None else str(tip["recorded_by"]),
+                "disclosed": disclosure is not None,
+                "account_id": (reporter or None) if disclosure else None,
+                "recorded_by": None
+                if tip["recorded_by"] is None or disclosure is None
+                else str(tip["recorded_by"]),
             },
             "history": [
                 {
@@ -1031,6 +1055,11 @@ async def tips_follow_up(request: Request, request_id: str) -> Response:
             tip["id"],
             201,
         )
+        disclosed = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM tip_disclosures WHERE tip_id = $1"
+            " AND status = 'approved')",
+            tip["id"],
+        )
         await append_audit(
             conn,
             actor_id="anonymous",
@@ -1073,6 +1102,7 @@ async def tips_follow_up(request: Request, request_id: str) -> Response:
             for m in (shown[-200:] if truncated else shown)
         ],
         "messages_truncated": truncated,
+        "identity_disclosed": disclosed,
     }
     return reply(dumps(body), request_id)
 
@@ -1181,14 +1211,14 @@ async def audit_list(request: Request, request_id: str) -> Response:
         conditions.append(f"actor_id = ${len(args)}")
     cursor = request.query_params.get("cursor")
     if cursor is not None:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            version, _, number = raw.partition(":")
-            if version != "a1" or not number.isdigit() or len(number) > 18:
-                raise ValueError(raw)
-        except ValueError as exc:
-            raise invalid("The cursor is not valid; start again without one.") from exc
-        args.append(int(number))
+        try:  # the API's codec: base64url of ["s", seq] (domain/pagination.py)
+            parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            kind, number = parts
+            if kind != "s" or type(number) is not int or not 0 < number < 2**63:
+                raise ValueError(cursor)
+        except (ValueError, TypeError) as exc:
+            raise invalid("The cursor is not valid; start again without it.") from exc
+        args.append(number)
         conditions.append(f"seq < ${len(args)}")
     args.append(limit + 1)
     where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
@@ -1203,9 +1233,8 @@ async def audit_list(request: Request, request_id: str) -> Response:
     rows = rows[:limit]
     next_cursor = None
     if more:
-        next_cursor = (
-            base64.urlsafe_b64encode(f"a1:{rows[-1]['seq']}".encode()).decode().rstrip("=")
-        )
+        raw = json.dumps(["s", rows[-1]["seq"]], separators=(",", ":")).encode()
+        next_cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     body = {"items": [audit_document(r) for r in rows], "next_cursor": next_cursor}
     return reply(dumps(body), request_id)
 

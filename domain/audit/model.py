@@ -242,8 +242,11 @@ class AuditEntry:
 def format_timestamp(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
-    # Same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), several times faster (verify, export).
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # Same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), several times faster (verify, export);
+    # the database's timestamps arrive in UTC already, so most need no conversion.
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    return at.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 #: The fields of the canonical encoding, in the order exports list them.
@@ -281,11 +284,40 @@ def canonical_document(entry: AuditEntry) -> dict[str, DetailValue]:
 
 def canonical_json(value: DetailValue) -> str:
     """JSON with sorted keys, no insignificant whitespace, non-ASCII characters kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_JSON.encode(value)
+
+
+#: `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, with
+#: its encoder made once (json.dumps makes one per call when given options: half its time).
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_encoding(entry: AuditEntry) -> bytes:
-    return canonical_json(canonical_document(entry)).encode("utf-8")
+    """`canonical_json(canonical_document(entry))` as UTF-8, byte for byte, built directly:
+    the top-level keys are fixed, so they are written in their sorted order and only the
+    values are encoded (strings by the `json` module's own escaper). Verification and the
+    writer hash every entry with it; this is about three times faster than `json.dumps`
+    of the document (a test compares the two on every kind of value)."""
+    details = entry.details
+    return (
+        f'{{"action":{_json_text(entry.action)},"actor_id":{_json_text(entry.actor_id)}'
+        f',"actor_role":{_json_text(entry.actor_role)}'
+        f',"details":{canonical_json(details) if details else "{}"}'
+        f',"entity_id":{_json_text(entry.entity_id)}'
+        f',"entity_type":{_json_text(entry.entity_type)}'
+        f',"occurred_at":{_json_text(format_timestamp(entry.occurred_at))}'
+        f',"prev_hash":{_json_text(entry.prev_hash)}'
+        f',"province_code":{_json_text(entry.province_code)}'
+        f',"request_id":{_json_text(entry.request_id)},"seq":{int(entry.seq)}}}'
+    ).encode()
+
+
+#: The `json` module's string encoder for `ensure_ascii=False` (its C version when built).
+_encode_string = json.encoder.encode_basestring
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else _encode_string(value)
 
 
 def _storable(text: str) -> bool:
@@ -514,13 +546,17 @@ def export_document(entry: AuditEntry) -> dict[str, DetailValue]:
 def export_line(entry: AuditEntry, fmt: AuditExportFormat) -> str:
     document = export_document(entry)
     if fmt is AuditExportFormat.NDJSON:
-        return json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n"
+        return _EXPORT_JSON.encode(document) + "\n"
     return csv_line(
         [
             canonical_json(value) if name == "details" else _csv_cell(value)
             for name, value in document.items()
         ]
     )
+
+
+#: `json.dumps(document, separators=(",", ":"), ensure_ascii=False)`, its encoder made once.
+_EXPORT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _csv_cell(value: DetailValue) -> str:

@@ -8,22 +8,12 @@ have no gaps (a rolled-back entry frees its number for the next writer).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Row,
-    Select,
-    Table,
-    func,
-    insert,
-    literal_column,
-    text,
-)
-from sqlalchemy import select as core_select
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
+from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.audit.model import (
@@ -38,6 +28,7 @@ from domain.audit.model import (
 from domain.clock import Clock
 from domain.pagination import PageRequest, SeqCursor
 from persistence.audit.tables import AuditRow
+from persistence.driver import Params, RecordView, driver_connection, driver_transaction
 
 #: Key of the advisory lock that serialises audit writers (arbitrary, fixed forever).
 AUDIT_CHAIN_LOCK = 0x0D0A_7A00_A0D1_7001
@@ -46,7 +37,7 @@ AUDIT_CHAIN_LOCK = 0x0D0A_7A00_A0D1_7001
 # -- rows <-> entities (the only place that knows both) -----------------------------------
 
 
-def _to_entity(row: AuditRow | Row[Any]) -> AuditEntry:
+def _to_entity(row: AuditRow | Row[Any] | RecordView) -> AuditEntry:
     """From an ORM row, or from a Core row of the readers (same column names)."""
     return AuditEntry(
         seq=row.seq,
@@ -64,12 +55,9 @@ def _to_entity(row: AuditRow | Row[Any]) -> AuditEntry:
     )
 
 
-def _to_row(entry: AuditEntry) -> AuditRow:
-    return AuditRow(**_values(entry))
-
-
 def _values(entry: AuditEntry) -> dict[str, Any]:
-    """The column values of an entry (appended with a Core insert: no ORM flush)."""
+    """The column values of an entry, in `_INSERT`'s order (details as JSON text: the
+    driver has no codec for jsonb)."""
     return dict(
         seq=entry.seq,
         occurred_at=entry.occurred_at,
@@ -80,10 +68,19 @@ def _values(entry: AuditEntry) -> dict[str, Any]:
         entity_id=entry.entity_id,
         province_code=entry.province_code,
         request_id=entry.request_id,
-        details=entry.details,
+        details=json.dumps(entry.details, ensure_ascii=False),
         prev_hash=entry.prev_hash,
         hash=entry.hash,
     )
+
+
+_LOCK = "SELECT pg_advisory_xact_lock($1)"
+_HEAD = "SELECT seq, hash, occurred_at FROM audit_log ORDER BY seq DESC LIMIT 1"
+_INSERT = (
+    "INSERT INTO audit_log (seq, occurred_at, actor_id, actor_role, action, entity_type,"
+    " entity_id, province_code, request_id, details, prev_hash, hash)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)"
+)
 
 
 class SqlAuditLog:
@@ -99,14 +96,9 @@ class SqlAuditLog:
         """Forget the cached chain head (the lock was released with the transaction)."""
         self._head = None
 
-    async def _lock_and_read_head(self) -> tuple[int, str, datetime | None]:
-        await self._session.exec(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
-        query = (
-            select(AuditRow.seq, AuditRow.hash, AuditRow.occurred_at)
-            .order_by(col(AuditRow.seq).desc())
-            .limit(1)
-        )
-        row = (await self._session.exec(query)).first()
+    async def _lock_and_read_head(self, connection: Any) -> tuple[int, str, datetime | None]:
+        await connection.execute(_LOCK, AUDIT_CHAIN_LOCK)
+        row = await connection.fetchrow(_HEAD)
         return (row[0], row[1], row[2]) if row else (0, GENESIS_HASH, None)
 
     async def record(
@@ -119,8 +111,11 @@ class SqlAuditLog:
         province_code: str | None = None,
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
+        # On the driver, in the unit of work's transaction (begun here if nothing has
+        # written yet): three prepared statements, lock, head, insert, and then the commit.
+        connection = await driver_transaction(self._session)
         if self._head is None:
-            self._head = await self._lock_and_read_head()
+            self._head = await self._lock_and_read_head(connection)
         entry = next_entry(
             self._head,
             at=self._clock.now(),
@@ -132,8 +127,7 @@ class SqlAuditLog:
             request_id=self._request_id,
             details=details,
         )
-        connection = await self._session.connection()
-        await connection.execute(insert(_table()).values(**_values(entry)))
+        await connection.execute(_INSERT, *_values(entry).values())
         self._head = (entry.seq, entry.hash, entry.occurred_at)
         return entry
 
@@ -159,128 +153,144 @@ class SqlAuditLog:
         )
 
 
-def _table() -> Table:
-    table = AuditRow.__table__  # type: ignore[attr-defined]
-    assert isinstance(table, Table)
-    return table
-
-
-#: `split_part(action, '.', 1)`, spelled with literals so it matches the expression index
-#: `ix_audit_log_action_family_seq` even in a prepared statement's generic plan.
-ACTION_FAMILY = func.split_part(
-    literal_column("audit_log.action"), literal_column("'.'"), literal_column("1")
+_COLUMNS = (
+    "seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, province_code,"
+    " request_id, details, prev_hash, hash"
 )
 
 
-def filtered(statement: Select[Any], criteria: AuditFilter) -> Select[Any]:
-    """Add the WHERE clauses of an auditor's filter (each one backed by an index)."""
-    c = _table().c
+def _record_to_entity(record: Any) -> AuditEntry:
+    """From a driver record (`_COLUMNS` in order): jsonb arrives as text (the driver has
+    no codec for it). By position: verify and export build one per entry."""
+    details = record[9]
+    return AuditEntry(
+        seq=record[0],
+        occurred_at=record[1],
+        actor_id=record[2],
+        actor_role=record[3],
+        action=record[4],
+        entity_type=record[5],
+        entity_id=record[6],
+        province_code=record[7],
+        request_id=record[8],
+        details=json.loads(details) if isinstance(details, str) else details,
+        prev_hash=record[10],
+        hash=record[11],
+    )
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return escaped + "%"
+
+
+def filter_sql(criteria: AuditFilter, p: Params) -> list[str]:
+    """The WHERE conditions of an auditor's filter (each one backed by an index)."""
+    conditions = []
     if criteria.actor_id is not None:
-        statement = statement.where(c.actor_id == criteria.actor_id)
+        conditions.append(f"actor_id = {p(criteria.actor_id)}")
     if criteria.action_exact is not None:
-        statement = statement.where(c.action == criteria.action_exact)
+        conditions.append(f"action = {p(criteria.action_exact)}")
     prefix = criteria.action_prefix
     if prefix is not None:
-        statement = statement.where(
-            ACTION_FAMILY.op("=")(prefix.split(".", 1)[0]),
-            c.action.startswith(prefix, autoescape=True),
-        )
+        # `split_part(action, '.', 1)` spelled with literals, so that it matches the
+        # expression index `ix_audit_log_action_family_seq` even in a generic plan.
+        conditions.append(f"split_part(action, '.', 1) = {p(prefix.split('.', 1)[0])}")
+        conditions.append(f"action LIKE {p(_like_prefix(prefix))} ESCAPE '/'")
     if criteria.entity_type is not None:
-        statement = statement.where(c.entity_type == criteria.entity_type)
+        conditions.append(f"entity_type = {p(criteria.entity_type)}")
     if criteria.entity_id is not None:
-        statement = statement.where(c.entity_id == criteria.entity_id)
+        conditions.append(f"entity_id = {p(criteria.entity_id)}")
     if criteria.province_code is not None:
-        statement = statement.where(c.province_code == criteria.province_code)
+        conditions.append(f"province_code = {p(criteria.province_code)}")
     # occurred_at never decreases along the chain (see SqlAuditLog.record), so the entries
     # of a time range are one run of seqs: bound seq by the first and last of them (two
     # lookups in ix_audit_log_occurred_at_seq) and the newest-first scan of the primary key
     # reads only that run, however old the range is. The time conditions stay, so a row
     # outside the range is never returned.
     if criteria.occurred_from is not None:
-        first = (
-            core_select(c.seq)
-            .where(c.occurred_at >= criteria.occurred_from)
-            .order_by(c.occurred_at, c.seq)
-            .limit(1)
-            .scalar_subquery()
+        at = p(criteria.occurred_from)
+        conditions.append(f"occurred_at >= {at}::timestamptz")
+        conditions.append(
+            f"seq >= (SELECT seq FROM audit_log WHERE occurred_at >= {at}::timestamptz"  # noqa: S608
+            " ORDER BY occurred_at, seq LIMIT 1)"
         )
-        statement = statement.where(c.occurred_at >= criteria.occurred_from, c.seq >= first)
     if criteria.occurred_to is not None:
-        last = (
-            core_select(c.seq)
-            .where(c.occurred_at < criteria.occurred_to)
-            .order_by(c.occurred_at.desc(), c.seq.desc())
-            .limit(1)
-            .scalar_subquery()
+        at = p(criteria.occurred_to)
+        conditions.append(f"occurred_at < {at}::timestamptz")
+        conditions.append(
+            f"seq <= (SELECT seq FROM audit_log WHERE occurred_at < {at}::timestamptz"  # noqa: S608
+            " ORDER BY occurred_at DESC, seq DESC LIMIT 1)"
         )
-        statement = statement.where(c.occurred_at < criteria.occurred_to, c.seq <= last)
-    return statement
+    return conditions
 
 
-def page_statement(criteria: AuditFilter, *, before_seq: int | None, limit: int) -> Select[Any]:
+def _where(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def page_sql(criteria: AuditFilter, *, before_seq: int | None, limit: int) -> tuple[str, list[Any]]:
     """Newest first: `... ORDER BY seq DESC LIMIT n` (bench/audit_indexes.py EXPLAINs it)."""
-    table = _table()
-    statement = filtered(core_select(table), criteria)
+    p = Params()
+    conditions = filter_sql(criteria, p)
     if before_seq is not None:
-        statement = statement.where(table.c.seq < before_seq)
-    return statement.order_by(table.c.seq.desc()).limit(limit)
+        conditions.append(f"seq < {p(before_seq)}")
+    sql = f"SELECT {_COLUMNS} FROM audit_log{_where(conditions)} ORDER BY seq DESC LIMIT {p(limit)}"  # noqa: S608
+    return sql, p.values
 
 
-def export_statement(criteria: AuditFilter, *, up_to_seq: int) -> Select[Any]:
-    table = _table()
-    statement = filtered(core_select(table), criteria).where(table.c.seq <= up_to_seq)
-    return statement.order_by(table.c.seq)
+def export_sql(criteria: AuditFilter, *, up_to_seq: int) -> tuple[str, list[Any]]:
+    p = Params()
+    conditions = [*filter_sql(criteria, p), f"seq <= {p(up_to_seq)}"]
+    return f"SELECT {_COLUMNS} FROM audit_log{_where(conditions)} ORDER BY seq", p.values  # noqa: S608
+
+
+_CHAIN = f"SELECT {_COLUMNS} FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3"  # noqa: S608
+_NEWEST = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+_HASH_OF = "SELECT hash FROM audit_log WHERE seq = $1"
+#: Plan each query for its actual values: a generic plan of a prepared statement cannot
+#: tell a rare actor from a frequent one and may pick a poor index.
+_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
 class SqlAuditReader:
-    """Reads the chain with Core statements (rows, not ORM objects: nothing accumulates
-    in the session's identity map however many entries pass through)."""
+    """Reads the chain straight on the driver (records, not ORM objects: nothing
+    accumulates in the session however many entries pass through)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _connection(self) -> AsyncConnection:
-        connection = await self._session.connection()
-        # Plan each query for its actual values: a generic plan of a prepared statement
-        # cannot tell a rare actor from a frequent one and may pick a poor index.
-        await connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    async def _filtered(self) -> Any:
+        """The driver, in the unit of work's transaction with custom plans (`SET LOCAL`)."""
+        connection = await driver_transaction(self._session)
+        await connection.execute(_CUSTOM_PLANS)
         return connection
 
     async def page(self, criteria: AuditFilter, page: PageRequest[SeqCursor]) -> list[AuditEntry]:
-        connection = await self._connection()
         before_seq = page.after.seq if page.after is not None else None
-        result = await connection.execute(
-            page_statement(criteria, before_seq=before_seq, limit=page.fetch)
-        )
-        return [_to_entity(row) for row in result]
+        sql, values = page_sql(criteria, before_seq=before_seq, limit=page.fetch)
+        connection = await self._filtered()
+        return [_record_to_entity(record) for record in await connection.fetch(sql, *values)]
 
     async def head(self) -> tuple[int, str] | None:
-        table = _table()
-        statement = core_select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
-        row = (await (await self._session.connection()).execute(statement)).first()
+        connection = await driver_connection(self._session)
+        row = await connection.fetchrow(_NEWEST)
         return (row[0], row[1]) if row else None
 
     async def hash_of(self, seq: int) -> str | None:
-        table = _table()
-        statement = core_select(table.c.hash).where(table.c.seq == seq)
-        row = (await (await self._session.connection()).execute(statement)).first()
-        return row[0] if row else None
+        connection = await driver_connection(self._session)
+        value: str | None = await connection.fetchval(_HASH_OF, seq)
+        return value
 
     async def chain(
         self, from_seq: int, to_seq: int, *, batch_size: int
     ) -> AsyncIterator[list[AuditEntry]]:
         """Keyset batches over the primary key: each one a short index range scan."""
-        table = _table()
-        connection = await self._session.connection()
+        connection = await driver_connection(self._session)
         next_seq = from_seq
         while next_seq <= to_seq:
-            statement = (
-                core_select(table)
-                .where(table.c.seq >= next_seq, table.c.seq <= to_seq)
-                .order_by(table.c.seq)
-                .limit(batch_size)
-            )
-            batch = [_to_entity(row) for row in await connection.execute(statement)]
+            records = await connection.fetch(_CHAIN, next_seq, to_seq, batch_size)
+            batch = [_record_to_entity(record) for record in records]
             if not batch:
                 return
             yield batch
@@ -290,13 +300,8 @@ class SqlAuditReader:
         self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
     ) -> AsyncIterator[list[AuditEntry]]:
         """A server-side cursor (asyncpg, inside the session's transaction), batch by batch."""
-        connection = await self._connection()
-        statement = export_statement(criteria, up_to_seq=up_to_seq).execution_options(
-            yield_per=batch_size
-        )
-        result = await connection.stream(statement)
-        try:
-            async for partition in result.partitions(batch_size):
-                yield [_to_entity(row) for row in partition]
-        finally:
-            await result.close()
+        sql, values = export_sql(criteria, up_to_seq=up_to_seq)
+        connection = await self._filtered()
+        cursor = await connection.cursor(sql, *values)
+        while batch := await cursor.fetch(batch_size):
+            yield [_record_to_entity(record) for record in batch]

@@ -38,8 +38,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.audit.model import AuditExportFormat, export_line
-from persistence.audit.repository import _table, _to_entity
-from persistence.audit.tables import AuditShipmentRow
+from persistence.audit.repository import _to_entity
+from persistence.audit.tables import AuditRow, AuditShipmentRow
 
 logger = logging.getLogger("duangta.audit_sink")
 
@@ -178,7 +178,7 @@ class AuditShipper:
                     .with_for_update()
                 )
             ).scalar_one()
-            table = _table()
+            table = AuditRow.__table__  # type: ignore[attr-defined]
             rows = await connection.execute(
                 select(table)
                 .where(table.c.seq > shipped)

@@ -17,20 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    DateTime,
     Row,
-    Select,
     Table,
     and_,
-    false,
-    func,
-    literal,
     or_,
     tuple_,
     update,
 )
-from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,8 +60,8 @@ from persistence.crypto import (
     SealedColumn,
     hash_matches,
 )
+from persistence.driver import Params, RecordView, driver_connection, driver_transaction
 from persistence.tips.tables import (
-    TipCounterRow,
     TipDisclosureRow,
     TipEventRow,
     TipLinkRow,
@@ -100,7 +93,7 @@ def _event_aad(event_id: uuid.UUID) -> str:
 # by the repository and handed in, as they are not fields of the entities.
 
 
-def _tip_to_entity(s: FieldSealer, row: TipRow) -> Tip:
+def _tip_to_entity(s: FieldSealer, row: TipRow | RecordView) -> Tip:
     accused = s.open_json(row.accused, _tip_aad(row.id, "accused"))
     contact = s.open_json(row.contact, _tip_aad(row.id, "contact"))
     reporter = s.open(row.reporter, _tip_aad(row.id, "reporter"))
@@ -222,7 +215,7 @@ _SUMMARY_COLUMNS = tuple(
 )
 
 
-def _summary_to_entity(row: TipRow | Row[Any]) -> TipSummary:
+def _summary_to_entity(row: TipRow | Row[Any] | RecordView) -> TipSummary:
     return TipSummary(
         id=row.id,
         reference=row.reference,
@@ -238,7 +231,7 @@ def _summary_to_entity(row: TipRow | Row[Any]) -> TipSummary:
     )
 
 
-def _event_to_entity(s: FieldSealer, row: TipEventRow) -> TipEvent:
+def _event_to_entity(s: FieldSealer, row: TipEventRow | RecordView) -> TipEvent:
     return TipEvent(
         id=row.id,
         tip_id=row.tip_id,
@@ -266,7 +259,7 @@ def _event_to_row(s: FieldSealer, event: TipEvent) -> TipEventRow:
     )
 
 
-def _message_to_entity(s: FieldSealer, row: TipMessageRow) -> TipMessage:
+def _message_to_entity(s: FieldSealer, row: TipMessageRow | RecordView) -> TipMessage:
     body = s.open(row.body, _message_aad(row.id, row.tip_id))
     assert body is not None
     return TipMessage(
@@ -309,7 +302,7 @@ def _disclosure_aad(request_id: uuid.UUID, field: str) -> str:
     return f"tip_disclosure:{request_id}:{field}"
 
 
-def _disclosure_to_entity(s: FieldSealer, row: TipDisclosureRow) -> DisclosureRequest:
+def _disclosure_to_entity(s: FieldSealer, row: TipDisclosureRow | RecordView) -> DisclosureRequest:
     reason = s.open(row.reason, _disclosure_aad(row.id, "reason"))
     assert reason is not None
     return DisclosureRequest(
@@ -360,7 +353,61 @@ def _disclosure_summary_to_entity(row: TipDisclosureRow) -> DisclosureSummary:
     )
 
 
-def overdue_predicate(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
+#: Columns a list never needs: not even loaded (and never decrypted) for summaries.
+SEALED_COLUMNS = ("description", "accused", "location", "contact", "reporter")
+
+
+# -- hot reads, straight on the driver (persistence/driver.py) ----------------------------
+# Fixed statements with numbered parameters, prepared once per connection by asyncpg: no
+# statement compilation, no ORM rows, and, before the unit of work writes, no transaction.
+
+
+def _names(table: Any) -> str:
+    return ", ".join(column.name for column in table.columns)
+
+
+_TIP_COLUMNS = _names(_TIPS)
+_SUMMARY_SQL = ", ".join(column.name for column in _SUMMARY_COLUMNS)
+_GET_TIP = f"SELECT {_TIP_COLUMNS} FROM tips WHERE id = $1"  # noqa: S608 - fixed columns
+_GET_TIP_BY_RECEIPT = f"SELECT {_TIP_COLUMNS} FROM tips WHERE receipt_hash = $1"  # noqa: S608
+_HISTORY = f"SELECT {_names(_EVENTS)} FROM tip_events WHERE tip_id = $1 ORDER BY seq"  # noqa: S608
+_MESSAGE_COLUMNS = _names(TipMessageRow.__table__)  # type: ignore[attr-defined]
+_DISCLOSURE_COLUMNS = _names(TipDisclosureRow.__table__)  # type: ignore[attr-defined]
+_APPROVED_FOR = (
+    f"SELECT {_DISCLOSURE_COLUMNS} FROM tip_disclosures"  # noqa: S608 - fixed columns
+    " WHERE tip_id = $1 AND requested_by = $2 AND status = $3"
+    " ORDER BY decided_at DESC LIMIT 1"
+)
+_ANY_APPROVED = "SELECT id FROM tip_disclosures WHERE tip_id = $1 AND status = $2 LIMIT 1"
+
+
+_NEXT_SEQUENCE = (
+    "INSERT INTO tip_reference_counters (year, last_seq) VALUES ($1, 1) ON CONFLICT (year)"
+    " DO UPDATE SET last_seq = tip_reference_counters.last_seq + 1 RETURNING last_seq"
+)
+
+
+def _insert_sql(table: str, values: dict[str, Any]) -> str:
+    """`INSERT INTO table (columns) VALUES ($1, ...)` for the columns of `values`, in order
+    (a handful of shapes per table, each prepared once per connection)."""
+    placeholders = ", ".join(f"${n}" for n in range(1, len(values) + 1))
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders})"  # noqa: S608
+
+
+def _messages_sql(*, include_internal: bool, newest: bool) -> str:
+    internal = "" if include_internal else " AND internal IS false"
+    order = " ORDER BY seq DESC LIMIT $2" if newest else " ORDER BY seq"
+    return f"SELECT {_MESSAGE_COLUMNS} FROM tip_messages WHERE tip_id = $1{internal}{order}"  # noqa: S608
+
+
+_MESSAGES = {
+    (internal, newest): _messages_sql(include_internal=internal, newest=newest)
+    for internal in (True, False)
+    for newest in (True, False)
+}
+
+
+def _overdue_sql(kind: OverdueKind, at: str) -> str:
     """The SQL twin of domain.tips.deadlines: passed without the act, or the act came late.
 
     Plus a redundant bound that lets the newest-first index skip the tips too young to be
@@ -368,19 +415,16 @@ def overdue_predicate(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
     window (deadline - receipt) ago, hence more than the smallest window of any tip ago
     (an index lookup, so settings may change without making the bound wrong). For a late
     act this holds because the act happened before now.
+    `at`: the placeholder of now.
     """
     if kind is OverdueKind.ACK:
-        done, due = col(TipRow.acknowledged_at), col(TipRow.ack_due_at)
+        done, due = "acknowledged_at", "ack_due_at"
     else:
-        done, due = col(TipRow.first_feedback_at), col(TipRow.feedback_due_at)
-    received = col(TipRow.received_at)
-    smallest_window = select(func.min(due - received)).scalar_subquery()
-    at = literal(now, DateTime(timezone=True))
-    return and_(received < at - smallest_window, or_(and_(done.is_(None), due < at), done > due))
-
-
-#: Columns a list never needs: not even loaded (and never decrypted) for summaries.
-SEALED_COLUMNS = ("description", "accused", "location", "contact", "reporter")
+        done, due = "first_feedback_at", "feedback_due_at"
+    return (
+        f"received_at < {at}::timestamptz - (SELECT min({due} - received_at) FROM tips)"  # noqa: S608
+        f" AND (({done} IS NULL AND {due} < {at}::timestamptz) OR {done} > {due})"
+    )
 
 
 def _tip_column(column: str) -> SealedColumn:
@@ -428,37 +472,30 @@ class SqlTipRepository:
         """Under every listed hash key: a hash-key rotation may not be re-hashed yet."""
         return list(self._keyring.keyed_hashes(str(account_id), purpose=REPORTER_PURPOSE).values())
 
-    def _visible(self, visibility: TipVisibility) -> list[ColumnElement[bool]]:
+    def _visible_sql(self, visibility: TipVisibility, p: Params) -> list[str]:
+        """The conditions that keep the tips a caller may see (placeholders from `p`)."""
         if visibility.everything:
             return []
         if visibility.province_code is not None:
-            code = visibility.province_code
+            code = p(visibility.province_code)
             return [
-                col(TipRow.province_code) == code,
-                or_(
-                    col(TipRow.recused_province_code).is_(None),
-                    col(TipRow.recused_province_code) != code,
-                ),
+                f"tips.province_code = {code}",
+                f"(tips.recused_province_code IS NULL OR tips.recused_province_code <> {code})",
             ]
         if visibility.reporter_id is not None:
             hashes = self._reporter_hashes(visibility.reporter_id)
-            return [hash_matches(col(TipRow.reporter_hash), hashes)]
+            if len(hashes) == 1:
+                return [f"tips.reporter_hash = {p(hashes[0])}"]
+            return [f"tips.reporter_hash = ANY({p(hashes)}::text[])"]
         if visibility.tip_ids:
-            return [col(TipRow.id).in_(sorted(visibility.tip_ids))]
-        return [false()]
+            return [f"tips.id = ANY({p(sorted(visibility.tip_ids))}::uuid[])"]
+        return ["false"]
 
     # -- tips ------------------------------------------------------------------------
 
     async def next_sequence(self, year: int) -> int:
-        table = TipCounterRow.__table__  # type: ignore[attr-defined]
-        statement = (
-            insert(TipCounterRow)
-            .values(year=year, last_seq=1)
-            .on_conflict_do_update(index_elements=["year"], set_={"last_seq": table.c.last_seq + 1})
-            .returning(col(TipCounterRow.last_seq))
-        )
-        result = await self._session.exec(statement)
-        value: int = result.scalar_one()
+        connection = await driver_transaction(self._session)
+        value: int = await connection.fetchval(_NEXT_SEQUENCE, year)
         return value
 
     async def add(self, tip: Tip, *, receipt: str | None) -> None:
@@ -475,11 +512,13 @@ class SqlTipRepository:
         )
         row.reporter_hash_kid = None if reporter is None else self._keyring.hash_kid
         row.receipt_hash_kid = None if receipt is None else self._keyring.hash_kid
-        # Core inserts of the mapped rows' values: intake is the hottest write, and the
-        # ORM's flush cost more than the statements. Nothing reads these rows back through
-        # the session's identity map in the same unit of work.
-        connection = await self._session.connection()
-        await connection.execute(insert(_TIPS).values(**_column_values(row)))
+        # Inserts of the mapped rows' values on the driver, in the unit of work's
+        # transaction: intake is the hottest write, and the ORM's flush (then Core's
+        # compilation) cost more than the statements. Nothing reads these rows back
+        # through the session's identity map in the same unit of work.
+        connection = await driver_transaction(self._session)
+        values = _column_values(row)
+        await connection.execute(_insert_sql("tips", values), *values.values())
         await self._add_events(tip)
 
     async def _add_events(self, tip: Tip) -> None:
@@ -487,13 +526,18 @@ class SqlTipRepository:
             return
         rows = [_column_values(_event_to_row(self._sealer, e)) for e in tip.new_events]
         tip.new_events.clear()
-        connection = await self._session.connection()
-        await connection.execute(insert(_EVENTS), rows)
+        connection = await driver_transaction(self._session)
+        await connection.executemany(
+            _insert_sql("tip_events", rows[0]), [tuple(r.values()) for r in rows]
+        )
 
     async def get(self, tip_id: uuid.UUID, *, for_update: bool = False) -> Tip | None:
+        if not for_update:  # a plain read (the audited view): on the driver
+            connection = await driver_connection(self._session)
+            record = await connection.fetchrow(_GET_TIP, tip_id)
+            return _tip_to_entity(self._sealer, RecordView(record)) if record else None
         query = select(TipRow).where(TipRow.id == tip_id).execution_options(populate_existing=True)
-        if for_update:
-            query = query.with_for_update()
+        query = query.with_for_update()
         row = (await self._session.exec(query)).first()
         return _tip_to_entity(self._sealer, row) if row else None
 
@@ -503,6 +547,10 @@ class SqlTipRepository:
         key is re-hashed under the current one here, when its holder presents it (kept if
         the unit of work commits, as a successful follow-up does)."""
         hashes = self._keyring.keyed_hashes(receipt, purpose=RECEIPT_PURPOSE)
+        if not for_update and len(hashes) == 1:  # the follow-up, no rotation: on the driver
+            connection = await driver_connection(self._session)
+            record = await connection.fetchrow(_GET_TIP_BY_RECEIPT, hashes[self._keyring.hash_kid])
+            return _tip_to_entity(self._sealer, RecordView(record)) if record else None
         query = select(TipRow).where(hash_matches(col(TipRow.receipt_hash), list(hashes.values())))
         if for_update:
             query = query.with_for_update()
@@ -528,11 +576,9 @@ class SqlTipRepository:
         await self._add_events(tip)
 
     async def history(self, tip_id: uuid.UUID) -> list[TipEvent]:
-        query = (
-            select(TipEventRow).where(TipEventRow.tip_id == tip_id).order_by(col(TipEventRow.seq))
-        )
-        rows = (await self._session.exec(query)).all()
-        return [_event_to_entity(self._sealer, row) for row in rows]
+        connection = await driver_connection(self._session)
+        records = await connection.fetch(_HISTORY, tip_id)
+        return [_event_to_entity(self._sealer, RecordView(record)) for record in records]
 
     async def summaries(self, tip_ids: list[uuid.UUID]) -> list[TipSummary]:
         if not tip_ids:
@@ -554,15 +600,14 @@ class SqlTipRepository:
     async def messages(
         self, tip_id: uuid.UUID, *, include_internal: bool, newest: int | None = None
     ) -> list[TipMessage]:
-        query = select(TipMessageRow).where(TipMessageRow.tip_id == tip_id)
-        if not include_internal:
-            query = query.where(col(TipMessageRow.internal).is_(False))
+        connection = await driver_connection(self._session)
         if newest is None:
-            rows = list((await self._session.exec(query.order_by(col(TipMessageRow.seq)))).all())
+            sql = _MESSAGES[(include_internal, False)]
+            records = list(await connection.fetch(sql, tip_id))
         else:  # the newest ones (ix_tip_messages_tip_id_seq backwards), then oldest first
-            query = query.order_by(col(TipMessageRow.seq).desc()).limit(newest)
-            rows = list(reversed((await self._session.exec(query)).all()))
-        return [_message_to_entity(self._sealer, row) for row in rows]
+            sql = _MESSAGES[(include_internal, True)]
+            records = list(reversed(await connection.fetch(sql, tip_id, newest)))
+        return [_message_to_entity(self._sealer, RecordView(record)) for record in records]
 
     # -- links -----------------------------------------------------------------------
 
@@ -589,17 +634,20 @@ class SqlTipRepository:
             raise TipLinkExists() from exc
 
     async def links(self, tip_id: uuid.UUID, visibility: TipVisibility) -> list[LinkedTip]:
+        if visibility.nothing:
+            return []
+        connection = await driver_connection(self._session)
         result: list[LinkedTip] = []
         for outgoing in (True, False):
-            this = col(TipLinkRow.tip_id) if outgoing else col(TipLinkRow.target_id)
-            other = col(TipLinkRow.target_id) if outgoing else col(TipLinkRow.tip_id)
-            query = (
-                select(TipRow.id, TipRow.reference, TipLinkRow.kind)
-                .join(TipLinkRow, other == col(TipRow.id))
-                .where(this == tip_id, *self._visible(visibility))
-                .order_by(col(TipLinkRow.created_at), col(TipRow.id))
+            this, other = ("tip_id", "target_id") if outgoing else ("target_id", "tip_id")
+            p = Params()
+            conditions = [f"tip_links.{this} = {p(tip_id)}", *self._visible_sql(visibility, p)]
+            sql = (
+                "SELECT tips.id, tips.reference, tip_links.kind FROM tips"  # noqa: S608
+                f" JOIN tip_links ON tip_links.{other} = tips.id WHERE {' AND '.join(conditions)}"
+                " ORDER BY tip_links.created_at, tips.id"
             )
-            for other_id, reference, kind in (await self._session.exec(query)).all():
+            for other_id, reference, kind in await connection.fetch(sql, *p.values):
                 result.append(
                     LinkedTip(
                         tip_id=other_id, reference=reference, kind=LinkKind(kind), outgoing=outgoing
@@ -609,40 +657,39 @@ class SqlTipRepository:
 
     # -- lists -----------------------------------------------------------------------
 
-    def list_statement(
+    def list_sql(
         self,
         query: TipQuery,
         visibility: TipVisibility,
         *,
         page: PageRequest[Cursor],
         now: datetime,
-    ) -> Select[Any]:
-        """The list query (also used by bench/tips_explain.py to EXPLAIN it): a Core
-        select of the summary columns only; no sealed column is read, no ORM row built."""
-        conditions = self._visible(visibility)
+    ) -> tuple[str, list[Any]]:
+        """The list query and its values (also EXPLAINed by bench/tips_explain.py): the
+        summary columns only, no sealed column read; newest first, keyset-paginated."""
+        p = Params()
+        conditions = self._visible_sql(visibility, p)
         if query.province_code is not None:
-            conditions.append(col(TipRow.province_code) == query.province_code)
+            conditions.append(f"province_code = {p(query.province_code)}")
         if query.status is not None:
-            conditions.append(col(TipRow.status) == query.status.value)
+            conditions.append(f"status = {p(query.status.value)}")
         if query.category is not None:
-            conditions.append(col(TipRow.category) == query.category.value)
+            conditions.append(f"category = {p(query.category.value)}")
         if query.received_from is not None:
-            conditions.append(col(TipRow.received_at) >= query.received_from)
+            conditions.append(f"received_at >= {p(query.received_from)}")
         if query.received_to is not None:
-            conditions.append(col(TipRow.received_at) < query.received_to)
+            conditions.append(f"received_at < {p(query.received_to)}")
         if query.overdue is not None:
-            conditions.append(overdue_predicate(query.overdue, now))
+            conditions.append(_overdue_sql(query.overdue, p(now)))
         if page.after is not None:
-            conditions.append(
-                tuple_(col(TipRow.received_at), col(TipRow.id))
-                < tuple_(page.after.at, page.after.id)
-            )
-        return (
-            sa_select(*_SUMMARY_COLUMNS)
-            .where(*conditions)
-            .order_by(col(TipRow.received_at).desc(), col(TipRow.id).desc())
-            .limit(page.fetch)
+            at, after = p(page.after.at), p(page.after.id)
+            conditions.append(f"(received_at, id) < ({at}::timestamptz, {after}::uuid)")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        sql = (
+            f"SELECT {_SUMMARY_SQL} FROM tips{where}"  # noqa: S608 - fixed parts, values bound
+            f" ORDER BY received_at DESC, id DESC LIMIT {p(page.fetch)}"
         )
+        return sql, p.values
 
     async def list(
         self,
@@ -652,10 +699,9 @@ class SqlTipRepository:
         page: PageRequest[Cursor],
         now: datetime,
     ) -> list[TipSummary]:
-        statement = self.list_statement(query, visibility, page=page, now=now)
-        connection = await self._session.connection()
-        rows = (await connection.execute(statement)).all()
-        return [_summary_to_entity(row) for row in rows]
+        sql, values = self.list_sql(query, visibility, page=page, now=now)
+        connection = await driver_connection(self._session)
+        return [_summary_to_entity(RecordView(r)) for r in await connection.fetch(sql, *values)]
 
 
 class SqlDisclosureRepository:
@@ -692,25 +738,16 @@ class SqlDisclosureRepository:
     async def approved_for(
         self, tip_id: uuid.UUID, account_id: uuid.UUID
     ) -> DisclosureRequest | None:
-        query = (
-            select(TipDisclosureRow)
-            .where(
-                TipDisclosureRow.tip_id == tip_id,
-                TipDisclosureRow.requested_by == account_id,
-                TipDisclosureRow.status == DisclosureStatus.APPROVED.value,
-            )
-            .order_by(col(TipDisclosureRow.decided_at).desc())
-            .limit(1)
-        )
-        row = (await self._session.exec(query)).first()
-        return _disclosure_to_entity(self._sealer, row) if row else None
+        # Every official's read of a tip asks: on the driver.
+        connection = await driver_connection(self._session)
+        approved = DisclosureStatus.APPROVED.value
+        record = await connection.fetchrow(_APPROVED_FOR, tip_id, account_id, approved)
+        return _disclosure_to_entity(self._sealer, RecordView(record)) if record else None
 
     async def any_approved(self, tip_id: uuid.UUID) -> bool:
-        query = select(TipDisclosureRow.id).where(
-            TipDisclosureRow.tip_id == tip_id,
-            TipDisclosureRow.status == DisclosureStatus.APPROVED.value,
-        )
-        return (await self._session.exec(query.limit(1))).first() is not None
+        connection = await driver_connection(self._session)
+        approved = DisclosureStatus.APPROVED.value
+        return await connection.fetchval(_ANY_APPROVED, tip_id, approved) is not None
 
     async def list(
         self,

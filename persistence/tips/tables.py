@@ -92,7 +92,7 @@ class TipRow(SQLModel, table=True):
             text("received_at DESC"),
             postgresql_where=text("first_feedback_at > feedback_due_at"),
         ),
-        # The smallest time any tip had between receipt and deadline (see overdue_predicate).
+        # The smallest time any tip had between receipt and deadline (see `_overdue_sql`).
         Index("ix_tips_ack_window", text("(ack_due_at - received_at)")),
         Index("ix_tips_feedback_window", text("(feedback_due_at - received_at)")),
     )

@@ -14,9 +14,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
-    and_,
     func,
-    or_,
 )
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +23,7 @@ from domain.pagination import Cursor, PageRequest
 from domain.volunteers.model import StatusChange, Training, Volunteer, VolunteerStatus
 from domain.volunteers.ports import VolunteerFilter, VolunteerSummary
 from persistence.crypto import KeyedHashColumn, KeyRing, Sealed, SealedColumn, hash_matches
+from persistence.driver import Params, RecordView, driver_connection
 from persistence.volunteers.tables import VolunteerRow, VolunteerStatusRow, VolunteerTrainingRow
 
 NATIONAL_ID_PURPOSE = "national_id"
@@ -174,7 +173,13 @@ def _to_row(
     return row
 
 
-def _summary_to_entity(row: VolunteerRow) -> VolunteerSummary:
+_SUMMARY_COLUMNS = (
+    "id, full_name_th, full_name_en, province_code, district, status, trainings_count,"
+    " applied_at, created_at"
+)
+
+
+def _summary_to_entity(row: VolunteerRow | RecordView) -> VolunteerSummary:
     return VolunteerSummary(
         id=row.id,
         full_name_th=row.full_name_th,
@@ -357,41 +362,42 @@ class SqlVolunteerRepository:
     async def list(
         self, criteria: VolunteerFilter, *, only_province: str | None, page: PageRequest[Cursor]
     ) -> list[VolunteerSummary]:
-        query = select(VolunteerRow)
+        # The hot search (officers typing a name): on the driver, summary columns only.
+        p = Params()
+        conditions = []
         if only_province is not None:
-            query = query.where(VolunteerRow.province_code == only_province)
+            conditions.append(f"province_code = {p(only_province)}")
         if criteria.province_code is not None:
-            query = query.where(VolunteerRow.province_code == criteria.province_code)
+            conditions.append(f"province_code = {p(criteria.province_code)}")
         if criteria.status is not None:
-            query = query.where(VolunteerRow.status == criteria.status.value)
+            conditions.append(f"status = {p(criteria.status.value)}")
         if criteria.trained is True:
-            query = query.where(col(VolunteerRow.trainings_count) > 0)
+            conditions.append("trainings_count > 0")
         elif criteria.trained is False:
-            query = query.where(VolunteerRow.trainings_count == 0)
+            conditions.append("trainings_count = 0")
         if criteria.name:
             # ILIKE is served by the trigram (GIN) indexes and, unlike word-based full-text
             # search, finds Thai substrings ("สมชาย" in "นายสมชาย ใจดี").
-            pattern = f"%{_escape_like(criteria.name)}%"
-            query = query.where(
-                or_(
-                    col(VolunteerRow.full_name_th).ilike(pattern, escape="\\"),
-                    col(VolunteerRow.full_name_en).ilike(pattern, escape="\\"),
-                )
+            pattern = p(f"%{_escape_like(criteria.name)}%")
+            conditions.append(
+                f"(full_name_th ILIKE {pattern} ESCAPE '\\'"
+                f" OR full_name_en ILIKE {pattern} ESCAPE '\\')"
             )
         after = page.after
         if after is not None:
-            query = query.where(
-                or_(
-                    col(VolunteerRow.created_at) < after.at,
-                    and_(
-                        col(VolunteerRow.created_at) == after.at,
-                        col(VolunteerRow.id) < after.id,
-                    ),
-                )
+            at, after_id = p(after.at), p(after.id)
+            conditions.append(
+                f"(created_at < {at}::timestamptz"
+                f" OR (created_at = {at}::timestamptz AND id < {after_id}::uuid))"
             )
-        query = query.order_by(col(VolunteerRow.created_at).desc(), col(VolunteerRow.id).desc())
-        rows = (await self._session.exec(query.limit(page.fetch))).all()
-        return [_summary_to_entity(row) for row in rows]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM volunteers{where}"  # noqa: S608 - values bound
+            f" ORDER BY created_at DESC, id DESC LIMIT {p(page.fetch)}"
+        )
+        connection = await driver_connection(self._session)
+        records = await connection.fetch(sql, *p.values)
+        return [_summary_to_entity(RecordView(record)) for record in records]
 
     async def store_activation_code(
         self, volunteer_id: uuid.UUID, code: str, *, expires_at: datetime

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from domain.audit.errors import AuditDetailsRejected
-from domain.audit.model import GENESIS_HASH, AuditEntry, check_details
+from domain.audit.model import (
+    GENESIS_HASH,
+    AuditEntry,
+    DetailValue,
+    canonical_document,
+    canonical_encoding,
+    check_details,
+)
 
 
 def entry(**overrides: object) -> AuditEntry:
@@ -77,3 +85,39 @@ def test_confidential_details_are_refused(details: dict[str, object]) -> None:
 
 def test_plain_details_pass() -> None:
     check_details({"role": "admin", "from_status": "applied", "count": 3, "fields": ["role"]})
+
+
+def test_canonical_encoding_is_the_json_of_the_canonical_document_byte_for_byte() -> None:
+    # The writer and the verifier hash `canonical_encoding`, built directly for speed;
+    # auditors' tools (tools/verify_export.py) recompute it as sorted, compact JSON.
+    texts = [None, "", "ดวงตา แรงงาน", 'quote " and \\ backslash', "\n\t\x01\x1f"]
+    texts += ["\u2028\u2029", "😀"]
+    details_cases: list[dict[str, DetailValue]] = [
+        {},
+        {"fields": ["record", "reporter_identity"]},
+        {"z": 1, "a": None, "m": True, "n": {"b": [1, 2, "ข"], "a": False}, "q": 'x"y'},
+    ]
+    at = datetime(2026, 11, 26, 3, 4, 5, 60, tzinfo=UTC)
+    for index, text in enumerate(texts):
+        at = at if index % 2 else at.astimezone(timezone(timedelta(hours=7)))
+        for details in details_cases:
+            entry = AuditEntry(
+                seq=2**62 + index,
+                occurred_at=at,
+                actor_id=text or "anonymous",
+                actor_role=text,
+                action="tip.viewed",
+                entity_type=text,
+                entity_id=text,
+                province_code=text,
+                request_id=text,
+                details=details,
+                prev_hash="0" * 64,
+                hash="",
+            )
+            document = canonical_document(entry)
+            assert document["occurred_at"] == "2026-11-26T03:04:05.000060Z"
+            expected = json.dumps(
+                document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+            assert canonical_encoding(entry) == expected
