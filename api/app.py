@@ -280,6 +280,13 @@ def create_app(
 
     metrics.audit_chain_length = audit_chain_length
 
+    async def outbox_backlog() -> int:
+        """Webhook deliveries still pending (queued or waiting for a retry)."""
+        async with SqlUnitOfWork(services.database.sessions(), clock=services.clock) as uow:
+            return await uow.outbox.outbox_backlog()
+
+    metrics.outbox_backlog = outbox_backlog
+
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)

@@ -15,7 +15,7 @@ ids, addresses, tokens or personal data, and a bounded number of series.
 | `duangta_db_pool_connections_in_use` | gauge | (checked out of this process's pool) |
 | `duangta_db_pool_connections_limit` | gauge | (pool size + overflow) |
 | `duangta_audit_chain_length` | gauge | (the newest audit seq, read at scrape time) |
-| `duangta_outbox_backlog` | gauge | only when `MetricsCollector.outbox_backlog` is set |
+| `duangta_outbox_backlog` | gauge | (pending webhook deliveries, read at scrape time) |
 
 `METRICS_TOKEN` unset: `/metrics` is not served (404 like any unknown path). Set: it
 answers to `Authorization: Bearer <METRICS_TOKEN>` only (401 otherwise).
@@ -107,8 +107,8 @@ class MetricsCollector:
         )
         #: The newest audit seq, read from the database at scrape time (set by the app).
         self.audit_chain_length: Callable[[], Awaitable[int]] | None = None
-        #: Optional: the number of outbox messages not yet delivered (set by the outbox
-        #: feature when it exists); reported as `duangta_outbox_backlog` when set.
+        #: The number of webhook deliveries still pending (set by the app); reported as
+        #: `duangta_outbox_backlog` when set.
         self.outbox_backlog: Callable[[], Awaitable[int]] | None = None
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._duration_children: dict[tuple[str, str], Any] = {}

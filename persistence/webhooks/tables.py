@@ -51,7 +51,8 @@ class WebhookEndpointRow(SQLModel, table=True):
     consecutive_failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     paused_until: datetime | None = Field(default=None, sa_column=Column(_tz()))
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
-    created_by: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("accounts.id"), nullable=False))
+    # The account or the API client that registered it (no foreign key: either table).
+    created_by: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
     updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
 

@@ -100,7 +100,6 @@ async def test_requests_are_counted_by_route_template_and_status(
     assert str(missing) not in body
     assert "198.51.100.23" not in body
     assert "/no/such/path" not in body
-    assert "duangta_outbox_backlog" not in body
 
 
 async def test_an_outbox_can_report_its_backlog(
