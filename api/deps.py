@@ -168,17 +168,23 @@ def requires(action: Action) -> Any:
 
 
 def _nul_locations(value: Any, at: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
-    if isinstance(value, str):
-        return [at] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [
-            loc
-            for key, item in value.items()
-            for loc in _nul_locations(key, at) + _nul_locations(item, (*at, str(key)))
-        ]
-    if isinstance(value, list):
-        return [loc for i, item in enumerate(value) for loc in _nul_locations(item, (*at, i))]
-    return []
+    """Where strings (values or keys) hold a NUL. A loop, not recursion: JSON nested as
+    deep as the parser allows must not exhaust the stack here."""
+    found: list[tuple[str | int, ...]] = []
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(value, at)]
+    while pending:
+        item, loc = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                found.append(loc)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    found.append(loc)
+                pending.append((child, (*loc, key)))
+        elif isinstance(item, list):
+            pending.extend((child, (*loc, i)) for i, child in enumerate(item))
+    return sorted(found, key=str)
 
 
 async def refuse_nul_characters(request: Request) -> None:

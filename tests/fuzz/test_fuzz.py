@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis import checks as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.transport import Response
@@ -72,6 +73,8 @@ def test_operation(
 
 @pytest.mark.parametrize("role", CALLERS, ids=caller_name)
 def test_stateful(role: Role | None, caller: dict[str, str], fuzz_app: FastAPI) -> None:
+    failures: list[BaseException] = []
+
     class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
             return {"app": fuzz_app, "headers": caller}
@@ -80,12 +83,27 @@ def test_stateful(role: Role | None, caller: dict[str, str], fuzz_app: FastAPI) 
             self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
         ) -> None:
             count("stateful", role, case.operation.label)
-            case.validate_response(response, checks=CHECKS, headers=caller)
+            try:
+                case.validate_response(response, checks=CHECKS, headers=caller)
+            except Exception as failure:
+                failures.append(failure)
+                raise
 
-    Workflow.run(
-        settings=settings(
-            HYPOTHESIS,
-            max_examples=30 if LONG else 3,
-            stateful_step_count=40 if LONG else 8,
+    try:
+        Workflow.run(
+            settings=settings(
+                HYPOTHESIS,
+                max_examples=30 if LONG else 3,
+                stateful_step_count=40 if LONG else 8,
+                # Generate only: no replay, no shrinking (see below).
+                phases=[Phase.generate],
+            )
         )
-    )
+    except FlakyStrategyDefinition:
+        # The database outlives each scenario (a username taken by an earlier one is a
+        # 409 the next time), so the links open to a scenario can differ from what
+        # Hypothesis saw for the same choices before; it then stops with this error. Not
+        # a finding about the API: any check that failed first is raised instead.
+        if failures:
+            raise failures[0] from None
+        pytest.skip("long stateful run ended early: scenarios share one database")

@@ -137,6 +137,18 @@ CASES: list[Case] = [
         "not-authenticated",
     ),
     Case(
+        "JSON nested 500 levels deep (parsed, then refused by the schema)",
+        Call("POST", "/api/v1/tips", content=_nested(500), headers=JSON),
+        422,
+        "validation-error",
+    ),
+    Case(
+        "JSON objects nested 500 levels deep",
+        Call("POST", "/api/v1/tips", content=b'{"a":' * 500 + b"1" + b"}" * 500, headers=JSON),
+        422,
+        "validation-error",
+    ),
+    Case(
         "JSON nested 100 levels deep (parsed, then refused by the schema)",
         Call("POST", "/api/v1/tips", content=_nested(100), headers=JSON),
         422,
