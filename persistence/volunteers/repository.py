@@ -175,7 +175,7 @@ def _to_row(
 
 _SUMMARY_COLUMNS = (
     "id, full_name_th, full_name_en, province_code, district, status, trainings_count,"
-    " applied_at, created_at"
+    " applied_at, created_at, duplicate_of"
 )
 
 
