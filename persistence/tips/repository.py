@@ -231,6 +231,24 @@ def _summary_to_entity(row: TipRow | Row[Any] | RecordView) -> TipSummary:
     )
 
 
+def _summary_of_record(r: Any) -> TipSummary:
+    """`_summary_to_entity` for a driver record of `_SUMMARY_COLUMNS`, by position: a list
+    builds fifty per request, and the attribute view cost a fifth of its CPU."""
+    return TipSummary(
+        id=r[0],
+        reference=r[1],
+        province_code=r[2],
+        category=TipCategory(r[3]),
+        status=TipStatus(r[4]),
+        channel=TipChannel(r[5]),
+        received_at=r[6],
+        ack_due_at=r[7],
+        feedback_due_at=r[8],
+        acknowledged_at=r[9],
+        first_feedback_at=r[10],
+    )
+
+
 def _event_to_entity(s: FieldSealer, row: TipEventRow | RecordView) -> TipEvent:
     return TipEvent(
         id=row.id,
@@ -701,7 +719,7 @@ class SqlTipRepository:
     ) -> list[TipSummary]:
         sql, values = self.list_sql(query, visibility, page=page, now=now)
         connection = await driver_connection(self._session)
-        return [_summary_to_entity(RecordView(r)) for r in await connection.fetch(sql, *values)]
+        return [_summary_of_record(r) for r in await connection.fetch(sql, *values)]
 
 
 class SqlDisclosureRepository:

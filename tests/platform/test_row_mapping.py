@@ -530,6 +530,9 @@ def test_tip_round_trip() -> None:
     assert dataclasses.asdict(summary) == {
         name: getattr(tip, name) for name in (f.name for f in dataclasses.fields(TipSummary))
     }
+    # The list reads `_SUMMARY_SQL`'s columns on the driver and maps them by position.
+    record = [getattr(row, name) for name in tips._SUMMARY_SQL.split(", ")]
+    assert tips._summary_of_record(record) == summary
 
     # What save() writes: the fields that change after intake, nothing sealed.
     sealed = [getattr(row, name) for name in tips.SEALED_COLUMNS]
