@@ -150,11 +150,16 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "57014")
 #: Exceptions that mean "the database is unreachable or too slow", never "the request is
 #: wrong": asyncpg's connection errors (the hot reads use the driver directly), refused or
 #: dropped sockets and connect timeouts (OSError, TimeoutError is one), the pool's
-#: acquire timeout, and a connection SQLAlchemy found dead.
+#: acquire timeout, and a connection SQLAlchemy found dead. asyncpg's InternalClientError
+#: ("cannot switch to state ...; another operation is in progress") is a connection left
+#: mid-operation when the server went away under it: that connection cannot serve, and the
+#: pool drops it when its reset fails (seen once in the restart test, after the driver
+#: paths of issue 10).
 _UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
     sa_exc.TimeoutError,
     sa_exc.DisconnectionError,
     sa_exc.InterfaceError,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+import asyncpg
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,6 +78,11 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if self._session is None:
+            return
+        if exc is not None and _connection_broken(exc):
+            # Not back into the pool: a connection the server dropped under it, or left
+            # mid-operation, would fail the next request that checks it out too.
+            await self._session.invalidate()
             return
         try:
             await self.rollback()
@@ -233,3 +239,21 @@ class SqlUnitOfWork:
             await self._session.rollback()
         finally:
             self._transaction_ended()
+
+
+def _connection_broken(exc: BaseException) -> bool:
+    """Whether the error (or what it wraps) says this connection cannot serve again."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 8:
+        if isinstance(
+            current,
+            asyncpg.exceptions.InternalClientError
+            | asyncpg.exceptions.InterfaceError
+            | asyncpg.exceptions.ConnectionDoesNotExistError,
+        ):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+        seen += 1
+    return False

@@ -51,6 +51,9 @@ from tests.tips.helpers import tip_body
 
 ROOT = Path(__file__).resolve().parents[2]
 TIPS_PER_CLIENT = int(os.environ.get("FAULT_TIPS_PER_CLIENT", "12"))
+#: The whole run of one client, outages included, must end within this (a bound, not a
+#: timing assertion: it turns a service that never recovers into a failure, not a hang).
+RECOVERY_DEADLINE_SECONDS = float(os.environ.get("FAULT_DEADLINE_SECONDS", "300"))
 CLIENTS = int(os.environ.get("FAULT_CLIENTS", "4"))
 #: 0: an outage ends as soon as every client has been refused twice and the probe once.
 OUTAGE_SECONDS = float(os.environ.get("FAULT_OUTAGE_SECONDS", "0"))
@@ -87,10 +90,14 @@ async def until(condition: Callable[[], Any], deadline: float, what: str) -> Non
 
 async def submit_all(client_no: int, http: httpx.AsyncClient, tally: Tally) -> None:
     """One client: TIPS_PER_CLIENT tips, each retried with its key until acknowledged."""
+    give_up = time.monotonic() + RECOVERY_DEADLINE_SECONDS
     for _ in range(TIPS_PER_CLIENT):
         key = str(uuid.uuid4())
         body = tip_body(description=f"ทดสอบฐานข้อมูลล่ม client {client_no} key {key}")
         while True:
+            if time.monotonic() > give_up:  # a service that never recovers fails, not hangs
+                tally.unexpected.append("no tip acknowledged before the recovery deadline")
+                return
             started = time.perf_counter()
             try:
                 response = await http.post(

@@ -29,6 +29,9 @@ def _dbapi(sqlstate: str, *, invalidated: bool = False) -> sa_exc.DBAPIError:
         asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
         asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
         asyncpg.exceptions.AdminShutdownError("terminating connection"),
+        asyncpg.exceptions.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        ),
         sa_exc.TimeoutError("QueuePool limit of size 1 overflow 1 reached"),
         _dbapi("XX000", invalidated=True),
         _dbapi("08006"),
