@@ -126,3 +126,28 @@ async def test_redis_down_falls_back_to_memory() -> None:
         await check_budgets(limiter)
     finally:
         await limiter.close()
+
+
+def test_the_swept_memory_storage_overrides_the_librarys_expiry_hook() -> None:
+    """SweptMemoryStorage throttles limits' private `__schedule_expiry`: if a new release
+    renames it, the override would silently stop working (this test says so)."""
+    from limits.aio.storage import MemoryStorage
+
+    from api.ratelimit import SweptMemoryStorage
+
+    assert hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry")
+    assert "_MemoryStorage__schedule_expiry" in vars(SweptMemoryStorage)
+
+
+async def test_the_swept_memory_storage_counts_a_moving_window_exactly() -> None:
+    """Sweeping at most once a second changes no answer: 3 per minute means 3, then no."""
+    import limits
+    from limits.aio.strategies import MovingWindowRateLimiter
+
+    from api.ratelimit import SweptMemoryStorage
+
+    limiter = MovingWindowRateLimiter(SweptMemoryStorage())
+    rate = limits.parse("3/minute")
+    answers = [await limiter.hit(rate, "client") for _ in range(5)]
+    assert answers == [True, True, True, False, False]
+    assert await limiter.hit(rate, "another client")

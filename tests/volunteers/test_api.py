@@ -455,13 +455,14 @@ async def test_activation_failures_reveal_nothing_and_are_rate_limited(
     clock.advance(timedelta(days=-14, seconds=-2))
 
     # Ten failures in a moving window of 15 minutes, then even the right code waits. (The
-    # wrong code above may or may not still count: the clock went 14 days ahead and back,
-    # and the limiter may have expired it meanwhile; time never goes back in production.)
+    # two failures above may or may not still count: the clock went 14 days ahead and back,
+    # and the limiter sweeps expired entries at most once a second, so whether it dropped
+    # the first one meanwhile depends on timing; time never goes back in production.)
     statuses = [
         (await client.post(url, json=body(activation_code="WRONG"))).status_code for _ in range(10)
     ]
-    assert statuses[:9] == [404] * 9
-    assert statuses[9] in {404, 429}
+    assert statuses[:8] == [404] * 8
+    assert set(statuses[8:]) <= {404, 429}
     limited = await client.post(url, json=body())
     assert_problem(limited, 429)
     clock.advance(timedelta(minutes=15))
