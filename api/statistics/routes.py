@@ -11,7 +11,7 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api.caching import CACHED_RESPONSES, CachedBody, cached_json
 from api.deps import Uow, requires
@@ -76,22 +76,28 @@ _INTERNAL = problem_responses(401, 403, 404, 422)
 _NATIONAL = problem_responses(401, 403, 422)
 
 
-def _period(
-    clock: ClockDep, start: date | None, end: date | None, fy: int | None, year: int | None
+async def period_query(
+    clock: ClockDep,
+    fiscal_year: FiscalYear = None,
+    year: Year = None,
+    start: From = None,
+    end: To = None,
 ) -> Period:
-    return choose_period(now=clock.now(), start=start, end=end, fiscal_year=fy, year=year)
+    """The period the internal figures cover: one of `fiscal_year`, `year` (Buddhist Era)
+    or `from`/`to`; none: the current fiscal year (one set of query parameters for every
+    internal statistics route)."""
+    return choose_period(now=clock.now(), start=start, end=end, fiscal_year=fiscal_year, year=year)
+
+
+PeriodQuery = Annotated[Period, Depends(period_query)]
 
 
 @router.get("/tips", response_model=TipStatisticsPublic, responses=_INTERNAL)
 async def statistics_tips(
     uow: Uow,
     caller: Reader,
-    clock: ClockDep,
+    period: PeriodQuery,
     province_code: ProvinceCode = None,
-    fiscal_year: FiscalYear = None,
-    year: Year = None,
-    start: From = None,
-    end: To = None,
 ) -> TipStatisticsPublic:
     """Tips received in a period: by province, region, category, channel, status,
     outcome and Bangkok month; deadline compliance; times to acknowledge and to feed back.
@@ -99,7 +105,6 @@ async def statistics_tips(
     One of `fiscal_year`, `year` (both Buddhist Era) or `from`/`to`; none: the current
     fiscal year. Answered from summary tables kept in step with every write.
     """
-    period = _period(clock, start, end, fiscal_year, year)
     stats = await uc.tip_statistics(
         uow, actor=_signed(caller), period=period, province_code=province_code
     )
@@ -110,16 +115,11 @@ async def statistics_tips(
 async def statistics_investigations(
     uow: Uow,
     caller: Reader,
-    clock: ClockDep,
+    period: PeriodQuery,
     province_code: ProvinceCode = None,
-    fiscal_year: FiscalYear = None,
-    year: Year = None,
-    start: From = None,
-    end: To = None,
 ) -> InvestigationStatisticsPublic:
     """Investigations opened in a period (by current status) and concluded in it (by
     outcome, duration, damage estimated and amounts recovered where recorded)."""
-    period = _period(clock, start, end, fiscal_year, year)
     stats = await uc.investigation_statistics(
         uow, actor=_signed(caller), period=period, province_code=province_code
     )
@@ -130,18 +130,13 @@ async def statistics_investigations(
 async def statistics_referrals(
     uow: Uow,
     caller: NationalReader,
-    clock: ClockDep,
-    fiscal_year: FiscalYear = None,
-    year: Year = None,
-    start: From = None,
-    end: To = None,
+    period: PeriodQuery,
 ) -> ReferralStatisticsPublic:
     """Referrals to partner agencies made in a period, by agency and current status.
 
     Central officers and admins only: referrals are counted by agency, not by province.
     Each referral counts in the Bangkok month it was made, with the status it has now.
     """
-    period = _period(clock, start, end, fiscal_year, year)
     stats = await uc.referral_statistics(uow, actor=_signed(caller), period=period)
     return ReferralStatisticsPublic.of(stats)
 
@@ -150,16 +145,11 @@ async def statistics_referrals(
 async def statistics_volunteers(
     uow: Uow,
     caller: Reader,
-    clock: ClockDep,
+    period: PeriodQuery,
     province_code: ProvinceCode = None,
-    fiscal_year: FiscalYear = None,
-    year: Year = None,
-    start: From = None,
-    end: To = None,
 ) -> VolunteerStatisticsPublic:
     """The volunteer registry now (by province and status, trained share of active
     volunteers) and the applications received per month of a period."""
-    period = _period(clock, start, end, fiscal_year, year)
     stats = await uc.volunteer_statistics(
         uow, actor=_signed(caller), period=period, province_code=province_code
     )
