@@ -15,6 +15,11 @@ from domain.outbox.model import SUBSCRIBABLE, EventType
 from domain.webhooks.signing import new_secret
 
 DESCRIPTION_MAX = 300
+#: Endpoints an agency may register (enabled or not). Every event goes to each enabled
+#: endpoint of its agency, so the bound caps the fan-out of one change and the length of
+#: the endpoint list. Endpoints are not deleted: a disabled one is repurposed with PATCH
+#: (new URL, enabled again), so the bound never locks an agency out.
+MAX_ENDPOINTS_PER_AGENCY = 20
 
 
 class DeliveryState(StrEnum):

@@ -22,7 +22,13 @@ from domain.outbox.model import EventType, OutboxEvent
 from domain.pagination import CommitCursor, Cursor, Page, PageRequest, paginate
 from domain.policy import Action, Principal, Scope
 from domain.webhooks.errors import DeliveryNotFound, EndpointNotFound
-from domain.webhooks.model import Delivery, DeliveryState, Endpoint, event_types
+from domain.webhooks.model import (
+    MAX_ENDPOINTS_PER_AGENCY,
+    Delivery,
+    DeliveryState,
+    Endpoint,
+    event_types,
+)
 from domain.webhooks.ports import Change, WebhooksUnitOfWork
 from domain.webhooks.urls import UrlGuard
 
@@ -96,8 +102,14 @@ async def create_endpoint(
     agency_code: str | None = None,
 ) -> Endpoint:
     """Register an endpoint; its signing secret is in the answer, this once only.
-    A URL that is not https or reaches a non-public address is refused (422)."""
+    A URL that is not https or reaches a non-public address is refused (422), and so is
+    an agency's endpoint beyond MAX_ENDPOINTS_PER_AGENCY."""
     agency = _named_agency(actor, Action.WEBHOOK_MANAGE, agency_code)
+    if len(await uow.endpoints.list(agency_code=agency)) >= MAX_ENDPOINTS_PER_AGENCY:
+        raise InvalidInput(
+            f"The agency has {MAX_ENDPOINTS_PER_AGENCY} webhook endpoints, the most it may "
+            "have: change the URL of one it no longer uses (PATCH) instead."
+        )
     target = await guard.check(url)
     endpoint = Endpoint.new(
         agency_code=agency,

@@ -15,6 +15,7 @@ from api.settings import Settings
 from domain.clock import FrozenClock
 from domain.outbox.model import EventType, OutboxEvent
 from domain.policy import Role
+from domain.webhooks.model import MAX_ENDPOINTS_PER_AGENCY
 from persistence.uow import SqlUnitOfWork
 from tests.conftest import LoginAs, assert_problem
 from tests.webhooks.conftest import MakeWorker
@@ -231,3 +232,31 @@ async def test_redelivery_since_a_time_sends_what_the_endpoint_missed(
         ),
         404,
     )
+
+
+async def test_an_agency_registers_at_most_max_endpoints_then_repurposes_one(
+    client: httpx.AsyncClient, login_as: LoginAs, dns: FakeDns
+) -> None:
+    """Every event fans out to each endpoint of its agency: their number is bounded."""
+    pacc = await login_as(Role.PARTNER, agency_code="PACC")
+    nacc = await login_as(Role.PARTNER, agency_code="NACC")
+    hooks = [
+        await endpoint(client, pacc, f"https://hooks.pacc.example/hook/{n}")
+        for n in range(MAX_ENDPOINTS_PER_AGENCY)
+    ]
+    refused = await client.post(
+        ENDPOINTS, json={"url": "https://hooks.pacc.example/one-more"}, headers=pacc
+    )
+    assert "PATCH" in assert_problem(refused, 422, "invalid-input")["detail"]
+    listed = await client.get(ENDPOINTS, headers=pacc)
+    assert len(listed.json()["items"]) == MAX_ENDPOINTS_PER_AGENCY
+    # Another agency's bound is its own.
+    await endpoint(client, nacc, "https://hooks.pacc.example/nacc")
+    # A full agency repurposes an endpoint instead.
+    got = await client.get(f"{ENDPOINTS}/{hooks[0]['id']}", headers=pacc)
+    moved = await client.patch(
+        f"{ENDPOINTS}/{hooks[0]['id']}",
+        json={"url": "https://hooks.pacc.example/one-more"},
+        headers={**pacc, "If-Match": got.headers["etag"]},
+    )
+    assert moved.status_code == 200, moved.text
