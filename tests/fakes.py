@@ -753,16 +753,19 @@ class FakeClients:
         self._store.clients[client.id] = copy.deepcopy(client)
 
     async def list(
-        self, *, agency_code: str | None = None, active: bool | None = None
+        self,
+        *,
+        agency_code: str | None = None,
+        active: bool | None = None,
+        page: PageRequest[Cursor],
     ) -> list[ApiClient]:
-        return [
+        chosen = (
             copy.deepcopy(c)
-            for c in sorted(
-                self._store.clients.values(), key=lambda c: (c.created_at, c.id), reverse=True
-            )
+            for c in self._store.clients.values()
             if (agency_code is None or c.agency_code == agency_code)
             and (active is None or c.is_active is active)
-        ]
+        )
+        return _newest_first(chosen, lambda c: (c.created_at, c.id), page)
 
 
 class InMemoryUnitOfWork:

@@ -13,13 +13,14 @@ from fastapi import APIRouter, Body, Path, Query, Response
 
 from api.clients.schemas import (
     ClientCreate,
-    ClientList,
+    ClientPage,
     ClientPublic,
     ClientSecretPublic,
     SecretRotation,
 )
 from api.deps import Uow, requires
 from api.headers import LOCATION, with_headers
+from api.pagination import Paging
 from api.problems import problem_responses
 from api.services import SettingsDep
 from api.sessions.routes import CACHE_CONTROL, NO_STORE, PRAGMA
@@ -54,24 +55,26 @@ async def clients_create(
     return ClientSecretPublic.of(issued)
 
 
-@router.get("", response_model=ClientList, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=ClientPage, responses=problem_responses(401, 403, 422))
 async def clients_list(
     uow: Uow,
     caller: Admin,
+    paging: Paging,
     agency_code: Annotated[
         str | None, Query(max_length=16, description="Only this agency's clients")
     ] = None,
     active: Annotated[
         bool | None, Query(description="Only clients not revoked (or revoked)")
     ] = None,
-) -> ClientList:
-    """List API clients, newest first (admins); never with secrets.
+) -> ClientPage:
+    """List API clients, newest first (admins), a page at a time; never with secrets.
 
     Filters: `agency_code` (any case) and `active` (false: the revoked ones).
     """
-    return ClientList.of(
-        await uc.list_clients(uow, actor=caller, agency_code=agency_code, active=active)
+    page = await uc.list_clients(
+        uow, actor=caller, agency_code=agency_code, active=active, page=paging.by_time()
     )
+    return ClientPage.of(page, ClientPublic.of)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
+from api.pagination import PagePublic
 from api.schemas import ApiModel
 from domain.clients.model import NAME_MAX, ApiClient
 from domain.clients.use_cases import IssuedSecret
@@ -87,16 +88,12 @@ class ClientSecretPublic(ApiModel):
         return cls(client=ClientPublic.of(issued.client), client_secret=issued.secret)
 
 
-class ClientList(ApiModel):
-    """API clients (a few per agency), newest first."""
+class ClientPage(PagePublic[ClientPublic]):
+    """A page of API clients, newest first."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_CLIENT]}]})
-
-    items: list[ClientPublic]
-
-    @classmethod
-    def of(cls, clients: list[ApiClient]) -> ClientList:
-        return cls(items=[ClientPublic.of(client) for client in clients])
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_CLIENT], "next_cursor": None}]}
+    )
 
 
 class ClientCreate(ApiModel):

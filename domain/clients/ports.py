@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.agencies.ports import AgenciesUnitOfWork
 from domain.clients.model import ApiClient
+from domain.pagination import Cursor, PageRequest
 from domain.sessions.ports import LoginThrottleRepository
 
 
@@ -22,9 +23,13 @@ class ClientRepository(Protocol):
     async def save(self, client: ApiClient) -> None: ...
 
     async def list(
-        self, *, agency_code: str | None = None, active: bool | None = None
+        self,
+        *,
+        agency_code: str | None = None,
+        active: bool | None = None,
+        page: PageRequest[Cursor],
     ) -> list[ApiClient]:
-        """Clients (a few per agency), newest first."""
+        """Clients, newest first: up to `page.fetch` after `page.after`."""
         ...
 
 

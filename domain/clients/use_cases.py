@@ -35,6 +35,7 @@ from domain.clients.model import (
 )
 from domain.clients.ports import ClientsUnitOfWork
 from domain.errors import InvalidInput
+from domain.pagination import Cursor, Page, PageRequest, paginate
 from domain.policy import Action, ClientScope, Principal
 
 ENTITY = "client"
@@ -107,10 +108,12 @@ async def list_clients(
     actor: Principal | None,
     agency_code: str | None = None,
     active: bool | None = None,
-) -> list[ApiClient]:
+    page: PageRequest[Cursor],
+) -> Page[ApiClient]:
     policy.require(actor, Action.CLIENT_MANAGE)
-    code = agency_code.strip().upper() if agency_code else None
-    return await uow.clients.list(agency_code=code, active=active)
+    code = normalize_agency_code(agency_code) if agency_code else None
+    rows = await uow.clients.list(agency_code=code, active=active, page=page)
+    return paginate(rows, page, key=lambda c: Cursor(at=c.created_at, id=c.id))
 
 
 async def get_client(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from uuid import UUID
 
+from sqlalchemy import tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clients.model import ApiClient, format_scopes, parse_scopes
+from domain.pagination import Cursor, PageRequest
 from persistence.clients.tables import ApiClientRow
 
 
@@ -85,11 +87,22 @@ class SqlClientRepository:
         await self._session.flush()
 
     async def list(
-        self, *, agency_code: str | None = None, active: bool | None = None
+        self,
+        *,
+        agency_code: str | None = None,
+        active: bool | None = None,
+        page: PageRequest[Cursor],
     ) -> list[ApiClient]:
-        query = select(ApiClientRow).order_by(
-            col(ApiClientRow.created_at).desc(), col(ApiClientRow.id).desc()
+        query = (
+            select(ApiClientRow)
+            .order_by(col(ApiClientRow.created_at).desc(), col(ApiClientRow.id).desc())
+            .limit(page.fetch)
         )
+        if page.after is not None:
+            query = query.where(
+                tuple_(col(ApiClientRow.created_at), col(ApiClientRow.id))
+                < tuple_(page.after.at, page.after.id)
+            )
         if agency_code is not None:
             query = query.where(ApiClientRow.agency_code == agency_code)
         if active is True:

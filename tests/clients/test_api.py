@@ -199,3 +199,24 @@ async def test_a_token_no_longer_matching_its_client_is_refused(
         )
         assert_problem(answer, 401, "not-authenticated")
     assert (await client.get("/api/v1/referrals", headers=headers)).status_code == 200
+
+
+async def test_the_client_list_comes_a_page_at_a_time(
+    client: httpx.AsyncClient, login_as: LoginAs
+) -> None:
+    admin = await login_as(Role.ADMIN)
+    registered = {(await register(client, admin, name=f"PACC system {n}"))[0] for n in range(3)}
+    first = await client.get(CLIENTS, params={"agency_code": "PACC", "limit": 2}, headers=admin)
+    assert first.status_code == 200, first.text
+    assert len(first.json()["items"]) == 2
+    cursor = first.json()["next_cursor"]
+    assert cursor
+    rest = await client.get(
+        CLIENTS, params={"agency_code": "PACC", "limit": 2, "cursor": cursor}, headers=admin
+    )
+    assert rest.json()["next_cursor"] is None
+    seen = [c["id"] for c in first.json()["items"] + rest.json()["items"]]
+    assert len(seen) == len(set(seen)) == 3
+    assert set(seen) == registered
+    refused = await client.get(CLIENTS, params={"limit": 0}, headers=admin)
+    assert_problem(refused, 422)

@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.clients.model import ApiClient, new_secret
 from domain.clock import FrozenClock
+from domain.pagination import Cursor, PageRequest
 from domain.policy import ClientScope
 from persistence.db import create_session_factory
 from persistence.uow import SqlUnitOfWork
+
+PAGE: PageRequest[Cursor] = PageRequest()
 
 
 def _client(uow: SqlUnitOfWork, clock: FrozenClock, agency: str, secret: str) -> ApiClient:
@@ -56,10 +59,10 @@ async def test_clients_round_trip_and_filter(db: AsyncEngine, clock: FrozenClock
     async with SqlUnitOfWork(factory, clock=clock) as uow:
         assert await uow.clients.get(pacc.id) == loaded
         assert await uow.clients.get(uuid.uuid4()) is None
-        assert [c.id for c in await uow.clients.list()] == [nacc.id, pacc.id]
-        assert [c.id for c in await uow.clients.list(agency_code="PACC")] == [pacc.id]
-        assert [c.id for c in await uow.clients.list(active=True)] == [nacc.id]
-        assert [c.id for c in await uow.clients.list(active=False)] == [pacc.id]
+        assert [c.id for c in await uow.clients.list(page=PAGE)] == [nacc.id, pacc.id]
+        assert [c.id for c in await uow.clients.list(agency_code="PACC", page=PAGE)] == [pacc.id]
+        assert [c.id for c in await uow.clients.list(active=True, page=PAGE)] == [nacc.id]
+        assert [c.id for c in await uow.clients.list(active=False, page=PAGE)] == [pacc.id]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from domain.clients.errors import (
 )
 from domain.clock import FrozenClock
 from domain.errors import Forbidden, InvalidInput
+from domain.pagination import PageRequest
 from domain.policy import ClientScope, Principal, Role
 from tests.fakes import InMemoryUnitOfWork, Store
 
@@ -72,8 +73,10 @@ async def test_admins_register_clients_for_active_agencies_only(
     assert issued.client.secret_hash != issued.secret
     async with uow:
         assert await uc.get_client(uow, actor=ADMIN, client_id=issued.client.id) == issued.client
-        assert await uc.list_clients(uow, actor=ADMIN, agency_code="pacc") == [issued.client]
-        assert await uc.list_clients(uow, actor=ADMIN, active=False) == []
+        listed = await uc.list_clients(uow, actor=ADMIN, agency_code="pacc", page=PageRequest())
+        assert listed.items == [issued.client]
+        revoked = await uc.list_clients(uow, actor=ADMIN, active=False, page=PageRequest())
+        assert revoked.items == []
         with pytest.raises(ClientNotFound):
             await uc.get_client(uow, actor=ADMIN, client_id=uuid.uuid4())
         for agency in ("OLD", "NOPE"):
