@@ -145,6 +145,7 @@ class Config:
     audience: str
     access_ttl: timedelta
     refresh_ttl: timedelta
+    session_idle: timedelta
     rules: DeadlineRules
     client_secret: bytes
     submit_budget: tuple[int, float]  # (amount, window seconds)
@@ -166,6 +167,7 @@ class Config:
             audience=env.get("JWT_AUDIENCE", "duangta-api"),
             access_ttl=timedelta(minutes=int(env.get("ACCESS_TOKEN_MINUTES", "15"))),
             refresh_ttl=timedelta(days=int(env.get("REFRESH_TOKEN_DAYS", "14"))),
+            session_idle=timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", "30"))),
             rules=DeadlineRules(
                 ack_days=int(env.get("TIP_ACK_DAYS", "7")),
                 feedback_months=int(env.get("TIP_FEEDBACK_MONTHS", "3")),
@@ -1143,7 +1145,7 @@ async def volunteers_list(request: Request, request_id: str) -> Response:
         where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         rows = await conn.fetch(
             "SELECT id, full_name_th, full_name_en, province_code, district, status,"
-            f" trainings_count, applied_at, created_at FROM volunteers {where}"
+            f" trainings_count, applied_at, created_at, duplicate_of FROM volunteers {where}"
             f"ORDER BY created_at DESC, id DESC LIMIT ${len(args)}",
             *args,
         )
@@ -1160,6 +1162,7 @@ async def volunteers_list(request: Request, request_id: str) -> Response:
             "status": r["status"],
             "trained": r["trainings_count"] > 0,
             "applied_at": ts(r["applied_at"]),
+            "possible_duplicate": r["duplicate_of"] is not None,
         }
         for r in rows[:limit]
     ]
@@ -1363,7 +1366,8 @@ async def auth_token(request: Request, request_id: str) -> Response:
         if _USERNAME.match(normalized):
             row = await conn.fetchrow(
                 "SELECT id, role, province_code, agency_code, is_active, password_hash,"
-                " failed_logins, locked_until FROM accounts WHERE username = $1 FOR UPDATE",
+                " failed_logins, locked_until, token_version FROM accounts"
+                " WHERE username = $1 FOR UPDATE",
                 normalized,
             )
         now = datetime.now(UTC)
@@ -1405,15 +1409,17 @@ async def auth_token(request: Request, request_id: str) -> Response:
             new_hash,
         )
         refresh = secrets.token_urlsafe(32)
+        session_id = uuid.uuid4()  # the refresh-token family, the token's `sid`
         await conn.execute(
             "INSERT INTO refresh_tokens (id, account_id, family_id, parent_id, token_hash,"
-            " issued_at, expires_at) VALUES ($1, $2, $3, NULL, $4, $5, $6)",
+            " issued_at, expires_at, session_started_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $5)",
             uuid.uuid4(),
             account_id,
-            uuid.uuid4(),
+            session_id,
             hashlib.sha256(refresh.encode()).hexdigest(),
             now,
-            now + CONFIG.refresh_ttl,
+            # As the service: the earliest of the refresh lifetime and the idle timeout.
+            now + min(CONFIG.refresh_ttl, CONFIG.session_idle),
         )
         await append_audit(
             conn,
@@ -1433,6 +1439,8 @@ async def auth_token(request: Request, request_id: str) -> Response:
             "role": row["role"],
             "prov": row["province_code"],
             "agency": row["agency_code"],
+            "tv": row["token_version"],
+            "sid": str(session_id),
             "iat": issued,
             "nbf": issued,
             "exp": issued + CONFIG.access_ttl,
