@@ -138,6 +138,10 @@ def server_env(database_url: str, keys: Secrets) -> dict[str, str]:
             # A one-second window keeps the moving window's event list short.
             "TIP_SUBMIT_ANONYMOUS_RATE": "1000000/second",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # `python -m api` starts the webhook delivery worker as a child process; it is
+            # not on the request path and has no work here, and its ~100 MiB would be
+            # counted in the API's RSS (bench/servers.py sums children, for --workers).
+            "RUN_WORKER": "0",
         }
     )
     return env
