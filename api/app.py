@@ -254,7 +254,8 @@ def create_app(
         keyring=settings.keyring(),
         token_config=settings.token_config(),
         login_policy=settings.login_policy(),
-        password_hasher=password_hasher or Argon2PasswordHasher(),
+        password_hasher=password_hasher
+        or Argon2PasswordHasher(concurrency=settings.password_hash_concurrency),
         # Retry-After is computed on the app's clock (the system clock in production).
         rate_limits=RateLimits.from_settings(
             settings, timer=lambda: services_clock.now().timestamp()

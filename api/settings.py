@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     session_max_hours: int = Field(default=12, ge=1, le=90 * 24)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    #: Argon2 hashes computed at once by one process (unset: one per CPU). Each holds
+    #: 64 MiB while it runs, so this bounds sign-in memory; more only queue for the CPU.
+    password_hash_concurrency: int | None = Field(default=None, ge=1, le=256)
 
     #: Where the audit trail is copied as it is written (persistence/audit/shipping.py):
     #: file:///path, syslog://host:port, syslog+tcp://host:port or https://collector/...
