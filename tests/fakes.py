@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -37,7 +37,9 @@ from domain.audit.model import (
     AuditEntry,
     AuditFilter,
     DetailValue,
+    StoredEntry,
     next_entry,
+    stored_values,
 )
 from domain.clients.model import ApiClient
 from domain.clock import Clock
@@ -351,16 +353,18 @@ class FakeAuditReader:
 
     async def chain(
         self, from_seq: int, to_seq: int, *, batch_size: int
-    ) -> AsyncIterator[list[AuditEntry]]:
-        entries = [e for e in self._store.audit if from_seq <= e.seq <= to_seq]
+    ) -> AsyncGenerator[list[StoredEntry], None]:
+        entries = [stored_values(e) for e in self._store.audit if from_seq <= e.seq <= to_seq]
         for start in range(0, len(entries), batch_size):
             yield entries[start : start + batch_size]
 
     async def stream(
         self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
-    ) -> AsyncIterator[list[AuditEntry]]:
+    ) -> AsyncGenerator[list[StoredEntry], None]:
         entries = [
-            e for e in self._store.audit if e.seq <= up_to_seq and _audit_matches(e, criteria)
+            stored_values(e)
+            for e in self._store.audit
+            if e.seq <= up_to_seq and _audit_matches(e, criteria)
         ]
         for start in range(0, len(entries), batch_size):
             yield entries[start : start + batch_size]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -113,10 +114,10 @@ async def audit_log_export(
 async def _export_body(open_uow: OpenUow, export: AuditExport) -> AsyncIterator[bytes]:
     # Its own unit of work (and connection): the request's one is finished by the time
     # the body is sent. Closed when the stream ends, fails or the client goes away.
-    async with open_uow() as uow:
+    async with open_uow() as uow, aclosing(stream_audit_export(uow, export)) as texts:
         pending: list[bytes] = []
         size = 0
-        async for text in stream_audit_export(uow, export):
+        async for text in texts:
             data = text.encode("utf-8")
             pending.append(data)
             size += len(data)

@@ -39,11 +39,12 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -1242,47 +1243,101 @@ async def audit_list(request: Request, request_id: str) -> Response:
     return reply(dumps(body), request_id)
 
 
-def _canonical_hash(document: dict[str, Any]) -> str:
-    hashed = dict(document)
-    del hashed["hash"]
-    text = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+# Verification and export are CPU-bound: the same recipe as above (sorted-key compact JSON),
+# written directly for the fixed top-level keys; each distinct details text parsed once
+# (entries repeat a few details); the next batch fetched while one is hashed. The API does
+# the same (domain/audit/model.py, persistence/audit/repository.py).
+
+_AUDIT_STORED = (
+    "seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, province_code,"
+    " request_id, details::text, prev_hash, hash"
+)
+_esc = json.encoder.encode_basestring
+_SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+@lru_cache(maxsize=4096)
+def _sorted_details(text: str) -> str:
+    return _SORTED(json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _compact_details(text: str) -> str:
+    return _COMPACT(json.loads(text))
+
+
+def _jtext(value: str | None) -> str:
+    return "null" if value is None else _esc(value)
+
+
+def _stamp(at: datetime) -> str:
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest way
+        at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond,
+    )  # fmt: skip
+
+
+async def _read_ahead(
+    conn: asyncpg.Connection, sql: str, *args: Any
+) -> AsyncGenerator[list[Any], None]:
+    cursor = await conn.cursor(sql, *args)
+    pending = asyncio.ensure_future(cursor.fetch(1000))
+    try:
+        while rows := await pending:
+            pending = asyncio.ensure_future(cursor.fetch(1000))
+            await asyncio.sleep(0)
+            yield rows
+    finally:
+        if not pending.done():
+            await pending
 
 
 @endpoint
 async def audit_verify(request: Request, request_id: str) -> Response:
     only_params(request, set())
     claims = claims_of(request)
+    sha256 = hashlib.sha256
     async with POOL.acquire() as conn, conn.transaction():
         require(await caller_of(conn, claims), AUDITORS)
         to_seq = await conn.fetchval("SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1") or 0
         expected, prev, checked = 1, GENESIS, 0
         last_hash: str | None = None
         broken: tuple[int, str] | None = None
-        while expected <= to_seq and broken is None:
-            rows = await conn.fetch(
-                f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 AND seq <= $2"
-                " ORDER BY seq LIMIT $3",
-                expected,
-                to_seq,
-                1000,
-            )
-            if not rows:
-                break
+        batches = _read_ahead(
+            conn,
+            f"SELECT {_AUDIT_STORED} FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
+            expected,
+            to_seq,
+        )
+        async for rows in batches:
             for row in rows:
-                document = audit_document(row, canonical=True)
-                seq = document["seq"]
+                seq, at, actor, role, action, etype, eid, province, rid, details, link, digest = row
                 if seq != expected:
                     broken = (expected, f"Entry {expected} is missing (deleted or renumbered).")
-                elif document["prev_hash"] != prev:
+                elif link != prev:
                     broken = (seq, f"prev_hash of entry {seq} does not match.")
-                elif _canonical_hash(document) != document["hash"]:
-                    broken = (seq, f"Entry {seq} was altered: its content does not match its hash.")
+                else:
+                    canonical = (
+                        f'{{"action":{_jtext(action)},"actor_id":{_jtext(actor)}'
+                        f',"actor_role":{_jtext(role)},"details":{_sorted_details(details)}'
+                        f',"entity_id":{_jtext(eid)},"entity_type":{_jtext(etype)}'
+                        f',"occurred_at":"{_stamp(at)}","prev_hash":{_jtext(link)}'
+                        f',"province_code":{_jtext(province)},"request_id":{_jtext(rid)}'
+                        f',"seq":{seq}}}'
+                    )
+                    if sha256(canonical.encode()).hexdigest() != digest:
+                        broken = (
+                            seq,
+                            f"Entry {seq} was altered: its content does not match its hash.",
+                        )
                 if broken:
                     break
                 checked += 1
-                prev = last_hash = document["hash"]
+                prev = last_hash = digest
                 expected = seq + 1
+            if broken:
+                break
+        await batches.aclose()
         if broken is None and expected <= to_seq:
             broken = (expected, f"Entry {expected} is missing (deleted or never written).")
     body = {
@@ -1331,22 +1386,31 @@ async def audit_export(request: Request, request_id: str) -> Response:
 async def _export_body(up_to: int) -> AsyncIterator[bytes]:
     async with POOL.acquire() as conn, conn.transaction():
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        pending: list[bytes] = []
+        pending: list[str] = []
         size = 0
-        cursor = conn.cursor(
-            f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq <= $1 ORDER BY seq",
-            up_to,
-            prefetch=1000,
+        batches = _read_ahead(
+            conn, f"SELECT {_AUDIT_STORED} FROM audit_log WHERE seq <= $1 ORDER BY seq", up_to
         )
-        async for row in cursor:
-            line = dumps(audit_document(row, canonical=True)) + b"\n"
-            pending.append(line)
-            size += len(line)
-            if size >= 64 * 1024:
-                yield b"".join(pending)
-                pending, size = [], 0
-        if pending:
-            yield b"".join(pending)
+        try:
+            async for rows in batches:
+                for seq, at, actor, role, action, etype, eid, province, rid, d, link, h in rows:
+                    line = (
+                        f'{{"seq":{seq},"occurred_at":"{_stamp(at)}","actor_id":{_jtext(actor)}'
+                        f',"actor_role":{_jtext(role)},"action":{_jtext(action)}'
+                        f',"entity_type":{_jtext(etype)},"entity_id":{_jtext(eid)}'
+                        f',"province_code":{_jtext(province)},"request_id":{_jtext(rid)}'
+                        f',"details":{_compact_details(d)},"prev_hash":{_jtext(link)}'
+                        f',"hash":{_jtext(h)}}}\n'
+                    )
+                    pending.append(line)
+                    size += len(line)
+                if size >= 64 * 1024:
+                    yield "".join(pending).encode()
+                    pending, size = [], 0
+            if pending:
+                yield "".join(pending).encode()
+        finally:
+            await batches.aclose()
 
 
 # -- signing in ---------------------------------------------------------------------------

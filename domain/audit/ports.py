@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Protocol
 
-from domain.audit.model import AuditAction, AuditActor, AuditEntry, AuditFilter, DetailValue
+from domain.audit.model import (
+    AuditAction,
+    AuditActor,
+    AuditEntry,
+    AuditFilter,
+    DetailValue,
+    StoredEntry,
+)
 from domain.pagination import PageRequest, SeqCursor
 from domain.transaction import Transaction
 
@@ -57,14 +64,16 @@ class AuditReader(Protocol):
 
     def chain(
         self, from_seq: int, to_seq: int, *, batch_size: int
-    ) -> AsyncIterator[list[AuditEntry]]:
-        """The entries from_seq..to_seq that exist, in seq order, in batches."""
+    ) -> AsyncGenerator[Sequence[StoredEntry], None]:
+        """The entries from_seq..to_seq that exist, in seq order, in batches, as stored.
+        Close it when stopping early (`aclosing`): a batch may be in flight."""
         ...
 
     def stream(
         self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
-    ) -> AsyncIterator[list[AuditEntry]]:
-        """Matching entries with seq <= up_to_seq in seq order, in batches (server-side cursor)."""
+    ) -> AsyncGenerator[Sequence[StoredEntry], None]:
+        """Matching entries with seq <= up_to_seq in seq order, in batches, as stored
+        (server-side cursor). Close it when stopping early (`aclosing`)."""
         ...
 
 

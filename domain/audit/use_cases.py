@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import hashlib
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from domain import policy
@@ -17,8 +19,11 @@ from domain.audit.model import (
     AuditExportFormat,
     AuditFilter,
     DetailValue,
+    StoredEntry,
     csv_line,
-    export_line,
+    export_line_of_stored,
+    stored_hash_input,
+    stored_values,
 )
 from domain.audit.ports import AuditUnitOfWork
 from domain.pagination import Page, PageRequest, SeqCursor, paginate
@@ -75,25 +80,43 @@ class ChainVerifier:
 
     def feed(self, entry: AuditEntry) -> bool:
         """Check one entry; False once the chain is broken (feed no more)."""
+        return self.feed_stored((stored_values(entry),))
+
+    def feed_stored(self, batch: Iterable[StoredEntry]) -> bool:
+        """Check stored entries (rows as the reader returns them) in order; False once the
+        chain is broken (feed no more). One loop over the batch with its state in locals:
+        this is the whole cost of verification besides reading the rows."""
         if self._broken is not None:
             return False
-        seq = entry.seq
-        if seq != self._expected_seq:
-            missing = self._expected_seq
-            return self._break(missing, f"Entry {missing} is missing (deleted or renumbered).")
-        if self._prev_hash is None:
-            return self._break(seq, f"Entry {seq - 1}, which entry {seq} links to, is missing.")
-        if entry.prev_hash != self._prev_hash:
-            link = "the genesis hash" if seq == 1 else f"the hash of entry {seq - 1}"
-            return self._break(seq, f"prev_hash of entry {seq} does not match {link}.")
-        if entry.computed_hash() != entry.hash:
-            return self._break(
-                seq, f"Entry {seq} was altered: its content does not match its hash."
-            )
-        self._checked += 1
-        self._prev_hash = self._last_hash = entry.hash
-        self._expected_seq = seq + 1
-        return True
+        expected, prev, checked = self._expected_seq, self._prev_hash, 0
+        sha256, hash_input = hashlib.sha256, stored_hash_input
+        try:
+            for stored in batch:
+                seq = stored[0]
+                if seq != expected:
+                    return self._break(
+                        expected, f"Entry {expected} is missing (deleted or renumbered)."
+                    )
+                if prev is None:
+                    return self._break(
+                        seq, f"Entry {seq - 1}, which entry {seq} links to, is missing."
+                    )
+                if stored[10] != prev:
+                    link = "the genesis hash" if seq == 1 else f"the hash of entry {seq - 1}"
+                    return self._break(seq, f"prev_hash of entry {seq} does not match {link}.")
+                if sha256(hash_input(stored)).hexdigest() != stored[11]:
+                    return self._break(
+                        seq, f"Entry {seq} was altered: its content does not match its hash."
+                    )
+                checked += 1
+                prev = stored[11]
+                expected = seq + 1
+            return True
+        finally:
+            if checked:
+                self._checked += checked
+                self._prev_hash = self._last_hash = prev
+                self._expected_seq = expected
 
     def _break(self, seq: int, reason: str) -> bool:
         self._broken = (seq, reason)
@@ -146,12 +169,11 @@ async def verify_audit_chain(
         raise InvalidAuditFilter(f"to_seq ({to_seq}) is lower than from_seq ({from_seq}).")
     prev_hash = GENESIS_HASH if from_seq == 1 else await uow.audit_reader.hash_of(from_seq - 1)
     verifier = ChainVerifier(from_seq, to_seq, prev_hash)
-    async for batch in uow.audit_reader.chain(from_seq, to_seq, batch_size=batch_size):
-        for entry in batch:
-            if not verifier.feed(entry):
+    batches = uow.audit_reader.chain(from_seq, to_seq, batch_size=batch_size)
+    async with aclosing(batches):
+        async for batch in batches:
+            if not verifier.feed_stored(batch):
                 break
-        if verifier.broken:
-            break
     return verifier.result()
 
 
@@ -184,12 +206,15 @@ async def start_audit_export(
 
 async def stream_audit_export(
     uow: AuditUnitOfWork, export: AuditExport, *, batch_size: int = BATCH_SIZE
-) -> AsyncIterator[str]:
-    """The export's text, one chunk per batch of entries (a CSV starts with its header)."""
+) -> AsyncGenerator[str, None]:
+    """The export's text, one chunk per batch of entries (a CSV starts with its header).
+    Close it when stopping early (`aclosing`): it closes the reader."""
     if export.format is AuditExportFormat.CSV:
         yield csv_line(EXPORT_FIELDS)
     reader = uow.audit_reader.stream(
         export.criteria, up_to_seq=export.up_to_seq, batch_size=batch_size
     )
-    async for batch in reader:
-        yield "".join(export_line(entry, export.format) for entry in batch)
+    fmt = export.format
+    async with aclosing(reader):
+        async for batch in reader:
+            yield "".join(export_line_of_stored(stored, fmt) for stored in batch)

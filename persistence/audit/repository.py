@@ -8,8 +8,10 @@ have no gaps (a rolled-back entry frees its number for the next writer).
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing, suppress
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ from domain.audit.model import (
     AuditEntry,
     AuditFilter,
     DetailValue,
+    StoredEntry,
     next_entry,
 )
 from domain.clock import Clock
@@ -239,13 +242,22 @@ def page_sql(criteria: AuditFilter, *, before_seq: int | None, limit: int) -> tu
     return sql, p.values
 
 
+#: `_COLUMNS` for verification and export (`StoredEntry`, in `EXPORT_FIELDS` order), with
+#: details as JSON text: the domain parses each distinct text once (most entries repeat a
+#: few details), where the session's connection would decode every row's jsonb to a dict.
+_STORED_COLUMNS = (
+    "seq, occurred_at, actor_id, actor_role, action, entity_type, entity_id, province_code,"
+    " request_id, details::text AS details, prev_hash, hash"
+)
+
+
 def export_sql(criteria: AuditFilter, *, up_to_seq: int) -> tuple[str, list[Any]]:
     p = Params()
     conditions = [*filter_sql(criteria, p), f"seq <= {p(up_to_seq)}"]
-    return f"SELECT {_COLUMNS} FROM audit_log{_where(conditions)} ORDER BY seq", p.values  # noqa: S608
+    return f"SELECT {_STORED_COLUMNS} FROM audit_log{_where(conditions)} ORDER BY seq", p.values  # noqa: S608
 
 
-_CHAIN = f"SELECT {_COLUMNS} FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3"  # noqa: S608
+_CHAIN = f"SELECT {_STORED_COLUMNS} FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq"  # noqa: S608
 _NEWEST = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
 _HASH_OF = "SELECT hash FROM audit_log WHERE seq = $1"
 #: Plan each query for its actual values: a generic plan of a prepared statement cannot
@@ -255,7 +267,9 @@ _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 class SqlAuditReader:
     """Reads the chain straight on the driver (records, not ORM objects: nothing
-    accumulates in the session however many entries pass through)."""
+    accumulates in the session however many entries pass through). Verification and
+    export get the rows as they are (`StoredEntry`), in the unit of work's transaction, so
+    a whole chain or export is read from one snapshot."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -284,24 +298,41 @@ class SqlAuditReader:
 
     async def chain(
         self, from_seq: int, to_seq: int, *, batch_size: int
-    ) -> AsyncIterator[list[AuditEntry]]:
-        """Keyset batches over the primary key: each one a short index range scan."""
-        connection = await driver_connection(self._session)
-        next_seq = from_seq
-        while next_seq <= to_seq:
-            records = await connection.fetch(_CHAIN, next_seq, to_seq, batch_size)
-            batch = [_record_to_entity(record) for record in records]
-            if not batch:
-                return
-            yield batch
-            next_seq = batch[-1].seq + 1
+    ) -> AsyncGenerator[list[StoredEntry], None]:
+        """The rows as they are (`StoredEntry`: `_STORED_COLUMNS`), through a
+        server-side cursor over the primary key, read ahead (see `_read_ahead`)."""
+        connection = await driver_transaction(self._session)
+        cursor = await connection.cursor(_CHAIN, from_seq, to_seq)
+        async with aclosing(_read_ahead(cursor, batch_size)) as batches:
+            async for batch in batches:
+                yield batch
 
     async def stream(
         self, criteria: AuditFilter, *, up_to_seq: int, batch_size: int
-    ) -> AsyncIterator[list[AuditEntry]]:
-        """A server-side cursor (asyncpg, inside the session's transaction), batch by batch."""
+    ) -> AsyncGenerator[list[StoredEntry], None]:
+        """A server-side cursor (asyncpg, inside the session's transaction), read ahead."""
         sql, values = export_sql(criteria, up_to_seq=up_to_seq)
         connection = await self._filtered()
         cursor = await connection.cursor(sql, *values)
-        while batch := await cursor.fetch(batch_size):
-            yield [_record_to_entity(record) for record in batch]
+        async with aclosing(_read_ahead(cursor, batch_size)) as batches:
+            async for batch in batches:
+                yield batch
+
+
+async def _read_ahead(cursor: Any, batch_size: int) -> AsyncGenerator[list[StoredEntry], None]:
+    """The cursor's batches, the next one always being fetched while the caller works on
+    the current one: PostgreSQL reads and sends rows while this process hashes or encodes
+    (verification and export are CPU-bound here; a batch waited for is time lost).
+
+    The fetch in flight is awaited, never cancelled, when the caller stops early, so the
+    connection is free again when this generator is closed (close it: `aclosing`)."""
+    pending = asyncio.ensure_future(cursor.fetch(batch_size))
+    try:
+        while batch := await pending:
+            pending = asyncio.ensure_future(cursor.fetch(batch_size))
+            await asyncio.sleep(0)  # let the fetch send its request before the caller works
+            yield batch
+    finally:
+        if not pending.done():
+            with suppress(Exception):
+                await pending

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,9 +21,17 @@ from domain.audit.model import (
     AuditAction,
     AuditActor,
     AuditEntry,
+    AuditExportFormat,
     AuditFilter,
+    DetailValue,
+    export_document,
 )
-from domain.audit.use_cases import list_audit_entries, verify_audit_chain
+from domain.audit.use_cases import (
+    AuditExport,
+    list_audit_entries,
+    stream_audit_export,
+    verify_audit_chain,
+)
 from domain.clock import FrozenClock
 from domain.pagination import PageRequest, SeqCursor
 from domain.policy import Principal, Role
@@ -153,10 +163,12 @@ async def test_verify_an_intact_chain_and_ranges(db: AsyncEngine, clock: FrozenC
 
 
 async def tamper(engine: AsyncEngine, statement: str) -> None:
-    """What a superuser could do: switch the append-only trigger off for one statement."""
+    """What a superuser could do: switch the append-only trigger off for the statements
+    (separated by `;`)."""
     async with engine.begin() as conn:
         await conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        await conn.execute(text(statement))
+        for one in statement.split(";"):
+            await conn.execute(text(one))
         await conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
 
 
@@ -170,6 +182,24 @@ async def tamper(engine: AsyncEngine, statement: str) -> None:
         ("DELETE FROM audit_log WHERE seq = 4", 4, "missing"),
         ("DELETE FROM audit_log WHERE seq = 1", 1, "missing"),
         ("UPDATE audit_log SET seq = 100 WHERE seq = 6", 6, "missing"),
+        # Every other field, and details that are not the `{}` that was hashed.
+        ("UPDATE audit_log SET actor_role = 'admin' WHERE seq = 2", 2, "altered"),
+        ("UPDATE audit_log SET actor_role = NULL WHERE seq = 2", 2, "altered"),
+        ("UPDATE audit_log SET action = 'tip.viewed' WHERE seq = 2", 2, "altered"),
+        ("UPDATE audit_log SET entity_type = NULL WHERE seq = 7", 7, "altered"),
+        ("UPDATE audit_log SET entity_id = 't9' WHERE seq = 3", 3, "altered"),
+        ("UPDATE audit_log SET province_code = '10' WHERE seq = 4", 4, "altered"),
+        ("UPDATE audit_log SET request_id = NULL WHERE seq = 8", 8, "altered"),
+        ("UPDATE audit_log SET details = 'null' WHERE seq = 2", 2, "altered"),
+        ("UPDATE audit_log SET details = '[]' WHERE seq = 6", 6, "altered"),
+        ("UPDATE audit_log SET prev_hash = repeat('0', 64) WHERE seq = 5", 5, "prev_hash"),
+        # Two entries swapped: the first of them no longer links to the entry before.
+        (
+            "UPDATE audit_log SET seq = -seq WHERE seq IN (3, 4);"
+            " UPDATE audit_log SET seq = CASE seq WHEN -3 THEN 4 ELSE 3 END WHERE seq < 0",
+            3,
+            "prev_hash",
+        ),
     ],
 )
 async def test_tampering_is_reported_at_exactly_its_seq(
@@ -182,6 +212,71 @@ async def test_tampering_is_reported_at_exactly_its_seq(
     assert result.first_broken_seq == broken_at
     assert result.checked == broken_at - 1
     assert why in (result.reason or "")
+
+
+async def test_stopping_early_leaves_the_connection_usable(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    # The reader keeps the next batch in flight while one is checked; a break stops it
+    # mid-way, and the unit of work's connection must still serve the next statements.
+    await write_script(db, clock)
+    await tamper(db, "UPDATE audit_log SET actor_id = 'mallory' WHERE seq = 3")
+    async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
+        broken = await verify_audit_chain(uow, actor=AUDITOR, batch_size=2)
+        assert (broken.valid, broken.first_broken_seq) == (False, 3)
+        assert await uow.audit_reader.head() is not None
+        assert (await verify_audit_chain(uow, actor=AUDITOR, to_seq=2, batch_size=1)).valid
+        async with aclosing(
+            uow.audit_reader.stream(AuditFilter(), up_to_seq=8, batch_size=2)
+        ) as batches:
+            async for batch in batches:
+                assert [stored[0] for stored in batch] == [1, 2]
+                break
+        assert await uow.audit_reader.hash_of(8) is not None
+
+
+async def test_tricky_values_verify_and_export_after_a_round_trip(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    # Through jsonb and back: the verifier and the export work from the stored text.
+    details: list[dict[str, DetailValue]] = [
+        {"fields": ["record"], "label": 'ขอนแก่น "quoted" \\ /'},
+        {"z": 1, "a": None, "n": {"b": [1, 2, "ข\n\t\x01\x1f"], "a": False}, "big": 2**40 // 10},
+        {"emoji": "😀\u2028\u2029", "nested": [{"y": [], "x": {}}], "neg": -(2**31)},
+        {},
+    ]
+    clock.set(T0)
+    written = []
+    async with SqlUnitOfWork(create_session_factory(db), clock=clock, request_id="r-ไทย") as uow:
+        for index, item in enumerate(details):
+            written.append(
+                await uow.audit.record(
+                    ALICE,
+                    AuditAction.TIP_VIEWED,
+                    entity_type="tip",
+                    entity_id=f"t-{index}-\u0e01",
+                    province_code="40",
+                    details=item,
+                )
+            )
+            clock.advance(timedelta(microseconds=1))
+        await uow.commit()
+    result = await verify(db, clock)
+    assert (result.valid, result.checked, result.head_hash) == (True, 4, written[-1].hash)
+    async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
+        lines = [
+            line
+            async for chunk in stream_audit_export(
+                uow, AuditExport(AuditFilter(), AuditExportFormat.NDJSON, 0, 4), batch_size=3
+            )
+            for line in chunk.split("\n")[:-1]
+        ]
+    for line, entry in zip(lines, written, strict=True):
+        document = json.loads(line)
+        assert document["details"] == entry.details
+        expected = export_document(entry)
+        expected["details"] = document["details"]  # in the order jsonb returns the keys
+        assert line == json.dumps(expected, separators=(",", ":"), ensure_ascii=False)
 
 
 async def test_a_range_after_a_deleted_entry_cannot_link(
@@ -232,7 +327,7 @@ async def test_stream_returns_batches_in_seq_order(db: AsyncEngine, clock: Froze
     await write_script(db, clock)
     async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
         batches = [
-            [e.seq for e in batch]
+            [stored[0] for stored in batch]
             async for batch in uow.audit_reader.stream(
                 AuditFilter.build(action="tip."), up_to_seq=4, batch_size=2
             )
