@@ -389,10 +389,8 @@ async def append_audit(
         request_id is not None and _NATIONAL_ID_LIKE.search(request_id)
     ):
         request_id = None
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_CHAIN_LOCK)
-    head = await conn.fetchrow(
-        "SELECT seq, hash, occurred_at FROM audit_log ORDER BY seq DESC LIMIT 1"
-    )
+    # The chain's advisory lock (AUDIT_CHAIN_LOCK), then the head (migration 0019).
+    head = await conn.fetchrow("SELECT seq, hash, occurred_at FROM audit_chain_head()")
     seq, prev, last = (head[0], head[1], head[2]) if head else (0, GENESIS, None)
     now = datetime.now(UTC)
     at = now if last is None or now >= last else last
