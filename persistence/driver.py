@@ -18,6 +18,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+#: `session.info` key of (the session transaction, its asyncpg connection).
+_DRIVER_TRANSACTION = "duangta.driver_transaction"
+
 
 async def driver_connection(session: AsyncSession) -> Any:
     """The asyncpg `Connection` the session uses (checked out on first use).
@@ -39,6 +42,15 @@ async def driver_transaction(session: AsyncSession) -> Any:
     commit or rollback ends it, exactly as if an ORM statement had begun it."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
+    # Within one transaction the connection cannot change: after the first call, answer
+    # from the session's info without the two greenlet hops of `connection()` and
+    # `get_raw_connection()` (intake asks five times per request). Keyed by the session's
+    # transaction object, so a commit, a rollback or an invalidation (a new or inactive
+    # transaction) resolves it again.
+    current = session.sync_session.get_transaction()
+    cached = session.info.get(_DRIVER_TRANSACTION)
+    if current is not None and cached is not None and cached[0] is current and current.is_active:
+        return cached[1]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     adapted = raw.dbapi_connection
@@ -51,6 +63,10 @@ async def driver_transaction(session: AsyncSession) -> Any:
             await start()
         else:  # pragma: no cover - another adapter: any statement through it begins
             await connection.exec_driver_sql("SELECT 1")
+    session.info[_DRIVER_TRANSACTION] = (
+        session.sync_session.get_transaction(),
+        raw.driver_connection,
+    )
     return raw.driver_connection
 
 

@@ -390,10 +390,8 @@ async def append_audit(
         request_id is not None and _NATIONAL_ID_LIKE.search(request_id)
     ):
         request_id = None
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_CHAIN_LOCK)
-    head = await conn.fetchrow(
-        "SELECT seq, hash, occurred_at FROM audit_log ORDER BY seq DESC LIMIT 1"
-    )
+    # The chain's advisory lock (AUDIT_CHAIN_LOCK), then the head (migration 0019).
+    head = await conn.fetchrow("SELECT seq, hash, occurred_at FROM audit_chain_head()")
     seq, prev, last = (head[0], head[1], head[2]) if head else (0, GENESIS, None)
     now = datetime.now(UTC)
     at = now if last is None or now >= last else last
@@ -850,6 +848,17 @@ def _idempotency_aead(scope_key: bytes) -> AESGCM:
     return AESGCM(hkdf.derive(scope_key))
 
 
+_PROVINCE_CODES: frozenset[str] | None = None
+
+
+async def province_codes(conn: asyncpg.Connection) -> frozenset[str]:
+    """The province codes, read on first use (reference data only a migration changes)."""
+    global _PROVINCE_CODES
+    if _PROVINCE_CODES is None:
+        _PROVINCE_CODES = frozenset(r[0] for r in await conn.fetch("SELECT code FROM provinces"))
+    return _PROVINCE_CODES
+
+
 @endpoint
 async def tips_create(request: Request, request_id: str) -> Response:
     claims = claims_of(request)
@@ -889,9 +898,8 @@ async def tips_create(request: Request, request_id: str) -> Response:
     replayed: dict[str, str] | None = None
     outcome: dict[str, str] = {}
     async with POOL.acquire() as conn, conn.transaction():
-        if match is None or not await conn.fetchval(
-            "SELECT code FROM provinces WHERE code = $1", match.group(1)
-        ):
+        # Provinces are read once per process, as the API's ProvinceCache does.
+        if match is None or match.group(1) not in await province_codes(conn):
             raise invalid(f"No province has the code '{document['province_code']}'.")
         code = match.group(1)
         now = datetime.now(UTC)

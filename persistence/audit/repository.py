@@ -77,8 +77,9 @@ def _values(entry: AuditEntry) -> dict[str, Any]:
     )
 
 
-_LOCK = "SELECT pg_advisory_xact_lock($1)"
-_HEAD = "SELECT seq, hash, occurred_at FROM audit_log ORDER BY seq DESC LIMIT 1"
+#: Takes `AUDIT_CHAIN_LOCK` and then reads the head with a fresh snapshot, in one round trip
+#: (migration 0019: the lock and the head were two statements, both inside the lock).
+_LOCK_AND_HEAD = "SELECT seq, hash, occurred_at FROM audit_chain_head()"
 _INSERT = (
     "INSERT INTO audit_log (seq, occurred_at, actor_id, actor_role, action, entity_type,"
     " entity_id, province_code, request_id, details, prev_hash, hash)"
@@ -100,8 +101,7 @@ class SqlAuditLog:
         self._head = None
 
     async def _lock_and_read_head(self, connection: Any) -> tuple[int, str, datetime | None]:
-        await connection.execute(_LOCK, AUDIT_CHAIN_LOCK)
-        row = await connection.fetchrow(_HEAD)
+        row = await connection.fetchrow(_LOCK_AND_HEAD)
         return (row[0], row[1], row[2]) if row else (0, GENESIS_HASH, None)
 
     async def record(
@@ -115,7 +115,7 @@ class SqlAuditLog:
         details: dict[str, DetailValue] | None = None,
     ) -> AuditEntry:
         # On the driver, in the unit of work's transaction (begun here if nothing has
-        # written yet): three prepared statements, lock, head, insert, and then the commit.
+        # written yet): two prepared statements, lock and head, insert; then the commit.
         connection = await driver_transaction(self._session)
         if self._head is None:
             self._head = await self._lock_and_read_head(connection)

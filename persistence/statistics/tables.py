@@ -41,8 +41,9 @@ class StatTipCountRow(SQLModel, table=True):
             "month",
             "province_code",
             "value",
-            postgresql_include=["n"],
         ),
+        # Room on each page for in-place (HOT) updates of the counts (migration 0019).
+        {"postgresql_with": {"fillfactor": 50}},
     )
 
     province_code: str = Field(sa_column=_key(2))

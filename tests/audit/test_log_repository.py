@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -94,3 +96,33 @@ async def test_the_writer_records_only_audit_actions(db: AsyncEngine, clock: Fro
         await uow.commit()
     assert plain.action == "tip.closed"
     assert type(plain.action) is str  # stored and hashed as plain text
+
+
+async def test_a_writer_waiting_for_the_lock_reads_the_head_its_holder_committed(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    """`audit_chain_head()` takes the lock and reads the head in one statement (migration
+    0019): the head must be read after the lock is granted, so a writer that waited gets
+    the entry the previous holder committed meanwhile, never the head from before."""
+    factory = create_session_factory(db)
+    async with SqlUnitOfWork(factory, clock=clock) as first:
+        entry = await first.audit.record(SYSTEM, AuditAction.USER_CREATED)  # holds the lock
+        async with db.connect() as other:
+            pid = (await other.execute(text("SELECT pg_backend_pid()"))).scalar()
+            waiting = asyncio.create_task(
+                other.execute(text("SELECT seq, hash FROM audit_chain_head()"))
+            )
+            async with db.connect() as watch:
+                deadline = asyncio.get_running_loop().time() + 20
+                while (
+                    await watch.execute(
+                        text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                        {"pid": pid},
+                    )
+                ).scalar() != "Lock":
+                    assert asyncio.get_running_loop().time() < deadline, "never waited"
+                    await asyncio.sleep(0.02)
+            await first.commit()
+            head = (await asyncio.wait_for(waiting, timeout=20)).one()
+            await other.rollback()
+    assert (head.seq, head.hash) == (entry.seq, entry.hash)
