@@ -1537,12 +1537,11 @@ async def auth_token(request: Request, request_id: str) -> Response:
 
 
 async def _reset(connection: asyncpg.Connection) -> None:
-    """What the API's pool does when a connection comes back: roll back a transaction left
-    open, nothing else. (asyncpg's default reset sends `pg_advisory_unlock_all(); CLOSE ALL;
-    UNLISTEN *; RESET ALL` on every release: a round trip per request the API does not
-    make, which made the measuring stick slower than it needs to be.)"""
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
+    """Nothing beyond what asyncpg's pool always does on release (roll back a transaction
+    left open), which is what the API's pool does. asyncpg's default reset also sends
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release: a round
+    trip per request the API does not make, and the reference takes no session-level
+    locks, listens to nothing and sets nothing beyond a transaction."""
 
 
 @asynccontextmanager
