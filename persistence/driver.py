@@ -27,9 +27,10 @@ async def driver_connection(session: AsyncSession) -> Any:
     """
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
+    held = _held(session)
+    if held is not None:
+        return held[1].driver_connection
+    return (await _check_out(session)).driver_connection
 
 
 async def driver_transaction(session: AsyncSession) -> Any:
@@ -39,8 +40,8 @@ async def driver_transaction(session: AsyncSession) -> Any:
     commit or rollback ends it, exactly as if an ORM statement had begun it."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
+    held = _held(session)
+    raw = held[1] if held is not None else await _check_out(session)
     adapted = raw.dbapi_connection
     # SQLAlchemy's asyncpg adapter begins its transaction lazily, on the first statement
     # it runs; a statement run straight on the driver would not begin it (and would
@@ -50,8 +51,36 @@ async def driver_transaction(session: AsyncSession) -> Any:
         if start is not None:
             await start()
         else:  # pragma: no cover - another adapter: any statement through it begins
-            await connection.exec_driver_sql("SELECT 1")
+            await (await session.connection()).exec_driver_sql("SELECT 1")
     return raw.driver_connection
+
+
+#: Where a session keeps the connection its current transaction holds (`Session.info`).
+_HELD = "duangta.driver.held"
+
+
+def _held(session: AsyncSession) -> tuple[Any, Any] | None:
+    """(transaction, raw connection) when the session's current transaction already
+    checked the connection out for the driver: the same object, without the greenlet hop
+    and the session and pool calls of `session.connection()` (several per request, issue
+    10). Only while that very transaction is still the session's and active: once it
+    ended (commit, rollback, close, invalidate) the connection went back to the pool and
+    may serve another request, so it is looked up afresh."""
+    sync = session.sync_session
+    held: tuple[Any, Any] | None = sync.info.get(_HELD)
+    if held is None:
+        return None
+    transaction = sync.get_transaction()
+    if transaction is None or held[0] is not transaction or not transaction.is_active:
+        return None
+    return held
+
+
+async def _check_out(session: AsyncSession) -> Any:
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    session.sync_session.info[_HELD] = (session.sync_session.get_transaction(), raw)
+    return raw
 
 
 class RecordView:
