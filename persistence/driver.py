@@ -14,6 +14,7 @@ caches them per connection.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,7 +60,7 @@ async def driver_transaction(session: AsyncSession) -> Any:
 _HELD = "duangta.driver.held"
 
 
-def _held(session: AsyncSession) -> tuple[Any, Any] | None:
+def _held(session: AsyncSession) -> tuple[weakref.ref[Any], Any] | None:
     """(transaction, raw connection) when the session's current transaction already
     checked the connection out for the driver: the same object, without the greenlet hop
     and the session and pool calls of `session.connection()` (several per request, issue
@@ -67,19 +68,23 @@ def _held(session: AsyncSession) -> tuple[Any, Any] | None:
     ended (commit, rollback, close, invalidate) the connection went back to the pool and
     may serve another request, so it is looked up afresh."""
     sync = session.sync_session
-    held: tuple[Any, Any] | None = sync.info.get(_HELD)
+    held: tuple[weakref.ref[Any], Any] | None = sync.info.get(_HELD)
     if held is None:
         return None
     transaction = sync.get_transaction()
-    if transaction is None or held[0] is not transaction or not transaction.is_active:
+    if transaction is None or not transaction.is_active:
         return None
-    return held
+    return held if held[0]() is transaction else None
 
 
 async def _check_out(session: AsyncSession) -> Any:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    session.sync_session.info[_HELD] = (session.sync_session.get_transaction(), raw)
+    # A weak reference: the session's info holding its own transaction would be a
+    # reference cycle, left to the cyclic collector once per request.
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None:
+        session.sync_session.info[_HELD] = (weakref.ref(transaction), raw)
     return raw
 
 
