@@ -14,12 +14,10 @@ caches them per connection.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-
-#: `session.info` key of (the session transaction, its asyncpg connection).
-_DRIVER_TRANSACTION = "duangta.driver_transaction"
 
 
 async def driver_connection(session: AsyncSession) -> Any:
@@ -30,9 +28,10 @@ async def driver_connection(session: AsyncSession) -> Any:
     """
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
+    held = _held(session)
+    if held is not None:
+        return held[1].driver_connection
+    return (await _check_out(session)).driver_connection
 
 
 async def driver_transaction(session: AsyncSession) -> Any:
@@ -42,17 +41,8 @@ async def driver_transaction(session: AsyncSession) -> Any:
     commit or rollback ends it, exactly as if an ORM statement had begun it."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    # Within one transaction the connection cannot change: after the first call, answer
-    # from the session's info without the two greenlet hops of `connection()` and
-    # `get_raw_connection()` (intake asks five times per request). Keyed by the session's
-    # transaction object, so a commit, a rollback or an invalidation (a new or inactive
-    # transaction) resolves it again.
-    current = session.sync_session.get_transaction()
-    cached = session.info.get(_DRIVER_TRANSACTION)
-    if current is not None and cached is not None and cached[0] is current and current.is_active:
-        return cached[1]
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
+    held = _held(session)
+    raw = held[1] if held is not None else await _check_out(session)
     adapted = raw.dbapi_connection
     # SQLAlchemy's asyncpg adapter begins its transaction lazily, on the first statement
     # it runs; a statement run straight on the driver would not begin it (and would
@@ -62,12 +52,40 @@ async def driver_transaction(session: AsyncSession) -> Any:
         if start is not None:
             await start()
         else:  # pragma: no cover - another adapter: any statement through it begins
-            await connection.exec_driver_sql("SELECT 1")
-    session.info[_DRIVER_TRANSACTION] = (
-        session.sync_session.get_transaction(),
-        raw.driver_connection,
-    )
+            await (await session.connection()).exec_driver_sql("SELECT 1")
     return raw.driver_connection
+
+
+#: Where a session keeps the connection its current transaction holds (`Session.info`).
+_HELD = "duangta.driver.held"
+
+
+def _held(session: AsyncSession) -> tuple[weakref.ref[Any], Any] | None:
+    """(transaction, raw connection) when the session's current transaction already
+    checked the connection out for the driver: the same object, without the greenlet hop
+    and the session and pool calls of `session.connection()` (several per request, issue
+    10). Only while that very transaction is still the session's and active: once it
+    ended (commit, rollback, close, invalidate) the connection went back to the pool and
+    may serve another request, so it is looked up afresh."""
+    sync = session.sync_session
+    held: tuple[weakref.ref[Any], Any] | None = sync.info.get(_HELD)
+    if held is None:
+        return None
+    transaction = sync.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return None
+    return held if held[0]() is transaction else None
+
+
+async def _check_out(session: AsyncSession) -> Any:
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    # A weak reference: the session's info holding its own transaction would be a
+    # reference cycle, left to the cyclic collector once per request.
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None:
+        session.sync_session.info[_HELD] = (weakref.ref(transaction), raw)
+    return raw
 
 
 class RecordView:

@@ -85,8 +85,12 @@ class SqlUnitOfWork:
             await self._session.invalidate()
             return
         try:
-            await self.rollback()
+            if self._session.in_transaction():
+                await self.rollback()
         finally:
+            # After a commit there is nothing to roll back: closing alone (one greenlet
+            # hop, not two) ends the session; it would roll back anything left too.
+            self._transaction_ended()
             await self._session.close()
 
     @property

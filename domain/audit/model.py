@@ -375,35 +375,37 @@ def _storable(text: str) -> bool:
     return True
 
 
+def _check_detail(value: DetailValue, path: str) -> None:
+    """One value of audit details, and what it holds (a module function: a nested one
+    that calls itself is a reference cycle, left to the cyclic collector per append)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not _storable(key):
+                raise AuditDetailsRejected("an audit detail key has a NUL or lone surrogate")
+            lowered = key.lower()
+            for forbidden in FORBIDDEN_DETAIL_KEYS:
+                if forbidden in lowered:
+                    raise AuditDetailsRejected(f"audit detail key '{path}{key}' is not allowed")
+            _check_detail(inner, f"{path}{key}.")
+    elif isinstance(value, list):
+        for item in value:
+            _check_detail(item, path)
+    elif isinstance(value, float):
+        raise AuditDetailsRejected(f"audit detail '{path}' is a float; use int or str")
+    elif isinstance(value, str):
+        if not _storable(value):
+            raise AuditDetailsRejected(f"audit detail '{path}' has a NUL or lone surrogate")
+        if len(value) > _MAX_DETAIL_STRING:
+            raise AuditDetailsRejected(f"audit detail '{path}' is longer than allowed")
+        if _THIRTEEN_DIGITS.search(value) or _PRINTED_NATIONAL_ID.search(value):
+            raise AuditDetailsRejected(f"audit detail '{path}' looks like a national ID")
+    elif value is not None and not isinstance(value, (bool, int)):
+        raise AuditDetailsRejected(f"audit detail '{path}' has unsupported type")
+
+
 def check_details(details: dict[str, DetailValue]) -> None:
     """Refuse details that could carry confidential data (see FORBIDDEN_DETAIL_KEYS)."""
-
-    def walk(value: DetailValue, path: str) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if not _storable(key):
-                    raise AuditDetailsRejected("an audit detail key has a NUL or lone surrogate")
-                lowered = key.lower()
-                for forbidden in FORBIDDEN_DETAIL_KEYS:
-                    if forbidden in lowered:
-                        raise AuditDetailsRejected(f"audit detail key '{path}{key}' is not allowed")
-                walk(inner, f"{path}{key}.")
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, path)
-        elif isinstance(value, float):
-            raise AuditDetailsRejected(f"audit detail '{path}' is a float; use int or str")
-        elif isinstance(value, str):
-            if not _storable(value):
-                raise AuditDetailsRejected(f"audit detail '{path}' has a NUL or lone surrogate")
-            if len(value) > _MAX_DETAIL_STRING:
-                raise AuditDetailsRejected(f"audit detail '{path}' is longer than allowed")
-            if _THIRTEEN_DIGITS.search(value) or _PRINTED_NATIONAL_ID.search(value):
-                raise AuditDetailsRejected(f"audit detail '{path}' looks like a national ID")
-        elif value is not None and not isinstance(value, (bool, int)):
-            raise AuditDetailsRejected(f"audit detail '{path}' has unsupported type")
-
-    walk(details, "")
+    _check_detail(details, "")
     if len(json.dumps(details, ensure_ascii=False).encode("utf-8")) > _MAX_DETAILS_BYTES:
         raise AuditDetailsRejected("audit details are too large")
 
