@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar, get_args
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
+from starlette.responses import Response
 
 from api.schemas import ApiModel
 from domain.pagination import (
@@ -22,6 +24,7 @@ from domain.pagination import (
 )
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
+T = TypeVar("T")
 
 
 class PageParams:
@@ -79,3 +82,32 @@ class PagePublic(ApiModel, Generic[ItemT]):
     def of(cls, page: Page[Any], convert: Callable[[Any], ItemT]) -> Self:
         """The API page of a domain page, each item converted (e.g. `Item.model_validate`)."""
         return cls(items=[convert(item) for item in page.items], next_cursor=page.next_cursor)
+
+    @classmethod
+    def render(cls, page: Page[T], values: Callable[[T], dict[str, Any]]) -> Response:
+        """The page's JSON response built from plain values: the same bytes as returning
+        `cls.of(...)` from the route, at a fraction of the CPU on long pages.
+
+        `values(item)` gives one item as a dict of exactly the item model's fields, in
+        their order, holding JSON-ready values (str, int, bool, None, UUID, datetime,
+        dicts of those; enums as their `.value`). It is written by pydantic's own JSON
+        writer (`pydantic_core.to_json`: UTF-8, compact, `Z` for UTC), so no per-item model
+        is built and validated, and FastAPI does not validate and serialise the page
+        again. The keys are checked here against the model, and each list's test compares
+        its bytes with the model's (tests/platform/test_pagination_render.py). Keep the
+        route's `response_model=` so the OpenAPI document stays the same.
+        """
+        fields = _ITEM_FIELDS.get(cls)
+        if fields is None:
+            item_model = get_args(cls.model_fields["items"].annotation)[0]
+            fields = _ITEM_FIELDS[cls] = tuple(item_model.model_fields)
+        items = [values(item) for item in page.items]
+        for item in items:
+            if tuple(item) != fields:
+                raise TypeError(f"{cls.__name__}: item keys {tuple(item)} are not {fields}")
+        body = to_json({"items": items, "next_cursor": page.next_cursor})
+        return Response(body, media_type="application/json")
+
+
+#: Field names of each page's item model, in order (`PagePublic.render` checks items by them).
+_ITEM_FIELDS: dict[type[PagePublic[Any]], tuple[str, ...]] = {}

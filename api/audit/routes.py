@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from starlette.responses import StreamingResponse
 
 from api.audit.schemas import (
@@ -44,9 +44,7 @@ _CHUNK_BYTES = 64 * 1024
 
 
 @router.get("", response_model=AuditEntryPage, responses=problem_responses(401, 403, 422))
-async def audit_log_list(
-    uow: Uow, caller: Reader, criteria: Criteria, paging: Paging
-) -> AuditEntryPage:
+async def audit_log_list(uow: Uow, caller: Reader, criteria: Criteria, paging: Paging) -> Response:
     """Query the audit log, newest first, with filters and keyset pagination.
 
     Auditors and admins only. Every filter is optional; all given ones must hold. `action`
@@ -55,7 +53,7 @@ async def audit_log_list(
     missing, an empty time range) or a cursor that does not decode is a 422 problem.
     """
     page = await list_audit_entries(uow, actor=caller, criteria=criteria, page=paging.by_seq())
-    return AuditEntryPage.of(page, AuditEntryPublic.model_validate)
+    return AuditEntryPage.render(page, AuditEntryPublic.values)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from api.headers import CONTENT_DISPOSITION, Header
 from api.pagination import PagePublic
 from api.schemas import ApiModel
-from domain.audit.model import AuditAction, AuditExportFormat, AuditFilter
+from domain.audit.model import AuditAction, AuditEntry, AuditExportFormat, AuditFilter
 from domain.pagination import SeqCursor
 
 #: seq is a BIGINT.
@@ -54,6 +54,24 @@ class AuditEntryPublic(ApiModel):
     details: dict[str, Any] = Field(description="Ids, statuses, roles, counts; never content")
     prev_hash: str = Field(description="Hash of entry seq-1 (64 zeros for seq 1)")
     hash: str = Field(description="SHA-256 (hex) of the canonical encoding of this entry")
+
+    @staticmethod
+    def values(entry: AuditEntry) -> dict[str, Any]:
+        """The entry as plain values, for `AuditEntryPage.render` (no model per item)."""
+        return {
+            "seq": entry.seq,
+            "occurred_at": entry.occurred_at,
+            "actor_id": entry.actor_id,
+            "actor_role": entry.actor_role,
+            "action": entry.action,
+            "entity_type": entry.entity_type,
+            "entity_id": entry.entity_id,
+            "province_code": entry.province_code,
+            "request_id": entry.request_id,
+            "details": entry.details,
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        }
 
 
 class AuditEntryPage(PagePublic[AuditEntryPublic]):

@@ -194,7 +194,7 @@ async def tips_list(
         OverdueKind | None,
         Query(description="Only tips whose acknowledgement or feedback deadline was breached"),
     ] = None,
-) -> TipSummaryPage:
+) -> Response:
     """List the tips the caller may see (summaries only), newest first.
 
     Officials see their province's tips (minus those recused from it) or, centrally,
@@ -217,7 +217,7 @@ async def tips_list(
         page=paging.by_time(),
     )
     now = clock.now()
-    return TipSummaryPage.of(page, lambda tip: TipSummaryPublic.of(tip, now))
+    return TipSummaryPage.render(page, lambda tip: TipSummaryPublic.values(tip, now))
 
 
 @router.get(

@@ -253,6 +253,23 @@ class TipSummaryPublic(_Public):
         values["feedback_status"] = tip.feedback_status(now)
         return cls.model_validate(values)
 
+    @staticmethod
+    def values(tip: Tip | TipSummary, now: datetime) -> dict[str, Any]:
+        """The summary as plain values, for `TipSummaryPage.render` (lists: no model per item)."""
+        return {
+            "id": tip.id,
+            "reference": tip.reference,
+            "province_code": tip.province_code,
+            "category": tip.category.value,
+            "status": tip.status.value,
+            "channel": tip.channel.value,
+            "received_at": tip.received_at,
+            "ack_due_at": tip.ack_due_at,
+            "ack_status": tip.ack_status(now).value,
+            "feedback_due_at": tip.feedback_due_at,
+            "feedback_status": tip.feedback_status(now).value,
+        }
+
 
 #: The fields of a summary that are attributes of the tip (the rest are computed).
 _SUMMARY_ATTRIBUTES = tuple(

@@ -156,7 +156,7 @@ async def volunteers_list(
             examples=["สมชาย"],
         ),
     ] = None,
-) -> VolunteerSummaryPage:
+) -> Response:
     """List volunteers, newest application first (provincial officers: own province only).
 
     Admins and central officers see every province, provincial officers their own (asking
@@ -171,7 +171,7 @@ async def volunteers_list(
         ),
         page=paging.by_time(),
     )
-    return VolunteerSummaryPage.of(page, VolunteerSummaryPublic.model_validate)
+    return VolunteerSummaryPage.render(page, VolunteerSummaryPublic.values)
 
 
 @router.get(

@@ -18,6 +18,7 @@ from api.pagination import PagePublic
 from api.schemas import ApiModel
 from domain.accounts.model import Account
 from domain.volunteers.model import Volunteer, VolunteerStatus
+from domain.volunteers.ports import VolunteerSummary
 from domain.volunteers.use_cases import Approval, PersonalDataExport, VolunteerChanges
 
 #: The validation context under which `VolunteerPublic.national_id` is filled.
@@ -352,6 +353,21 @@ class VolunteerSummaryPublic(ApiModel):
     possible_duplicate: bool = Field(
         description="Another registration holds the same national ID (`duplicate_of`)"
     )
+
+    @staticmethod
+    def values(volunteer: VolunteerSummary) -> dict[str, Any]:
+        """The item as plain values, for `VolunteerSummaryPage.render` (no model per item)."""
+        return {
+            "id": volunteer.id,
+            "full_name_th": volunteer.full_name_th,
+            "full_name_en": volunteer.full_name_en,
+            "province_code": volunteer.province_code,
+            "district": volunteer.district,
+            "status": volunteer.status.value,
+            "trained": volunteer.trained,
+            "applied_at": volunteer.applied_at,
+            "possible_duplicate": volunteer.possible_duplicate,
+        }
 
 
 class VolunteerSummaryPage(PagePublic[VolunteerSummaryPublic]):

@@ -1234,13 +1234,15 @@ async def audit_list(request: Request, request_id: str) -> Response:
         conditions.append(f"seq < ${len(args)}")
     args.append(limit + 1)
     where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
-    async with POOL.acquire() as conn, conn.transaction():
+    sql = f"SELECT {AUDIT_COLUMNS} FROM audit_log {where}ORDER BY seq DESC LIMIT ${len(args)}"
+    async with POOL.acquire() as conn:
         require(await caller_of(conn, claims), AUDITORS)
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        rows = await conn.fetch(
-            f"SELECT {AUDIT_COLUMNS} FROM audit_log {where}ORDER BY seq DESC LIMIT ${len(args)}",
-            *args,
-        )
+        if actor_id:  # custom plans for a filter, in a transaction (SET LOCAL), as the API
+            async with conn.transaction():
+                await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+                rows = await conn.fetch(sql, *args)
+        else:  # the whole log: one statement, as the API
+            rows = await conn.fetch(sql, *args)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

@@ -115,6 +115,27 @@ async def test_filters_newest_first(db: AsyncEngine, clock: FrozenClock) -> None
     assert await seqs(db, clock, occurred_from=T0 + timedelta(days=1)) == []
 
 
+async def test_filtered_pages_plan_for_their_values_the_whole_log_is_one_statement(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    """A filter's page runs in a transaction with custom plans (a generic plan cannot tell
+    a rare actor from a frequent one); the unfiltered page is a single statement, with no
+    BEGIN/SET LOCAL/ROLLBACK round trips."""
+    await write_script(db, clock)
+    for criteria, in_transaction, mode in (
+        (AuditFilter(actor_id="alice"), True, "force_custom_plan"),
+        (AuditFilter(), False, "auto"),
+    ):
+        async with SqlUnitOfWork(create_session_factory(db), clock=clock) as uow:
+            request = PageRequest.parse(SeqCursor.decode, limit=2, cursor=SeqCursor(9).encode())
+            page = await list_audit_entries(uow, actor=AUDITOR, criteria=criteria, page=request)
+            assert [entry.seq for entry in page.items] == ([8, 5] if in_transaction else [8, 7])
+            raw = await (await uow.session.connection()).get_raw_connection()
+            driver = raw.driver_connection
+            assert driver.is_in_transaction() is in_transaction
+            assert await driver.fetchval("SELECT current_setting('plan_cache_mode')") == mode
+
+
 async def test_keyset_pages_cover_everything_once(db: AsyncEngine, clock: FrozenClock) -> None:
     await write_script(db, clock)
     factory = create_session_factory(db)

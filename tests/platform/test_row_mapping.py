@@ -643,7 +643,9 @@ def test_volunteer_round_trip() -> None:
     ]
     assert volunteers._to_entity(KEYRING, row, trainings, history) == volunteer
 
-    summary = volunteers._summary_to_entity(row)
+    # The search reads `_SUMMARY_COLUMNS` on the driver and maps them by position.
+    record = [getattr(row, name.strip()) for name in volunteers._SUMMARY_COLUMNS.split(",")]
+    summary = volunteers._summary_of_record(record)
     assert summary == VolunteerSummary(
         id=volunteer.id,
         full_name_th=volunteer.full_name_th,
