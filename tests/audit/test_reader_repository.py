@@ -132,6 +132,7 @@ async def test_filtered_pages_plan_for_their_values_the_whole_log_is_one_stateme
             assert [entry.seq for entry in page.items] == ([8, 5] if in_transaction else [8, 7])
             raw = await (await uow.session.connection()).get_raw_connection()
             driver = raw.driver_connection
+            assert driver is not None
             assert driver.is_in_transaction() is in_transaction
             assert await driver.fetchval("SELECT current_setting('plan_cache_mode')") == mode
 
