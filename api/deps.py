@@ -54,7 +54,12 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
-Uow = Annotated[UnitOfWork, Depends(get_uow)]
+#: Ended (rolled back if nothing committed, then closed) as soon as the route function
+#: returns, before the response is sent (`scope="function"`): with FastAPI's default the
+#: session, its pooled connection and any read transaction were held while the response
+#: was written to the client, and under load requests queued for the pool behind them
+#: (a streamed body opens its own unit of work: `OpenUow`).
+Uow = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 
 UowFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
