@@ -246,12 +246,7 @@ class TipSummaryPublic(_Public):
 
     @classmethod
     def of(cls, tip: Tip | TipSummary, now: datetime) -> TipSummaryPublic:
-        # A dict of exactly the fields rather than the attribute view `_at` gives: a list
-        # converts fifty of these per request, and this is about four times faster.
-        values = {name: getattr(tip, name) for name in _SUMMARY_ATTRIBUTES}
-        values["ack_status"] = tip.ack_status(now)
-        values["feedback_status"] = tip.feedback_status(now)
-        return cls.model_validate(values)
+        return cls.model_validate(cls.values(tip, now))
 
     @staticmethod
     def values(tip: Tip | TipSummary, now: datetime) -> dict[str, Any]:
@@ -269,12 +264,6 @@ class TipSummaryPublic(_Public):
             "feedback_due_at": tip.feedback_due_at,
             "feedback_status": tip.feedback_status(now).value,
         }
-
-
-#: The fields of a summary that are attributes of the tip (the rest are computed).
-_SUMMARY_ATTRIBUTES = tuple(
-    name for name in TipSummaryPublic.model_fields if name not in ("ack_status", "feedback_status")
-)
 
 
 class TipSummaryPage(PagePublic[TipSummaryPublic]):
