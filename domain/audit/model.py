@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -618,29 +618,24 @@ def stored_details(stored: object) -> DetailValue:
 _MEMO_TEXT = 256
 
 
-def _canonical_details(text: str) -> str:
-    """Stored details (JSON text) as canonical JSON."""
-    if len(text) > _MEMO_TEXT:
-        return canonical_json(json.loads(text))
-    return _canonical_details_memo(text)
+def _memoised(encode: Callable[[Any], str]) -> Callable[[str], str]:
+    """Stored details (JSON text) parsed and re-encoded by `encode`, remembered for texts
+    up to `_MEMO_TEXT` characters."""
+    remembered = lru_cache(maxsize=4096)(lambda text: encode(json.loads(text)))
+
+    def encoded(text: str) -> str:
+        return encode(json.loads(text)) if len(text) > _MEMO_TEXT else remembered(text)
+
+    return encoded
 
 
-def _export_details(text: str) -> str:
-    """Stored details (JSON text) as an NDJSON export writes them (compact, keys in the
-    stored order)."""
-    if len(text) > _MEMO_TEXT:
-        return _EXPORT_JSON.encode(json.loads(text))
-    return _export_details_memo(text)
+#: `json.dumps(document, separators=(",", ":"), ensure_ascii=False)`, its encoder made once.
+_EXPORT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
-
-@lru_cache(maxsize=4096)
-def _canonical_details_memo(text: str) -> str:
-    return canonical_json(json.loads(text))
-
-
-@lru_cache(maxsize=4096)
-def _export_details_memo(text: str) -> str:
-    return _EXPORT_JSON.encode(json.loads(text))
+#: Stored details as canonical JSON (the hash's recipe).
+_canonical_details = _memoised(canonical_json)
+#: Stored details as an NDJSON export writes them (compact, keys in the stored order).
+_export_details = _memoised(_EXPORT_JSON.encode)
 
 
 def stored_hash_input(stored: StoredEntry) -> bytes:
@@ -704,10 +699,6 @@ def export_line_of_stored(stored: StoredEntry, fmt: AuditExportFormat) -> str:
         f',"prev_hash":{"null" if prev_hash is None else enc(prev_hash)}'
         f',"hash":{"null" if stored_hash is None else enc(stored_hash)}}}\n'
     )
-
-
-#: `json.dumps(document, separators=(",", ":"), ensure_ascii=False)`, its encoder made once.
-_EXPORT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _csv_cell(value: DetailValue) -> str:
