@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
 from api.ratelimit import Budget
-from api.services import Services, Svc
+from api.services import Services, service_value
 from auth.tokens import InvalidToken, decode_access_token
 from domain import policy
 from domain.accounts.model import LoginPolicy
@@ -40,17 +40,22 @@ oauth2_scheme = OAuth2PasswordBearer(
 CLIENT_CREDENTIALS_SCHEME = "OAuth2ClientCredentials"
 
 
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    # The services straight from the app rather than as a sub-dependency: every request
-    # solves this one, and each dependency FastAPI solves costs time (issue 10).
+def open_uow(request: Request) -> SqlUnitOfWork:
+    """A unit of work for this request (entered by the caller): the one place it is built."""
     services: Services = request.app.state.services
-    async with SqlUnitOfWork(
+    return SqlUnitOfWork(
         services.database.sessions(),
         clock=services.clock,
         request_id=request.state.request_id,
         keyring=services.keyring,
         province_cache=services.province_cache,
-    ) as uow:
+    )
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    # The services straight from the app rather than as a sub-dependency: every request
+    # solves this one, and each dependency FastAPI solves costs time (issue 10).
+    async with open_uow(request) as uow:
         yield uow
 
 
@@ -64,32 +69,17 @@ Uow = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 UowFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 
-async def get_uow_factory(request: Request, services: Svc) -> UowFactory:
+async def get_uow_factory(request: Request) -> UowFactory:
     """Opens units of work of its own: for work that outlives the request-scoped one,
     such as the body of a streamed response (sent after the route has returned)."""
-    request_id = request.state.request_id
-
-    def open_uow() -> AbstractAsyncContextManager[UnitOfWork]:
-        return SqlUnitOfWork(
-            services.database.sessions(),
-            clock=services.clock,
-            request_id=request_id,
-            keyring=services.keyring,
-            province_cache=services.province_cache,
-        )
-
-    return open_uow
+    return lambda: open_uow(request)
 
 
 OpenUow = Annotated[UowFactory, Depends(get_uow_factory)]
 
 
-async def get_password_hasher(services: Svc) -> PasswordHasher:
-    return services.password_hasher
-
-
-async def get_login_policy(services: Svc) -> LoginPolicy:
-    return services.login_policy
+get_password_hasher = service_value(lambda services: services.password_hasher)
+get_login_policy = service_value(lambda services: services.login_policy)
 
 
 Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
@@ -97,7 +87,7 @@ Rules = Annotated[LoginPolicy, Depends(get_login_policy)]
 
 
 async def optional_principal(
-    services: Svc, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
+    services: Services, uow: UnitOfWork, token: str | None
 ) -> Principal | None:
     """The verified caller, or None when no token was sent. A bad token is a 401.
 
@@ -158,6 +148,11 @@ class Requires:
     async def __call__(
         self, request: Request, uow: Uow, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Principal | None:
+        return await self.check(request, uow, token)
+
+    async def check(self, request: Request, uow: UnitOfWork, token: str | None) -> Principal | None:
+        """The check itself: for FastAPI's solving above and for planned routes
+        (api/planning.py), which call it with the same unit of work and token."""
         principal = None
         if self.action not in OWN_CREDENTIAL_ACTIONS:
             services: Services = request.app.state.services
@@ -259,11 +254,5 @@ async def authenticate_before_body(request: Request) -> None:
         policy.require(None, action)
         return
     services: Services = request.app.state.services
-    async with SqlUnitOfWork(
-        services.database.sessions(),
-        clock=services.clock,
-        request_id=request.state.request_id,
-        keyring=services.keyring,
-        province_cache=services.province_cache,
-    ) as uow:
+    async with open_uow(request) as uow:
         policy.require(await optional_principal(services, uow, token), action)

@@ -4,8 +4,9 @@ looked up by name on `app.state`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -25,6 +26,8 @@ from domain.clock import Clock
 from domain.webhooks.urls import AddressResolver, UrlGuard
 from persistence.crypto import KeyRing
 from persistence.provinces.repository import ProvinceCache
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -79,24 +82,26 @@ def services_of(app: FastAPI) -> Services:
     return services
 
 
-async def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+#: Dependencies that are a plain function of the app's services, by their dependency
+#: function: planned routes (api/planning.py) compute these values directly instead of
+#: having FastAPI solve one dependency each.
+SERVICE_VALUES: dict[Callable[[Request], Awaitable[Any]], Callable[[Services], Any]] = {}
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    services: Services = request.app.state.services
-    return services.settings
+def service_value(pick: Callable[[Services], T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency giving `pick(services)`, registered in SERVICE_VALUES."""
+
+    async def dependency(request: Request) -> T:
+        return pick(request.app.state.services)
+
+    SERVICE_VALUES[dependency] = pick
+    return dependency
 
 
-async def get_clock(request: Request) -> Clock:
-    services: Services = request.app.state.services
-    return services.clock
-
-
-async def get_url_guard(request: Request) -> UrlGuard:
-    services: Services = request.app.state.services
-    return services.url_guard()
+get_services = service_value(lambda services: services)
+get_settings_dep = service_value(lambda services: services.settings)
+get_clock = service_value(lambda services: services.clock)
+get_url_guard = service_value(lambda services: services.url_guard())
 
 
 Svc = Annotated[Services, Depends(get_services)]

@@ -18,6 +18,7 @@ from api.accounts.schemas import (
 from api.deps import Hasher, Rules, Uow, requires
 from api.headers import Header, with_headers
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from domain.accounts.use_cases import (
     change_own_password,
@@ -30,8 +31,8 @@ from domain.accounts.use_cases import (
 )
 from domain.policy import Action, Principal, Role
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
-me_router = APIRouter(prefix="/api/v1/me", tags=["me"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"], route_class=PlannedRoute)
+me_router = APIRouter(prefix="/api/v1/me", tags=["me"], route_class=PlannedRoute)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CACHE_CONTROL: Header = (

@@ -13,12 +13,13 @@ from api.agencies.schemas import AgencyCreate, AgencyList, AgencyPublic, AgencyU
 from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Uow, requires
 from api.headers import ETAG, LOCATION, versioned_responses, with_headers
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from domain.agencies import use_cases as uc
 from domain.agencies.model import Agency
 from domain.policy import Action, Principal
 
-router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
+router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"], route_class=PlannedRoute)
 
 Reader = Annotated[Principal | None, requires(Action.AGENCY_READ)]
 Keeper = Annotated[Principal | None, requires(Action.AGENCY_MANAGE)]

@@ -22,6 +22,7 @@ from api.audit.schemas import (
 )
 from api.deps import OpenUow, Uow, requires
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from domain.audit.model import AuditExportFormat
 from domain.audit.use_cases import (
@@ -33,7 +34,7 @@ from domain.audit.use_cases import (
 )
 from domain.policy import Action, Principal
 
-router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"], route_class=PlannedRoute)
 
 Reader = Annotated[Principal | None, requires(Action.AUDIT_READ)]
 Verifier = Annotated[Principal | None, requires(Action.AUDIT_VERIFY)]

@@ -21,13 +21,14 @@ from api.clients.schemas import (
 from api.deps import Uow, requires
 from api.headers import LOCATION, with_headers
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import SettingsDep
 from api.sessions.routes import CACHE_CONTROL, NO_STORE, PRAGMA
 from domain.clients import use_cases as uc
 from domain.policy import Action, Principal
 
-router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
+router = APIRouter(prefix="/api/v1/clients", tags=["clients"], route_class=PlannedRoute)
 
 Admin = Annotated[Principal | None, requires(Action.CLIENT_MANAGE)]
 ClientId = Annotated[UUID, Path(description="The client's id (its `client_id`)")]

@@ -9,13 +9,14 @@ from fastapi import APIRouter
 
 from api.deps import requires
 from api.health.schemas import Health
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import Svc
 from domain.errors import ServiceUnavailable
 from domain.policy import Action, Principal
 from persistence.migrate import current_revision
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=PlannedRoute)
 
 Public = Annotated[Principal | None, requires(Action.HEALTH_READ)]
 

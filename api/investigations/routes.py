@@ -35,6 +35,7 @@ from api.investigations.schemas import (
     ReferralUpdateCreate,
 )
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import ClockDep
 from domain.investigations import use_cases as uc
@@ -49,7 +50,9 @@ from domain.investigations.referrals import ReferralStatus
 from domain.investigations.use_cases import InvestigationRecord
 from domain.policy import Action, Principal
 
-router = APIRouter(prefix="/api/v1/investigations", tags=["investigations"])
+router = APIRouter(
+    prefix="/api/v1/investigations", tags=["investigations"], route_class=PlannedRoute
+)
 
 InvestigationId = Annotated[UUID, Path(description="The investigation's id")]
 Opener = Annotated[Principal | None, requires(Action.INVESTIGATION_CREATE)]
@@ -427,7 +430,9 @@ async def investigations_refer(
     return ReferralPublic.of(record)
 
 
-referrals_router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+referrals_router = APIRouter(
+    prefix="/api/v1/referrals", tags=["referrals"], route_class=PlannedRoute
+)
 ReferralId = Annotated[UUID, Path(description="The referral's id")]
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.caching import CACHED_RESPONSES, cached_json
 from api.deps import Uow, requires
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.provinces.schemas import ProvinceList, ProvincePublic
 from api.services import Svc
@@ -15,7 +16,7 @@ from domain.policy import Action, Principal
 from domain.provinces.model import Region
 from domain.provinces.use_cases import get_province, list_provinces
 
-router = APIRouter(prefix="/api/v1/provinces", tags=["provinces"])
+router = APIRouter(prefix="/api/v1/provinces", tags=["provinces"], route_class=PlannedRoute)
 
 Public = Annotated[Principal | None, requires(Action.PROVINCE_READ)]
 

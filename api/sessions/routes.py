@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.deps import Hasher, Rules, Uow, requires
 from api.headers import Header, with_headers
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import Services, Svc
 from api.sessions.schemas import (
@@ -47,7 +48,7 @@ from domain.sessions.use_cases import (
     refresh,
 )
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=PlannedRoute)
 
 #: RFC 6749 section 5.1: responses carrying tokens must not be cached.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -227,8 +228,10 @@ async def auth_logout(
 
 # -- sessions: the caller's own, and an account's (admin) ---------------------------------
 
-me_sessions_router = APIRouter(prefix="/api/v1/me/sessions", tags=["me"])
-account_sessions_router = APIRouter(prefix="/api/v1/users/{account_id}/sessions", tags=["users"])
+me_sessions_router = APIRouter(prefix="/api/v1/me/sessions", tags=["me"], route_class=PlannedRoute)
+account_sessions_router = APIRouter(
+    prefix="/api/v1/users/{account_id}/sessions", tags=["users"], route_class=PlannedRoute
+)
 
 AccountId = Annotated[UUID, Path(description="The account's id")]
 SessionId = Annotated[UUID, Path(description="The session's id (`id` in the session list)")]

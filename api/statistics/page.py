@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from api.caching import cached_json
 from api.deps import Uow, requires
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import ClockDep, SettingsDep, Svc
 from api.statistics.public import OUTCOME_NAMES, REGION_NAMES
@@ -30,7 +31,7 @@ from api.statistics.routes import (
 from api.statistics.schemas import PublicFigure, PublicStatisticsDocument, PublicStatisticsRow
 from domain.policy import Action, Principal
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], route_class=PlannedRoute)
 
 Anyone = Annotated[Principal | None, requires(Action.STATISTICS_PUBLIC_READ)]
 Lang = Literal["th", "en"]

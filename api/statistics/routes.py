@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api.caching import CACHED_RESPONSES, CachedBody, cached_json
 from api.deps import Uow, requires
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import ClockDep, SettingsDep, Svc
 from api.statistics.public import open_data_metadata, public_csv, public_document
@@ -31,8 +32,8 @@ from domain.statistics import use_cases as uc
 from domain.statistics.periods import Period, choose_period
 from domain.statistics.ports import StatisticsUnitOfWork
 
-router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
-public_router = APIRouter(prefix="/api/v1/public", tags=["statistics"])
+router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"], route_class=PlannedRoute)
+public_router = APIRouter(prefix="/api/v1/public", tags=["statistics"], route_class=PlannedRoute)
 
 Reader = Annotated[Principal | None, requires(Action.STATISTICS_READ)]
 NationalReader = Annotated[Principal | None, requires(Action.STATISTICS_NATIONAL_READ)]

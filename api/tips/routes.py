@@ -17,6 +17,7 @@ from api.deps import Uow, requires
 from api.headers import IDEMPOTENT_REPLAYED, LOCATION, with_headers
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.ratelimit import Budget, Limits
 from api.services import ClockDep, SettingsDep
@@ -56,7 +57,7 @@ from domain.tips.errors import ReceiptNotFound
 from domain.tips.model import TipCategory, TipStatus
 from domain.tips.ports import TipQuery
 
-router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
+router = APIRouter(prefix="/api/v1/tips", tags=["tips"], route_class=PlannedRoute)
 
 Submitter = Annotated[Principal | None, requires(Action.TIP_SUBMIT)]
 ReceiptHolder = Annotated[Principal | None, requires(Action.TIP_FOLLOW_UP)]
@@ -420,7 +421,9 @@ async def tips_request_disclosure(
     return TipDisclosurePublic.model_validate(request)
 
 
-disclosures_router = APIRouter(prefix="/api/v1/disclosure-requests", tags=["tips"])
+disclosures_router = APIRouter(
+    prefix="/api/v1/disclosure-requests", tags=["tips"], route_class=PlannedRoute
+)
 DisclosureReader = Annotated[Principal | None, requires(Action.TIP_DISCLOSURE_READ)]
 Custodian = Annotated[Principal | None, requires(Action.TIP_DISCLOSURE_DECIDE)]
 

@@ -16,6 +16,7 @@ from api.deps import Hasher, Uow, requires
 from api.headers import ETAG, IDEMPOTENT_REPLAYED, LOCATION, versioned_responses, with_headers
 from api.idempotency import REPLAYED_HEADER, IdempotencyKeyHeader, idempotency_key
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.ratelimit import Budget, Limits, limited
 from api.services import SettingsDep, Svc
@@ -45,8 +46,8 @@ from domain.volunteers.errors import ActivationCodeInvalid
 from domain.volunteers.model import VOLUNTEER_WORKFLOW, Transition, VolunteerStatus
 from domain.volunteers.ports import VolunteerFilter
 
-router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"])
-me_router = APIRouter(prefix="/api/v1/me/volunteer", tags=["volunteers"])
+router = APIRouter(prefix="/api/v1/volunteers", tags=["volunteers"], route_class=PlannedRoute)
+me_router = APIRouter(prefix="/api/v1/me/volunteer", tags=["volunteers"], route_class=PlannedRoute)
 
 VolunteerId = Annotated[UUID, Path(description="The volunteer's id")]
 

@@ -17,6 +17,7 @@ from api.concurrency import IfMatch, expected_version, set_etag
 from api.deps import Uow, requires
 from api.headers import ETAG, LOCATION, versioned_responses, with_headers
 from api.pagination import Paging
+from api.planning import PlannedRoute
 from api.problems import problem_responses
 from api.services import UrlGuardDep
 from api.webhooks.schemas import (
@@ -38,8 +39,8 @@ from domain.policy import Action, Principal
 from domain.webhooks import use_cases as uc
 from domain.webhooks.model import DeliveryState, Endpoint
 
-router = APIRouter(prefix="/api/v1/webhooks/endpoints", tags=["webhooks"])
-changes_router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+router = APIRouter(prefix="/api/v1/webhooks/endpoints", tags=["webhooks"], route_class=PlannedRoute)
+changes_router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"], route_class=PlannedRoute)
 
 Manager = Annotated[Principal | None, requires(Action.WEBHOOK_MANAGE)]
 EndpointId = Annotated[UUID, Path(description="The endpoint's id")]
