@@ -84,14 +84,13 @@ class SqlUnitOfWork:
             # mid-operation, would fail the next request that checks it out too.
             await self._session.invalidate()
             return
+        # Closing ends the session and rolls back whatever was not committed (the
+        # transaction, or nothing after a commit or a read on the driver): one greenlet
+        # hop, where a rollback first made two.
         try:
-            if self._session.in_transaction():
-                await self.rollback()
-        finally:
-            # After a commit there is nothing to roll back: closing alone (one greenlet
-            # hop, not two) ends the session; it would roll back anything left too.
-            self._transaction_ended()
             await self._session.close()
+        finally:
+            self._transaction_ended()
 
     @property
     def session(self) -> AsyncSession:

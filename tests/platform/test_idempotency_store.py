@@ -104,3 +104,30 @@ async def test_concurrent_retry_waits_for_the_first_and_replays(
 def test_malformed_keys_are_refused(key: str) -> None:
     with pytest.raises(IdempotencyKeyInvalid):
         IdempotencyKey.parse(scope="anonymous", key=key, fingerprint="f")
+
+
+async def test_a_unit_of_work_left_without_commit_writes_nothing(
+    db: AsyncEngine, clock: FrozenClock
+) -> None:
+    """Leaving the block without a commit (no explicit rollback: closing the session ends
+    its transaction) keeps nothing, and the pooled connection comes back outside any
+    transaction for the next unit of work."""
+    factory = create_session_factory(db)
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        assert await uow.idempotency.claim(KEY, now=clock.now()) is None
+
+    async def fails_after_its_write() -> None:
+        async with SqlUnitOfWork(factory, clock=clock) as uow:
+            assert await uow.idempotency.claim(KEY, now=clock.now()) is None
+            raise RuntimeError("the request failed after its write")
+
+    with pytest.raises(RuntimeError):
+        await fails_after_its_write()
+    async with db.connect() as conn:
+        stored = await conn.scalar(text("SELECT count(*) FROM idempotency_keys"))
+        assert stored == 0
+    async with SqlUnitOfWork(factory, clock=clock) as uow:
+        assert await uow.idempotency.claim(KEY, now=clock.now()) is None
+        await uow.commit()
+    async with db.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM idempotency_keys")) == 1
