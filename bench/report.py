@@ -47,15 +47,26 @@ def scenario_table(result: dict[str, Any]) -> list[str]:
         target = f" ({row['target']:.1f}x)" if row.get("target") else ""
         ratio = f"{row['ratio']:.2f}x{target}" if row.get("ratio") is not None else "-"
         errors = f" ⚠ {api['errors']} errors" if api["errors"] else ""
-        ref_errors = f" ⚠ {ref['errors']} errors" if ref["errors"] else ""
+        if ref is None:  # a scenario the reference does not implement
+            ref_rps = ref_p99 = ref_rss = "-"
+        else:
+            ref_errors = f" ⚠ {ref['errors']} errors" if ref["errors"] else ""
+            ref_rps = f"{_n(ref['rps'])}{ref_errors}"
+            ref_p99, ref_rss = _ms(ref["p99_ms"]), _n(ref["rss_peak_mib"])
         lines.append(
-            f"| {row['title']} | {row['kind']} | {_n(api['rps'])}{errors} | {_n(ref['rps'])}{ref_errors}"
+            f"| {row['title']} | {row['kind']} | {_n(api['rps'])}{errors} | {ref_rps}"
             f" | {ratio} | {_ms(api['p50_ms'])} / {_ms(api['p90_ms'])} / {_ms(api['p99_ms'])}"
-            f" | {_ms(ref['p99_ms'])} | {_n(api['rss_peak_mib'])} | {_n(ref['rss_peak_mib'])}"
+            f" | {ref_p99} | {_n(api['rss_peak_mib'])} | {ref_rss}"
             f" | {api['cpu_ms_per_request']:.2f} | {api['db_cpu_ms_per_request']:.2f}"
-            f" | {max(api['foreign_cores'], ref['foreign_cores']):.2f} | {row['parity']} |"
+            f" | {_foreign(row):.2f} | {row['parity']} |"
         )
     return lines
+
+
+def _foreign(row: dict[str, Any]) -> float:
+    """The most CPU other processes used during the row's rounds (either server's)."""
+    ref = row["reference"]
+    return float(max(row["api"]["foreign_cores"], ref["foreign_cores"] if ref else 0.0))
 
 
 def _latest(scale: str) -> dict[str, Any] | None:
@@ -199,10 +210,7 @@ def _setup(result: dict[str, Any]) -> list[str]:
 
 def busy_warning(result: dict[str, Any]) -> list[str]:
     """A warning when other work on the machine took CPU during the run."""
-    foreign = [
-        max(row["api"]["foreign_cores"], row["reference"]["foreign_cores"])
-        for row in result.get("scenarios", [])
-    ]
+    foreign = [_foreign(row) for row in result.get("scenarios", [])]
     worst = max(foreign, default=0.0)
     start = result.get("busy_at_start", 0.0)
     if worst < 0.2 and start < 0.3:
