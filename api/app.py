@@ -31,6 +31,7 @@ from api.middleware import (
 from api.openapi import finish_openapi
 from api.overload import ConcurrencyLimit, ConcurrencyLimitMiddleware
 from api.provinces import routes as provinces
+from api.public_cache import PublicResponseCache
 from api.ratelimit import RateLimits
 from api.services import Services
 from api.sessions import routes as sessions
@@ -289,6 +290,8 @@ def create_app(
     metrics.outbox_backlog = outbox_backlog
 
     install_error_handlers(app)
+    # Innermost: a hit skips the routes only (api/public_cache.py).
+    app.add_middleware(PublicResponseCache)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CompressionMiddleware)
     if services.concurrency_limit is not None:
