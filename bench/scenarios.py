@@ -205,6 +205,9 @@ def build(samples: Samples, keys: Secrets) -> list[Scenario]:
             "`GET /api/v1/provinces/40` (anonymous)",
             READ,
             [get("/api/v1/provinces/40")],
+            notes="after the first request the API answers from its shared cache of public"
+            " responses (api/public_cache.py: no routing or dependencies); the reference"
+            " reads the row every time",
         ),
         Scenario(
             "tips_get",
