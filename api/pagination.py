@@ -89,13 +89,15 @@ class PagePublic(ApiModel, Generic[ItemT]):
         `cls.of(...)` from the route, at a fraction of the CPU on long pages.
 
         `values(item)` gives one item as a dict of exactly the item model's fields, in
-        their order, holding JSON-ready values (str, int, bool, None, UUID, datetime,
-        dicts of those; enums as their `.value`). It is written by pydantic's own JSON
-        writer (`pydantic_core.to_json`: UTF-8, compact, `Z` for UTC), so no per-item model
-        is built and validated, and FastAPI does not validate and serialise the page
-        again. The keys are checked here against the model, and each list's test compares
-        its bytes with the model's (tests/platform/test_pagination_render.py). Keep the
-        route's `response_model=` so the OpenAPI document stays the same.
+        their order, holding JSON-ready values (str, int, bool, None, datetime, dicts of
+        those; enums as their `.value`; UUIDs as `str(...)`: asyncpg's UUID subclass takes
+        pydantic's slow path, 50 of them cost about 100 us where `str` costs 8). It is
+        written by pydantic's own JSON writer (`pydantic_core.to_json`: UTF-8, compact,
+        `Z` for UTC), so no per-item model is built and validated, and FastAPI does not
+        validate and serialise the page again. The keys are checked here against the
+        model, and each list's test compares its bytes with the model's
+        (tests/platform/test_pagination_render.py). Keep the route's `response_model=` so
+        the OpenAPI document stays the same.
         """
         fields = _ITEM_FIELDS.get(cls)
         if fields is None:

@@ -252,7 +252,7 @@ class TipSummaryPublic(_Public):
     def values(tip: Tip | TipSummary, now: datetime) -> dict[str, Any]:
         """The summary as plain values, for `TipSummaryPage.render` (lists: no model per item)."""
         return {
-            "id": tip.id,
+            "id": str(tip.id),
             "reference": tip.reference,
             "province_code": tip.province_code,
             "category": tip.category.value,

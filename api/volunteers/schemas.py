@@ -358,7 +358,7 @@ class VolunteerSummaryPublic(ApiModel):
     def values(volunteer: VolunteerSummary) -> dict[str, Any]:
         """The item as plain values, for `VolunteerSummaryPage.render` (no model per item)."""
         return {
-            "id": volunteer.id,
+            "id": str(volunteer.id),
             "full_name_th": volunteer.full_name_th,
             "full_name_en": volunteer.full_name_en,
             "province_code": volunteer.province_code,
