@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.deps import Uow, get_uow, requires
@@ -65,7 +65,7 @@ def plan_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = _Plan.__call__
 
-    async def spy(self: _Plan, request: Any) -> AsyncIterator[dict[str, Any]]:
+    async def spy(self: _Plan, request: Request) -> AsyncIterator[dict[str, Any]]:
         seen.append(request.url.path)
         async for values in original(self, request):
             yield values
@@ -75,9 +75,10 @@ def plan_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_requests_are_served_by_the_plan(
-    app: FastAPI, login_as: LoginAs, plan_calls: list[str]
+    fresh_app: FastAPI, login_as: LoginAs, plan_calls: list[str]
 ) -> None:
-    transport = httpx.ASGITransport(app=app)
+    # An app of the test's own: the shared one may answer the province from its cache.
+    transport = httpx.ASGITransport(app=fresh_app)
     headers = await login_as(Role.CENTRAL_OFFICER)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         assert (await client.get("/api/v1/provinces/40")).status_code == 200
@@ -88,10 +89,11 @@ async def test_requests_are_served_by_the_plan(
     assert plan_calls == ["/api/v1/provinces/40", "/api/v1/tips", "/api/v1/tips"]
 
 
-async def test_overriding_a_folded_dependency_is_refused_not_ignored(app: FastAPI) -> None:
+async def test_overriding_a_folded_dependency_is_refused_not_ignored(fresh_app: FastAPI) -> None:
     async def other_uow() -> AsyncIterator[None]:
         yield None
 
+    app = fresh_app
     app.dependency_overrides[get_uow] = other_uow
     try:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
