@@ -431,7 +431,10 @@ BENCH_SCENARIOS=tips_get,tips_create BENCH_SCALE=small make bench   # some scena
   API's pool does), counts the anonymous budget in a fixed window (the API: a moving
   window, in the `limits` library), and serves only the scenarios' callers. Both use the
   standard library's `json` for what they encode themselves (the API's responses are
-  serialised by pydantic's own JSON encoder).
+  serialised by pydantic's own JSON encoder). It reads the province row on every request,
+  where the API answers the anonymous province read from its shared cache of public
+  responses after the first one (`api/public_cache.py`, as a CDN would); it has no
+  statistics, so those rows measure the API alone.
 - **Load**: wrk (Debian's package, installed when missing) with `bench/lua/requests.lua`
   replaying prepared requests (tokens, random seeded ids, receipts, Thai bodies, a fresh
   `Idempotency-Key` per request); warm-up, then interleaved rounds; medians. RSS and CPU
