@@ -246,6 +246,11 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         swagger_ui_parameters={"persistAuthorization": False},
+        # FastAPI's OpenTelemetry bridge, off: the service is observed through its
+        # Prometheus metrics and JSON log lines (api/metrics.py, api/logging.py). Left on
+        # with no provider configured, it looked the three providers up (reading the
+        # environment) on every request: a tenth of a cached answer's CPU.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # Built once here, not on every request; routes get them as typed dependencies.
     services_clock = clock or SystemClock()
