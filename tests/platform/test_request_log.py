@@ -79,3 +79,16 @@ async def test_token_responses_are_never_compressed() -> None:
             answer = await plain.post(path, headers=gzip)
             assert "content-encoding" not in answer.headers
             assert len(answer.content) == 4096
+
+
+async def test_uncompressed_large_responses_still_vary_on_accept_encoding(
+    client: httpx.AsyncClient,
+) -> None:
+    # A cache must not hand this identity answer to a client that asked for gzip (or
+    # the reverse): the identity path keeps Starlette's Vary, only compression is skipped.
+    for asked in ({"Accept-Encoding": "identity"}, {"Accept-Encoding": "br"}):
+        plain = await client.get("/api/v1/provinces", headers=asked)
+        assert "content-encoding" not in plain.headers
+        assert "accept-encoding" in plain.headers["vary"].lower()
+    small = await client.get("/api/v1/provinces/40", headers={"Accept-Encoding": "identity"})
+    assert "vary" not in small.headers  # under 1 KB: neither compressed nor varied
