@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -33,6 +33,7 @@ from api.overload import ConcurrencyLimit, ConcurrencyLimitMiddleware
 from api.provinces import routes as provinces
 from api.public_cache import PublicResponseCache
 from api.ratelimit import RateLimits
+from api.routing import add_flat
 from api.services import Services
 from api.sessions import routes as sessions
 from api.settings import Settings, get_settings
@@ -154,6 +155,33 @@ CORS_REQUEST_HEADERS = [
     "X-Request-ID",
 ]
 CORS_RESPONSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
+
+
+#: The feature routers, in routing order (the first route to match wins).
+FEATURE_ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    provinces.router,
+    sessions.router,
+    accounts.me_router,
+    sessions.me_sessions_router,
+    accounts.router,
+    sessions.account_sessions_router,
+    audit.router,
+    tips.router,
+    tips.disclosures_router,
+    volunteers.router,
+    volunteers.me_router,
+    investigations.router,
+    # Before the referrals: `/referrals/changes` is not a referral id.
+    webhooks.changes_router,
+    investigations.referrals_router,
+    webhooks.router,
+    agencies.router,
+    clients.router,
+    statistics.router,
+    statistics.public_router,
+    transparency.router,
+)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -316,28 +344,9 @@ def create_app(
     # Outermost: sees every request (and adds the security headers to every response).
     app.add_middleware(RequestContextMiddleware, hsts_max_age=settings.hsts_max_age)
 
-    app.include_router(health.router)
-    app.include_router(provinces.router)
-    app.include_router(sessions.router)
-    app.include_router(accounts.me_router)
-    app.include_router(sessions.me_sessions_router)
-    app.include_router(accounts.router)
-    app.include_router(sessions.account_sessions_router)
-    app.include_router(audit.router)
-    app.include_router(tips.router)
-    app.include_router(tips.disclosures_router)
-    app.include_router(volunteers.router)
-    app.include_router(volunteers.me_router)
-    app.include_router(investigations.router)
-    # Before the referrals: `/referrals/changes` is not a referral id.
-    app.include_router(webhooks.changes_router)
-    app.include_router(investigations.referrals_router)
-    app.include_router(webhooks.router)
-    app.include_router(agencies.router)
-    app.include_router(clients.router)
-    app.include_router(statistics.router)
-    app.include_router(statistics.public_router)
-    app.include_router(transparency.router)
+    # Flat routes, not include_router: see api/routing.py.
+    for router in FEATURE_ROUTERS:
+        add_flat(app, router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
