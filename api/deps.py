@@ -41,7 +41,9 @@ CLIENT_CREDENTIALS_SCHEME = "OAuth2ClientCredentials"
 
 
 def open_uow(request: Request) -> SqlUnitOfWork:
-    """A unit of work for this request (entered by the caller): the one place it is built."""
+    """A unit of work for this request (entered by the caller): the one place it is built.
+    The services come straight from the app, not as a sub-dependency: each dependency
+    FastAPI solves costs time on every request (issue 10)."""
     services: Services = request.app.state.services
     return SqlUnitOfWork(
         services.database.sessions(),
@@ -53,13 +55,11 @@ def open_uow(request: Request) -> SqlUnitOfWork:
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    # The services straight from the app rather than as a sub-dependency: every request
-    # solves this one, and each dependency FastAPI solves costs time (issue 10).
     async with open_uow(request) as uow:
         yield uow
 
 
-#: Ended (rolled back if nothing committed, then closed) as soon as the route function
+#: Ended (closed, which rolls back what was not committed) as soon as the route function
 #: returns, before the response is sent (`scope="function"`): with FastAPI's default the
 #: session, its pooled connection and any read transaction were held while the response
 #: was written to the client, and under load requests queued for the pool behind them

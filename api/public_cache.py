@@ -119,14 +119,19 @@ class PublicResponseCache:
             await send(message)
 
         await self.app(scope, receive, keep)
-        if headers is None or len(self.entries) >= self.max_entries:
+        if headers is None:
             return
         max_age = _max_age(headers)
-        if max_age is not None:
+        if max_age is None:
+            return
+        now = self.clock()
+        if len(self.entries) >= self.max_entries:  # make room from what has expired only
+            self.entries = {k: e for k, e in self.entries.items() if e.expires > now}
+        if len(self.entries) < self.max_entries:
             self.entries[key] = _Entry(
                 status=200,
                 headers=headers,
                 body=b"".join(chunks),
                 route=scope.get("route"),
-                expires=self.clock() + max_age,
+                expires=now + max_age,
             )

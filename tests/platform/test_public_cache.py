@@ -158,3 +158,8 @@ async def test_an_entry_lives_max_age_and_the_entries_are_bounded() -> None:
     await _get(cache, "/a", calls)
     await _get(cache, "/a", calls)
     assert calls[-2:] == ["/c", "/a"]
+    # Full again (/a anew, /b expired): /c takes the expired entry's room.
+    before = len(calls)
+    await _get(cache, "/c", calls)
+    await _get(cache, "/c", calls)
+    assert calls[before:] == ["/c"]
