@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -22,14 +23,9 @@ from api.clients import routes as clients
 from api.errors import install_error_handlers
 from api.health import routes as health
 from api.investigations import routes as investigations
-from api.metrics import MetricsMiddleware
-from api.middleware import (
-    BodySizeLimitMiddleware,
-    CompressionMiddleware,
-    RequestContextMiddleware,
-)
+from api.middleware import EdgeMiddleware
 from api.openapi import finish_openapi
-from api.overload import ConcurrencyLimit, ConcurrencyLimitMiddleware
+from api.overload import ConcurrencyLimit
 from api.provinces import routes as provinces
 from api.public_cache import PublicResponseCache
 from api.ratelimit import RateLimits
@@ -323,26 +319,31 @@ def create_app(
     metrics.outbox_backlog = outbox_backlog
 
     install_error_handlers(app)
-    # Innermost: a hit skips the routes only (api/public_cache.py).
+    # Inside the edge: a hit skips the routes only (api/public_cache.py).
     app.add_middleware(PublicResponseCache)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(CompressionMiddleware)
-    if services.concurrency_limit is not None:
-        app.add_middleware(ConcurrencyLimitMiddleware, limit=services.concurrency_limit)
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    app.add_middleware(MetricsMiddleware, collector=metrics, token=metrics_token)
-    if settings.cors_origins():
+    origins = settings.cors_origins()
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics,
+        metrics_token=metrics_token,
+        concurrency=services.concurrency_limit,
         # Bearer tokens, no cookies: no credentials mode. Preflights are answered here.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins(),
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=CORS_REQUEST_HEADERS,
-            expose_headers=CORS_RESPONSE_HEADERS,
-            max_age=600,
-        )
-    # Outermost: sees every request (and adds the security headers to every response).
-    app.add_middleware(RequestContextMiddleware, hsts_max_age=settings.hsts_max_age)
+        cors=(
+            partial(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=CORS_REQUEST_HEADERS,
+                expose_headers=CORS_RESPONSE_HEADERS,
+                max_age=600,
+            )
+            if origins
+            else None
+        ),
+        hsts_max_age=settings.hsts_max_age,
+    )
 
     # Flat routes, not include_router: see api/routing.py.
     for router in FEATURE_ROUTERS:

@@ -1,10 +1,12 @@
 """Prometheus metrics: `GET /metrics`, for operators, behind a bearer token.
 
-Recorded by one pure ASGI layer (`MetricsMiddleware`, inside the request-id layer): per request one
-counter and one histogram observation, on label children cached by their labels. Labels
-are the method (known methods only), the route *template* (`/api/v1/tips/{tip_id}`,
-never the concrete path; `<unmatched>` for paths no route serves) and the status: no
-ids, addresses, tokens or personal data, and a bounded number of series.
+Recorded by the one ASGI layer around the routes (`EdgeMiddleware`, api/middleware.py):
+per request one counter and one histogram observation, on label children cached by their
+labels. Labels are the method (known methods only), the route *template*
+(`/api/v1/tips/{tip_id}`, never the concrete path; `<unmatched>` for paths no route
+serves) and the status: no ids, addresses, tokens or personal data, and a bounded number
+of series. The status is the one the client got, the edge's own 500 or 503 for an
+exception included.
 
 | metric | type | labels |
 |---|---|---|
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import hmac
 import os
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,7 +49,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from api.problems import NOT_AUTHENTICATED, problem_response
 
@@ -124,6 +125,18 @@ class MetricsCollector:
             histogram = self._duration_children[key[:2]] = self.duration.labels(method, route)
         histogram.observe(seconds)
 
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """One answered request: its method, its route template (set on the scope by the
+        router, or by the public cache) and its status."""
+        method = scope["method"]
+        route = getattr(scope.get("route"), "path", None)
+        self.observe(
+            method if method in _METHODS else "OTHER",
+            route if isinstance(route, str) else UNMATCHED,
+            status,
+            seconds,
+        )
+
     def watch_pool(self, engine: AsyncEngine, limit: int) -> None:
         """Follow the engine's pool: +1 at checkout, -1 at checkin (no per-request cost)."""
         self.pool_limit.set(limit)
@@ -175,72 +188,33 @@ class _Fixed:
         return self.families
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request; serves `GET /metrics` when a token is set."""
-
-    def __init__(self, app: ASGIApp, collector: MetricsCollector, token: str | None) -> None:
-        self.app = app
-        self.collector = collector
-        self.token = token.encode() if token else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if (
-            scope["path"] == METRICS_PATH
-            and self.token is not None
-            and scope["method"] in ("GET", "HEAD")
-        ):
-            await self._scrape(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = getattr(scope.get("route"), "path", None)
-            method = scope["method"]
-            self.collector.observe(
-                method if method in _METHODS else "OTHER",
-                route if isinstance(route, str) else UNMATCHED,
-                status,
-                time.perf_counter() - started,
-            )
-
-    async def _scrape(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.token is not None
-        given = Headers(scope=scope).get("authorization", "")
-        scheme, _, credential = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            credential.strip().encode(), self.token
-        ):
-            response = problem_response(
-                NOT_AUTHENTICATED,
-                detail="Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.",
-                instance=scope["path"],
-                request_id=scope.get("state", {}).get("request_id"),
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-            await response(scope, receive, send)
-            return
-        body = await self.collector.exposition()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", CONTENT_TYPE_LATEST.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"no-store"),
-                ],
-            }
+async def serve_scrape(
+    collector: MetricsCollector, token: bytes, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Answer `GET /metrics`: the exposition to a caller holding the metrics token, else a
+    401 problem (api/middleware.py routes the path here when a token is set)."""
+    given = Headers(scope=scope).get("authorization", "")
+    scheme, _, credential = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(credential.strip().encode(), token):
+        response = problem_response(
+            NOT_AUTHENTICATED,
+            detail="Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.",
+            instance=scope["path"],
+            request_id=scope.get("state", {}).get("request_id"),
+            headers={"WWW-Authenticate": "Bearer"},
         )
-        await send({"type": "http.response.body", "body": body})
+        await response(scope, receive, send)
+        return
+    body = await collector.exposition()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", CONTENT_TYPE_LATEST.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

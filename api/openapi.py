@@ -50,7 +50,7 @@ from domain.policy import (
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-#: What RequestContextMiddleware accepts as X-Request-ID (api/middleware.py; a test
+#: What EdgeMiddleware accepts as X-Request-ID (api/middleware.py; a test
 #: keeps the two equal).
 REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{8,64}$"
 

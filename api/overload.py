@@ -4,7 +4,8 @@ A request that finds every slot taken waits at most `REQUEST_QUEUE_SECONDS` for 
 then is answered 503 `service-unavailable` with `Retry-After`: under a flood the clients
 hear "come back in a second" at once instead of queueing for seconds behind the
 database pool, and the requests already admitted keep their latency. Health probes and
-`/metrics` are never counted, so a saturated process still reports on itself.
+`/metrics` are never counted, so a saturated process still reports on itself. The
+slots are taken and given back by the edge layer (api/middleware.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Scope
 
 from api.problems import SERVICE_UNAVAILABLE, problem_response
 
@@ -53,37 +55,22 @@ class ConcurrencyLimit:
             self.waiting -= 1
 
 
-class ConcurrencyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit: ConcurrencyLimit) -> None:
-        self.app = app
-        self.limit = limit
+def exempt(path: str) -> bool:
+    """Probes and the metrics scrape are never limited."""
+    return path.startswith(EXEMPT_PREFIXES)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
-            await self.app(scope, receive, send)
-            return
-        limit = self.limit
-        if not await limit.acquire():
-            await self._shed(scope, receive, send)
-            return
-        limit.in_flight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            limit.in_flight -= 1
-            limit.slots.release()
 
-    async def _shed(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limit.on_shed is not None:
-            self.limit.on_shed()
-        response = problem_response(
-            SERVICE_UNAVAILABLE,
-            detail=(
-                f"The service is at capacity ({self.limit.limit} requests at once). Retry "
-                "after the number of seconds in the Retry-After header."
-            ),
-            instance=scope["path"],
-            request_id=scope.get("state", {}).get("request_id"),
-            headers={"Retry-After": str(SHED_RETRY_AFTER)},
-        )
-        await response(scope, receive, send)
+def shed_response(limit: ConcurrencyLimit, scope: Scope) -> Response:
+    """The 503 a request gets when no slot came free in time (counted by `on_shed`)."""
+    if limit.on_shed is not None:
+        limit.on_shed()
+    return problem_response(
+        SERVICE_UNAVAILABLE,
+        detail=(
+            f"The service is at capacity ({limit.limit} requests at once). Retry "
+            "after the number of seconds in the Retry-After header."
+        ),
+        instance=scope["path"],
+        request_id=scope.get("state", {}).get("request_id"),
+        headers={"Retry-After": str(SHED_RETRY_AFTER)},
+    )

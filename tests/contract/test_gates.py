@@ -189,7 +189,7 @@ def test_documented_patterns_are_the_ones_the_code_applies() -> None:
     from api import middleware
     from domain import idempotency
 
-    assert middleware._VALID_REQUEST_ID.pattern == REQUEST_ID_PATTERN
+    assert middleware._VALID_REQUEST_ID.pattern == REQUEST_ID_PATTERN.encode()
     assert idempotency._KEY.pattern == KEY_PATTERN
 
 

@@ -1,5 +1,5 @@
 """HTTP hygiene: the headers every response carries (api/middleware.py
-`add_security_headers`), CORS from settings, and no server banner."""
+`security_headers`), CORS from settings, and no server banner."""
 
 from __future__ import annotations
 

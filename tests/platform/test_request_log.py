@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from api.logging import JsonFormatter
-from api.middleware import CompressionMiddleware
+from api.middleware import EdgeMiddleware
 
 
 async def test_one_json_line_per_request_with_route_template(
@@ -71,7 +71,7 @@ async def test_token_responses_are_never_compressed() -> None:
     async def big(scope: Scope, receive: Receive, send: Send) -> None:
         await Response(b"x" * 4096, media_type="application/json")(scope, receive, send)
 
-    transport = httpx.ASGITransport(app=CompressionMiddleware(big))
+    transport = httpx.ASGITransport(app=EdgeMiddleware(big, max_body_bytes=1024))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as plain:
         gzip = {"Accept-Encoding": "gzip"}
         assert (await plain.get("/api/v1/tips", headers=gzip)).headers["content-encoding"] == "gzip"
