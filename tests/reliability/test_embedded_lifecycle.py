@@ -1,7 +1,8 @@
 """`python -m api` on the embedded PostgreSQL, as `make run` starts it, driven with real
 processes and signals: SIGTERM stops the API and the database (one worker and two), so
 does SIGINT; a server orphaned by a crash (SIGKILL) and a stale postmaster.pid are
-handled at the next start. Conditions are polled with deadlines; nothing sleeps for a fixed time.
+handled at the next start; the test suite's own throwaway server stops with its run.
+Conditions are polled with deadlines; nothing sleeps for a fixed time.
 """
 
 from __future__ import annotations
@@ -187,3 +188,37 @@ def test_a_stale_postmaster_pid_does_not_block_the_start(pgdata: Path) -> None:
     finally:
         stranger.kill()
         stranger.communicate()
+
+
+def test_the_test_suites_own_server_stops_when_the_run_ends() -> None:
+    # `make test` without TEST_DATABASE_URL starts a throwaway server in a temporary
+    # directory (tests/conftest.py); it must not outlive the run.
+    with tempfile.TemporaryDirectory(prefix="duangta-suite-") as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+        env["TMPDIR"] = tmp
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/provinces/test_api.py::test_lists_all_77_provinces_ordered_by_code",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        import psutil
+
+        left = [
+            p.info["pid"]
+            for p in psutil.process_iter(["pid", "cmdline"])
+            if any(tmp in part for part in p.info["cmdline"] or ())
+        ]
+        assert left == [], f"processes left running under {tmp}: {left}"
+        assert not list(Path(tmp).glob("duangta-test-*"))  # its data directory went too
