@@ -185,6 +185,27 @@ def _machine(result: dict[str, Any]) -> list[str]:
         f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gib']} GiB; {m['os']}",
         f"- PostgreSQL {m['postgresql']} (shared_buffers {m['shared_buffers']}), {result['database']}",
         f"- Python {m['python']}; {packages}; {m['wrk']}",
+        *_speed(result),
+    ]
+
+
+def _speed(result: dict[str, Any]) -> list[str]:
+    """How fast the machine was during the run (older results have no such figures)."""
+    calibration = result.get("calibration_ms")
+    if not calibration:
+        return []
+    end = calibration.get("end")
+    during = f", {end:.0f} ms at the end" if end is not None else ""
+    steal = result.get("steal_cores")
+    stolen = (
+        f"; CPU time stolen by the hypervisor during the run: {steal:.2f} cores"
+        if steal is not None
+        else ""
+    )
+    return [
+        f"- Machine speed: a fixed Python workload (bench/meter.py `calibrate`) took"
+        f" {calibration['start']:.0f} ms of CPU at the start{during}{stolen}. Compare absolute"
+        " figures of two runs only when these are close; ratios are measured in alternation."
     ]
 
 

@@ -46,7 +46,7 @@ from bench.config import (
     timing_from_env,
 )
 from bench.database import resolve_database
-from bench.meter import CpuMeter, machine_busy, settle
+from bench.meter import CpuMeter, calibrate, machine_busy, settle, steal_seconds
 from bench.scenarios import Samples, Scenario, auditor_headers, build, load_samples
 from bench.seed import ensure_seeded
 from bench.servers import (
@@ -397,6 +397,8 @@ async def run(scale: Scale, timing: Timing) -> dict[str, Any]:
         samples = await load_samples(url)
         result["argon2"] = argon2_cost()
         result["busy_at_start"] = wait_for_quiet()
+        result["calibration_ms"] = {"start": calibrate()}
+        steal_start, steal_clock = steal_seconds(), time.monotonic()
         (DATA_DIR / "requests").mkdir(parents=True, exist_ok=True)
         api, reference = api_server(env), reference_server(env)
         try:
@@ -454,6 +456,10 @@ async def run(scale: Scale, timing: Timing) -> dict[str, Any]:
             api.stop()
             reference.stop()
         result["workers"] = workers(wrk, env, samples, keys, timing)
+        result["calibration_ms"]["end"] = calibrate()
+        result["steal_cores"] = (steal_seconds() - steal_start) / max(
+            1e-9, time.monotonic() - steal_clock
+        )
     result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result
 
