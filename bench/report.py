@@ -178,6 +178,14 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+def _latency_cell(figures: dict[str, Any]) -> str:
+    cell = f"{figures['p50_ms']:.2f} / {figures['p99_ms']:.2f}"
+    rounds = figures.get("p50_rounds_ms")  # runs before 2026-11-27 did not keep them
+    if rounds:
+        cell += " (p50 by round: " + ", ".join(f"{r:.2f}" for r in rounds) + ")"
+    return cell
+
+
 def _machine(result: dict[str, Any]) -> list[str]:
     m = result["machine"]
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
@@ -302,7 +310,7 @@ def run_markdown(result: dict[str, Any]) -> str:
             "|---|" + "--:|" * len(labels),
         ]
         for name, servers in latency.items():
-            cells = [f"{servers[k]['p50_ms']:.2f} / {servers[k]['p99_ms']:.2f}" for k in labels]
+            cells = [_latency_cell(servers[k]) for k in labels]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
     if result.get("verify") or result.get("export"):
