@@ -300,7 +300,9 @@ def run_markdown(result: dict[str, Any]) -> str:
             "",
             "p50 / p99 ms, medians of interleaved rounds"
             + (
-                f"; `{SMALL_API}`: the API on the small scale's database in the same run"
+                f"; `{SMALL_API}`: the API on the small scale's database in the same run;"
+                " both APIs started afresh for this step and warmed up alike, so only"
+                " their data differ (bench/suite.py `list_latency`)"
                 if SMALL_API in labels
                 else ""
             )
