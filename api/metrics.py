@@ -114,7 +114,12 @@ class MetricsCollector:
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._duration_children: dict[tuple[str, str], Any] = {}
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """One answered request: its method, its route template (set on the scope by the
+        router, or by the public cache) and its status."""
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        template = getattr(scope.get("route"), "path", None)
+        route = template if isinstance(template, str) else UNMATCHED
         key = (method, route, status)
         counter = self._request_children.get(key)
         if counter is None:
@@ -124,18 +129,6 @@ class MetricsCollector:
         if histogram is None:
             histogram = self._duration_children[key[:2]] = self.duration.labels(method, route)
         histogram.observe(seconds)
-
-    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
-        """One answered request: its method, its route template (set on the scope by the
-        router, or by the public cache) and its status."""
-        method = scope["method"]
-        route = getattr(scope.get("route"), "path", None)
-        self.observe(
-            method if method in _METHODS else "OTHER",
-            route if isinstance(route, str) else UNMATCHED,
-            status,
-            seconds,
-        )
 
     def watch_pool(self, engine: AsyncEngine, limit: int) -> None:
         """Follow the engine's pool: +1 at checkout, -1 at checkin (no per-request cost)."""

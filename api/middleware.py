@@ -38,11 +38,19 @@ class BodyTooLarge(StarletteHTTPException):
 _DOC_PAGES = ("/docs", "/redoc")
 
 
-def security_headers(path: str, hsts_max_age: int) -> tuple[tuple[bytes, bytes], ...]:
-    """The response headers of HTTP hygiene (OWASP REST Security / Secure Headers) for a
-    response to `path`: no content sniffing, no referrer, never framed; `no-store` on API
-    responses (personal data and tip content) unless the route chose public caching (the
-    provinces); HSTS when configured. A route's own value of any of them is kept."""
+def _path_kind(path: str) -> str:
+    """What answers to `path` are, as far as their security headers go."""
+    if path.startswith("/api/"):
+        return "api"
+    return "docs" if path.startswith(_DOC_PAGES) else "other"
+
+
+def security_headers(kind: str, hsts_max_age: int) -> tuple[tuple[bytes, bytes], ...]:
+    """The response headers of HTTP hygiene (OWASP REST Security / Secure Headers) for an
+    answer of `kind` (`_path_kind`): no content sniffing, no referrer, never framed;
+    `no-store` on API responses (personal data and tip content) unless the route chose
+    public caching (the provinces); HSTS when configured. A route's own value of any of
+    them is kept."""
     headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
@@ -51,11 +59,11 @@ def security_headers(path: str, hsts_max_age: int) -> tuple[tuple[bytes, bytes],
             b"content-security-policy",
             # The docs run their own scripts and styles (served by the app, no CDN).
             b"frame-ancestors 'none'"
-            if path.startswith(_DOC_PAGES)
+            if kind == "docs"
             else b"default-src 'none'; frame-ancestors 'none'",
         ),
     ]
-    if path.startswith("/api/"):
+    if kind == "api":
         headers.append((b"cache-control", b"no-store"))
     if hsts_max_age > 0:
         headers.append(
@@ -164,18 +172,12 @@ class EdgeMiddleware:
         self.metrics = metrics
         self.metrics_token = metrics_token.encode() if metrics_token else None
         self.concurrency = concurrency
-        self.hsts_max_age = hsts_max_age
         self.compress_minimum_size = compress_minimum_size
         self.compress_level = compress_level
-        self._headers_by_kind = {
-            kind: security_headers(sample, hsts_max_age)
-            for kind, sample in (("api", "/api/"), ("docs", "/docs"), ("other", "/"))
+        #: Built once: they depend only on the kind of path and the settings.
+        self.security_headers = {
+            kind: security_headers(kind, hsts_max_age) for kind in ("api", "docs", "other")
         }
-
-    def _security_headers(self, path: str) -> tuple[tuple[bytes, bytes], ...]:
-        if path.startswith("/api/"):
-            return self._headers_by_kind["api"]
-        return self._headers_by_kind["docs" if path.startswith(_DOC_PAGES) else "other"]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -200,7 +202,7 @@ class EdgeMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         path: str = scope["path"]
-        defaults = self._security_headers(path)
+        defaults = self.security_headers[_path_kind(path)]
         status = 500
         response_started = False
         # Compression (5.): gzip through Starlette's responder for clients that ask;
