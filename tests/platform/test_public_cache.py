@@ -29,18 +29,24 @@ async def client(fresh_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-@pytest.fixture
-def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Codes the province route looked up (a spy: the lookup still runs)."""
-    calls: list[str] = []
-    original = province_use_cases.get_province
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
+    """The arguments each call of the provinces use case `name` got, from its route (the
+    use case still runs)."""
+    calls: list[object] = []
+    original = getattr(province_use_cases, name)
 
-    async def spy(uow: object, *, code: str) -> object:
-        calls.append(code)
-        return await original(uow, code=code)  # type: ignore[arg-type]
+    async def spy(uow: object, **arguments: object) -> object:
+        calls.append(next(iter(arguments.values())))
+        return await original(uow, **arguments)
 
-    monkeypatch.setattr("api.provinces.routes.get_province", spy)
+    monkeypatch.setattr(f"api.provinces.routes.{name}", spy)
     return calls
+
+
+@pytest.fixture
+def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Codes the province route looked up."""
+    return _spy(monkeypatch, "get_province")
 
 
 def _without_request_id(response: httpx.Response) -> dict[str, str]:
@@ -48,7 +54,7 @@ def _without_request_id(response: httpx.Response) -> dict[str, str]:
 
 
 async def test_a_public_answer_is_served_again_without_the_route(
-    client: httpx.AsyncClient, route_calls: list[str], caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, route_calls: list[object], caplog: pytest.LogCaptureFixture
 ) -> None:
     first = await client.get("/api/v1/provinces/TH-41")
     with caplog.at_level(logging.INFO, logger="duangta.request"):
@@ -70,14 +76,7 @@ async def test_a_public_answer_is_served_again_without_the_route(
 async def test_a_hit_is_still_compressed_for_clients_that_ask(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lists: list[object] = []
-    original = province_use_cases.list_provinces
-
-    async def spy(uow: object, *, region: object) -> object:
-        lists.append(region)
-        return await original(uow, region=region)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("api.provinces.routes.list_provinces", spy)
+    lists = _spy(monkeypatch, "list_provinces")  # the region asked for, per call
     plain = await client.get("/api/v1/provinces", headers={"Accept-Encoding": "identity"})
     zipped = await client.get("/api/v1/provinces", headers={"Accept-Encoding": "gzip"})
     assert lists == [None]  # the second answer came from the cache
@@ -88,7 +87,7 @@ async def test_a_hit_is_still_compressed_for_clients_that_ask(
 
 
 async def test_callers_with_a_token_or_an_etag_or_a_query_reach_the_route(
-    client: httpx.AsyncClient, route_calls: list[str], login_as: LoginAs
+    client: httpx.AsyncClient, route_calls: list[object], login_as: LoginAs
 ) -> None:
     first = await client.get("/api/v1/provinces/43")
     forged = await client.get("/api/v1/provinces/43", headers={"Authorization": "Bearer x.y.z"})
@@ -106,7 +105,7 @@ async def test_callers_with_a_token_or_an_etag_or_a_query_reach_the_route(
 
 
 async def test_errors_and_private_answers_are_not_kept(
-    client: httpx.AsyncClient, route_calls: list[str]
+    client: httpx.AsyncClient, route_calls: list[object]
 ) -> None:
     for _ in range(2):
         assert (await client.get("/api/v1/provinces/99")).status_code == 404
